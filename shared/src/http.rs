@@ -1,0 +1,340 @@
+//! Request and response helpers, and `run`, the one wrapper every HTTP function runs in.
+//!
+//! `run` gives each invocation its request id and correlation id, a tracing span carrying
+//! both, a metric line, and turns an `ApiError` into problem+json. Handlers are plain async
+//! functions of (state, request, ctx) so tests can call them directly with a sample event.
+
+use std::{future::Future, sync::Arc, time::Instant};
+
+use lambda_http::{
+    http::{header, HeaderValue, StatusCode},
+    request::RequestContext,
+    Body, RequestExt,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use tracing::Instrument;
+
+use crate::{error::FieldError, metrics, ApiError};
+
+pub type Request = lambda_http::Request;
+pub type Response = lambda_http::Response<Body>;
+
+/// Largest accepted request body (API.md: 413 above 64 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Per-invocation facts every handler may need.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub request_id: String,
+    pub correlation_id: String,
+}
+
+impl Ctx {
+    pub fn from_request(req: &Request) -> Self {
+        let request_id = match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(c)) => c.request_id.clone(),
+            Some(RequestContext::WebSocket(c)) => c.request_id.clone(),
+            _ => None,
+        }
+        .or_else(|| req.lambda_context_ref().map(|c| c.request_id.clone()))
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let correlation_id = req
+            .headers()
+            .get("x-correlation-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| is_safe_correlation_id(v))
+            .map(str::to_string)
+            .unwrap_or_else(|| request_id.clone());
+        Self {
+            request_id,
+            correlation_id,
+        }
+    }
+}
+
+/// A client-chosen correlation id is echoed and logged, so it must be short and printable.
+fn is_safe_correlation_id(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 128
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b))
+}
+
+/// Runs an HTTP function: `handler(state, request, ctx)` for every invocation. The state is
+/// built once by the binary (SDK clients, config) and shared by reference.
+pub async fn run<S, F, Fut>(function: &'static str, state: S, handler: F) -> Result<(), lambda_http::Error>
+where
+    S: Send + Sync + 'static,
+    F: Fn(Arc<S>, Request, Ctx) -> Fut + Send + Sync + Copy + 'static,
+    Fut: Future<Output = Result<Response, ApiError>> + Send,
+{
+    let state = Arc::new(state);
+    lambda_http::run(lambda_http::service_fn(move |req: Request| {
+        let state = state.clone();
+        async move { Ok::<_, std::convert::Infallible>(handle(function, state, req, handler).await) }
+    }))
+    .await
+}
+
+/// One invocation, outside the Lambda runtime: what `run` does per request. Tests call it.
+pub async fn handle<S, F, Fut>(function: &'static str, state: Arc<S>, req: Request, handler: F) -> Response
+where
+    F: Fn(Arc<S>, Request, Ctx) -> Fut,
+    Fut: Future<Output = Result<Response, ApiError>>,
+{
+    let ctx = Ctx::from_request(&req);
+    let span = tracing::info_span!(
+        "request",
+        function,
+        request_id = %ctx.request_id,
+        correlation_id = %ctx.correlation_id
+    );
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let result = handler(state, req, ctx.clone()).instrument(span.clone()).await;
+    let response = match result {
+        Ok(response) => response,
+        Err(err) => {
+            let _enter = span.enter();
+            if err.status >= 500 {
+                tracing::error!(code = err.code, detail = %err.detail, "request failed");
+            } else {
+                tracing::info!(status = err.status, code = err.code, "request refused");
+            }
+            problem_response(&err, &ctx.request_id)
+        }
+    };
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    {
+        let _enter = span.enter();
+        tracing::info!(%method, %path, status, duration_ms = elapsed.as_secs_f64() * 1e3, "answered");
+    }
+    metrics::request(function, status, elapsed);
+    with_ids(response, &ctx)
+}
+
+fn with_ids(mut response: Response, ctx: &Ctx) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+        headers.insert("x-request-id", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ctx.correlation_id) {
+        headers.insert("x-correlation-id", v);
+    }
+    response
+}
+
+/// problem+json for an error; `Retry-After` and `Allow` where the error carries them.
+pub fn problem_response(err: &ApiError, request_id: &str) -> Response {
+    let mut builder = lambda_http::Response::builder()
+        .status(err.status)
+        .header(header::CONTENT_TYPE, "application/problem+json");
+    if let Some(secs) = err.retry_after {
+        builder = builder.header(header::RETRY_AFTER, secs.to_string());
+    }
+    if let Some(allow) = &err.allow {
+        builder = builder.header(header::ALLOW, allow.as_str());
+    }
+    builder
+        .body(Body::Text(err.problem(request_id).to_string()))
+        .unwrap_or_default()
+}
+
+/// `status` with a JSON body.
+pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
+    let text = serde_json::to_string(body).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialise a response");
+        ApiError::internal()
+    })?;
+    lambda_http::Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(text))
+        .map_err(|_| ApiError::internal())
+}
+
+pub fn no_content() -> Result<Response, ApiError> {
+    lambda_http::Response::builder()
+        .status(204)
+        .body(Body::Empty)
+        .map_err(|_| ApiError::internal())
+}
+
+/// The JSON object body of a request, typed. Wrong content type, a body that is not a JSON
+/// object, or invalid JSON: 400. Over 64 KiB: 413. Wrong types or missing fields: 422 with
+/// the field named. Unknown keys are ignored (API.md).
+pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    let bytes = req.body().as_ref();
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(ApiError::bad_request(
+            "the body must be JSON, sent with Content-Type: application/json",
+        ));
+    }
+    parse_object(bytes)
+}
+
+/// Like `json_body`, but an absent body reads as `{}` (for routes whose body is optional).
+pub fn optional_json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+    if req.body().as_ref().iter().all(u8::is_ascii_whitespace) {
+        return parse_object(b"{}");
+    }
+    json_body(req)
+}
+
+/// Parses bytes that must hold one JSON object into `T` (also used for WebSocket frames).
+pub fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body is not valid JSON ({e})")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request("the body must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let field = if path == "." || path.is_empty() {
+            missing_field(&inner).unwrap_or_else(|| "body".to_string())
+        } else {
+            path
+        };
+        let message = if inner.starts_with("missing field") {
+            "is required".to_string()
+        } else {
+            type_message(&inner)
+        };
+        ApiError::validation(vec![FieldError::new(field, message)])
+    })
+}
+
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+/// serde's "invalid type: integer `5`, expected a string" → "must be a string".
+fn type_message(message: &str) -> String {
+    match message.split_once(", expected ") {
+        Some((_, expected)) => format!("must be {}", expected.trim_end_matches('.')),
+        None => message.to_string(),
+    }
+}
+
+/// A path parameter that the route guarantees; absent means a routing mistake: 404.
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_string)
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .ok_or_else(|| ApiError::not_found("resource"))
+}
+
+/// A query parameter, if present (the last value wins when repeated).
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.all(name).and_then(|v| v.last().map(|s| s.to_string())))
+}
+
+/// `?limit=`: 1–100, default 20; anything else is 422 (API.md).
+pub fn page_limit(req: &Request) -> Result<i32, ApiError> {
+    match query_param(req, "limit") {
+        None => Ok(20),
+        Some(raw) => match raw.parse::<i32>() {
+            Ok(n) if (1..=100).contains(&n) => Ok(n),
+            _ => Err(ApiError::invalid_field("limit", "must be an integer from 1 to 100")),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        password: String,
+    }
+
+    fn request(content_type: Option<&str>, body: &str) -> Request {
+        let mut b = lambda_http::http::Request::builder().method("POST").uri("/x");
+        if let Some(ct) = content_type {
+            b = b.header("content-type", ct);
+        }
+        b.body(Body::Text(body.to_string())).unwrap()
+    }
+
+    #[test]
+    fn wrong_content_type_is_bad_request() {
+        let err = json_body::<Login>(&request(Some("text/plain"), "{}")).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "bad_request"));
+        let err = json_body::<Login>(&request(None, "{}")).unwrap_err();
+        assert_eq!(err.status, 400);
+    }
+
+    #[test]
+    fn malformed_json_and_non_objects_are_bad_requests() {
+        for body in ["{", "[1,2]", "\"text\"", "null", ""] {
+            let err = json_body::<Login>(&request(Some("application/json"), body)).unwrap_err();
+            assert_eq!(err.status, 400, "body {body:?}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_field() {
+        let err = json_body::<Login>(&request(
+            Some("application/json; charset=utf-8"),
+            r#"{"email": 5, "password": "x"}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(err.status, 422);
+        assert_eq!(err.errors[0].field, "email");
+        assert_eq!(err.errors[0].message, "must be a string");
+    }
+
+    #[test]
+    fn a_missing_field_is_required() {
+        let err =
+            json_body::<Login>(&request(Some("application/json"), r#"{"email": "a@b.c"}"#)).unwrap_err();
+        assert_eq!(err.errors[0].field, "password");
+        assert_eq!(err.errors[0].message, "is required");
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored() {
+        let login: Login = json_body(&request(
+            Some("application/json"),
+            r#"{"email": "a@b.c", "password": "x", "remember": true}"#,
+        ))
+        .unwrap();
+        assert_eq!(login.email, "a@b.c");
+    }
+
+    #[test]
+    fn bodies_over_64_kib_are_too_large() {
+        let big = format!(r#"{{"email": "{}", "password": "x"}}"#, "a".repeat(MAX_BODY_BYTES));
+        let err = json_body::<Login>(&request(Some("application/json"), &big)).unwrap_err();
+        assert_eq!((err.status, err.code), (413, "payload_too_large"));
+    }
+
+    #[test]
+    fn correlation_ids_must_be_short_and_printable() {
+        assert!(is_safe_correlation_id("abc-123_x.y"));
+        assert!(!is_safe_correlation_id("a b"));
+        assert!(!is_safe_correlation_id(&"a".repeat(129)));
+    }
+}

@@ -1,0 +1,23 @@
+//! What every GymIT function shares, so that each function crate stays a thin layer of
+//! domain rules and handlers: configuration, SDK clients, the one error type and its
+//! problem+json responses, request/response helpers, the caller's identity and tokens,
+//! the pagination cursor, DynamoDB helpers, telemetry and metrics.
+//!
+//! Not for domain rules of any one service: those live in `functions/<service>`.
+
+pub mod aws;
+pub mod config;
+pub mod cursor;
+pub mod dynamo;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod identity;
+pub mod jwt;
+pub mod metrics;
+pub mod telemetry;
+pub mod time;
+pub mod validate;
+
+pub use error::{ApiError, FieldError};
+pub use http::{Ctx, Request, Response};
