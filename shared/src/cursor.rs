@@ -46,11 +46,19 @@ impl CursorKey {
         parts.sort();
         let payload = serde_json::to_vec(&parts).unwrap_or_default();
         let tag = self.mac(scope, &payload).finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
     }
 
     /// Decodes and verifies a cursor for `scope`; anything wrong is 400 `bad_request`.
-    pub fn decode(&self, scope: &str, cursor: &str) -> Result<HashMap<String, AttributeValue>, ApiError> {
+    pub fn decode(
+        &self,
+        scope: &str,
+        cursor: &str,
+    ) -> Result<HashMap<String, AttributeValue>, ApiError> {
         let invalid = || ApiError::bad_request("the cursor is not valid for this listing");
         if cursor.len() > 2048 {
             return Err(invalid());
@@ -98,9 +106,17 @@ mod tests {
         let c = k.encode("users", &key());
         let other = CursorKey::derive("another-secret-that-is-long-enough!!");
         assert_eq!(k.decode("tournaments", &c).unwrap_err().status, 400);
-        assert_eq!(k.decode("users", &other.encode("users", &key())).unwrap_err().status, 400);
+        assert_eq!(
+            k.decode("users", &other.encode("users", &key()))
+                .unwrap_err()
+                .status,
+            400
+        );
         let (payload, tag) = c.split_once('.').unwrap();
-        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode(br#"[["pk",["S","USER#2"]]]"#));
+        let forged = format!(
+            "{}.{tag}",
+            URL_SAFE_NO_PAD.encode(br#"[["pk",["S","USER#2"]]]"#)
+        );
         assert_eq!(k.decode("users", &forged).unwrap_err().status, 400);
         for junk in ["", "abc", "a.b", "%%%.%%%", payload] {
             assert_eq!(k.decode("users", junk).unwrap_err().status, 400, "{junk}");

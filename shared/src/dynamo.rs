@@ -46,13 +46,17 @@ pub enum StoreError {
 impl StoreError {
     pub fn from_sdk<E, R>(err: SdkError<E, R>) -> Self
     where
-        E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        E: aws_sdk_dynamodb::error::ProvideErrorMetadata
+            + std::error::Error
+            + Send
+            + Sync
+            + 'static,
         R: std::fmt::Debug,
     {
         match &err {
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-                StoreError::Unavailable(format!("{err:?}"))
-            }
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => StoreError::Unavailable(format!("{err:?}")),
             SdkError::ServiceError(service) => {
                 let e = service.err();
                 match e.code() {

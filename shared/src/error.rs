@@ -181,10 +181,7 @@ mod tests {
         assert_eq!(doc["status"], 422);
         assert_eq!(doc["code"], "validation_failed");
         assert_eq!(doc["detail"], "2 fields are invalid");
-        assert_eq!(
-            doc["type"],
-            "https://gymit.dev/problems/validation-failed"
-        );
+        assert_eq!(doc["type"], "https://gymit.dev/problems/validation-failed");
         assert_eq!(doc["errors"][1]["field"], "password");
         assert_eq!(doc["request_id"], "req-1");
     }

@@ -22,7 +22,11 @@ pub async fn table_reachable(client: &aws_sdk_dynamodb::Client, table: &str) -> 
     }
 }
 
-pub async fn respond(service: &str, client: &aws_sdk_dynamodb::Client, table: &str) -> Result<Response, ApiError> {
+pub async fn respond(
+    service: &str,
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<Response, ApiError> {
     let ok = table_reachable(client, table).await;
     let body = serde_json::json!({
         "status": if ok { "ok" } else { "degraded" },
@@ -40,7 +44,10 @@ pub struct Health {
 }
 
 impl Health {
-    pub async fn from_env(service: &'static str, table_var: &str) -> Result<Self, crate::config::ConfigError> {
+    pub async fn from_env(
+        service: &'static str,
+        table_var: &str,
+    ) -> Result<Self, crate::config::ConfigError> {
         let table = crate::config::required(table_var)?;
         Ok(Self {
             service,

@@ -62,7 +62,11 @@ fn is_safe_correlation_id(v: &str) -> bool {
 
 /// Runs an HTTP function: `handler(state, request, ctx)` for every invocation. The state is
 /// built once by the binary (SDK clients, config) and shared by reference.
-pub async fn run<S, F, Fut>(function: &'static str, state: S, handler: F) -> Result<(), lambda_http::Error>
+pub async fn run<S, F, Fut>(
+    function: &'static str,
+    state: S,
+    handler: F,
+) -> Result<(), lambda_http::Error>
 where
     S: Send + Sync + 'static,
     F: Fn(Arc<S>, Request, Ctx) -> Fut + Send + Sync + Copy + 'static,
@@ -77,7 +81,12 @@ where
 }
 
 /// One invocation, outside the Lambda runtime: what `run` does per request. Tests call it.
-pub async fn handle<S, F, Fut>(function: &'static str, state: Arc<S>, req: Request, handler: F) -> Response
+pub async fn handle<S, F, Fut>(
+    function: &'static str,
+    state: Arc<S>,
+    req: Request,
+    handler: F,
+) -> Response
 where
     F: Fn(Arc<S>, Request, Ctx) -> Fut,
     Fut: Future<Output = Result<Response, ApiError>>,
@@ -92,7 +101,9 @@ where
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let result = handler(state, req, ctx.clone()).instrument(span.clone()).await;
+    let result = handler(state, req, ctx.clone())
+        .instrument(span.clone())
+        .await;
     let response = match result {
         Ok(response) => response,
         Err(err) => {
@@ -175,7 +186,12 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| {
-            let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             essence == "application/json" || essence.ends_with("+json")
         })
         .unwrap_or(false);
@@ -253,7 +269,10 @@ pub fn page_limit(req: &Request) -> Result<i32, ApiError> {
         None => Ok(20),
         Some(raw) => match raw.parse::<i32>() {
             Ok(n) if (1..=100).contains(&n) => Ok(n),
-            _ => Err(ApiError::invalid_field("limit", "must be an integer from 1 to 100")),
+            _ => Err(ApiError::invalid_field(
+                "limit",
+                "must be an integer from 1 to 100",
+            )),
         },
     }
 }
@@ -271,7 +290,9 @@ mod tests {
     }
 
     fn request(content_type: Option<&str>, body: &str) -> Request {
-        let mut b = lambda_http::http::Request::builder().method("POST").uri("/x");
+        let mut b = lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("/x");
         if let Some(ct) = content_type {
             b = b.header("content-type", ct);
         }
@@ -308,8 +329,8 @@ mod tests {
 
     #[test]
     fn a_missing_field_is_required() {
-        let err =
-            json_body::<Login>(&request(Some("application/json"), r#"{"email": "a@b.c"}"#)).unwrap_err();
+        let err = json_body::<Login>(&request(Some("application/json"), r#"{"email": "a@b.c"}"#))
+            .unwrap_err();
         assert_eq!(err.errors[0].field, "password");
         assert_eq!(err.errors[0].message, "is required");
     }
@@ -326,7 +347,10 @@ mod tests {
 
     #[test]
     fn bodies_over_64_kib_are_too_large() {
-        let big = format!(r#"{{"email": "{}", "password": "x"}}"#, "a".repeat(MAX_BODY_BYTES));
+        let big = format!(
+            r#"{{"email": "{}", "password": "x"}}"#,
+            "a".repeat(MAX_BODY_BYTES)
+        );
         let err = json_body::<Login>(&request(Some("application/json"), &big)).unwrap_err();
         assert_eq!((err.status, err.code), (413, "payload_too_large"));
     }

@@ -78,24 +78,39 @@ pub fn bearer(req: &Request) -> Option<&str> {
 /// The caller, or 401: the token must verify; the authorizer's context, when present, must
 /// name the same user and supplies the current role and approval.
 pub fn caller(req: &Request, tokens: &Tokens) -> Result<Caller, ApiError> {
-    let token = bearer(req).ok_or_else(|| ApiError::unauthenticated("a bearer token is required"))?;
+    let token =
+        bearer(req).ok_or_else(|| ApiError::unauthenticated("a bearer token is required"))?;
     let claims = tokens.verify(token)?;
     let mut caller = Caller {
-        role: Role::parse(&claims.role).ok_or_else(|| ApiError::unauthenticated("invalid token"))?,
+        role: Role::parse(&claims.role)
+            .ok_or_else(|| ApiError::unauthenticated("invalid token"))?,
         user_id: claims.sub,
         email: claims.email,
         approved: claims.approved,
     };
     if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
-        if let Some(fields) = ctx.authorizer.as_ref().map(|a| &a.fields).filter(|f| !f.is_empty()) {
+        if let Some(fields) = ctx
+            .authorizer
+            .as_ref()
+            .map(|a| &a.fields)
+            .filter(|f| !f.is_empty())
+        {
             if fields.get("user_id").and_then(|v| v.as_str()) != Some(caller.user_id.as_str()) {
-                return Err(ApiError::unauthenticated("the token does not match the session"));
+                return Err(ApiError::unauthenticated(
+                    "the token does not match the session",
+                ));
             }
-            if let Some(role) = fields.get("role").and_then(|v| v.as_str()).and_then(Role::parse) {
+            if let Some(role) = fields
+                .get("role")
+                .and_then(|v| v.as_str())
+                .and_then(Role::parse)
+            {
                 caller.role = role;
             }
             if let Some(approved) = fields.get("approved") {
-                caller.approved = approved.as_bool().unwrap_or(approved.as_str() == Some("true"));
+                caller.approved = approved
+                    .as_bool()
+                    .unwrap_or(approved.as_str() == Some("true"));
             }
         }
     }

@@ -55,7 +55,13 @@ impl Tokens {
     }
 
     /// A fresh 15-minute access token for a user; returns the token and its lifetime.
-    pub fn issue(&self, user_id: &str, email: &str, role: Role, approved: bool) -> Result<(String, i64), ApiError> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        email: &str,
+        role: Role,
+        approved: bool,
+    ) -> Result<(String, i64), ApiError> {
         let now = crate::time::epoch_seconds();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -84,7 +90,9 @@ impl Tokens {
         }
         match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
             Ok(data) => Ok(data.claims),
-            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(ApiError::token_expired()),
+            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
+                Err(ApiError::token_expired())
+            }
             Err(_) => Err(ApiError::unauthenticated("invalid token")),
         }
     }
@@ -123,7 +131,10 @@ mod tests {
         let (token, expires_in) = t.issue("u1", "a@b.co", Role::Trainer, false).unwrap();
         assert_eq!(expires_in, 900);
         let c = t.verify(&token).unwrap();
-        assert_eq!((c.sub.as_str(), c.role.as_str(), c.approved), ("u1", "trainer", false));
+        assert_eq!(
+            (c.sub.as_str(), c.role.as_str(), c.approved),
+            ("u1", "trainer", false)
+        );
         assert_eq!((c.iss.as_str(), c.aud.as_str()), (ISSUER, AUDIENCE));
         assert_eq!(c.exp - c.iat, 900);
     }
@@ -162,7 +173,12 @@ mod tests {
         let parts: Vec<&str> = good.split('.').collect();
         let mut admin = claims();
         admin.role = "admin".into();
-        let tampered = format!("{}.{}.{}", parts[0], b64(&serde_json::to_value(admin).unwrap()), parts[2]);
+        let tampered = format!(
+            "{}.{}.{}",
+            parts[0],
+            b64(&serde_json::to_value(admin).unwrap()),
+            parts[2]
+        );
         assert_eq!(t.verify(&tampered).unwrap_err().status, 401);
     }
 
@@ -182,9 +198,15 @@ mod tests {
         let t = Tokens::new(SECRET);
         let mut c = claims();
         c.exp = crate::time::epoch_seconds() - 10;
-        assert!(t.verify(&t.sign(&c).unwrap()).is_ok(), "within the 30 s leeway");
+        assert!(
+            t.verify(&t.sign(&c).unwrap()).is_ok(),
+            "within the 30 s leeway"
+        );
         c.exp = crate::time::epoch_seconds() - 60;
-        assert_eq!(t.verify(&t.sign(&c).unwrap()).unwrap_err().code, "token_expired");
+        assert_eq!(
+            t.verify(&t.sign(&c).unwrap()).unwrap_err().code,
+            "token_expired"
+        );
     }
 
     #[test]
@@ -199,7 +221,11 @@ mod tests {
                 &EncodingKey::from_secret(SECRET.as_bytes()),
             )
             .unwrap();
-            assert_eq!(t.verify(&token).unwrap_err().status, 401, "without {missing}");
+            assert_eq!(
+                t.verify(&token).unwrap_err().status,
+                401,
+                "without {missing}"
+            );
         }
     }
 }

@@ -15,8 +15,10 @@ pub mod http;
 pub mod identity;
 pub mod jwt;
 pub mod metrics;
+pub mod retry;
 pub mod telemetry;
 pub mod time;
+pub mod user;
 pub mod validate;
 
 pub use error::{ApiError, FieldError};

@@ -11,12 +11,17 @@ use tracing_subscriber::EnvFilter;
 static JSON: OnceLock<bool> = OnceLock::new();
 
 pub fn json_logs() -> bool {
-    *JSON.get_or_init(|| std::env::var("LOG_FORMAT").map(|v| v != "text").unwrap_or(true))
+    *JSON.get_or_init(|| {
+        std::env::var("LOG_FORMAT")
+            .map(|v| v != "text")
+            .unwrap_or(true)
+    })
 }
 
 pub fn init() {
-    let filter = EnvFilter::try_from_env("LOG_LEVEL")
-        .unwrap_or_else(|_| EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn,hyper=warn"));
+    let filter = EnvFilter::try_from_env("LOG_LEVEL").unwrap_or_else(|_| {
+        EnvFilter::new("info,aws_config=warn,aws_smithy_runtime=warn,hyper=warn")
+    });
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let result = if json_logs() {
         builder

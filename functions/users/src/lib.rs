@@ -1,4 +1,27 @@
 //! The user service: profiles and the administration of accounts.
 //! Layers: `handlers` → `domain` ← `store`.
 
+pub mod domain;
 pub mod handlers;
+pub mod store;
+
+use gymit_shared::{config, jwt::Tokens};
+
+use crate::store::UsersStore;
+
+/// What the user functions need, built once per process.
+pub struct Users {
+    pub store: UsersStore,
+    pub tokens: Tokens,
+}
+
+impl Users {
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let table = config::required("USERS_TABLE")?;
+        let tokens = Tokens::from_env()?;
+        Ok(Self {
+            store: UsersStore::new(gymit_shared::aws::dynamodb().await, table),
+            tokens,
+        })
+    }
+}

@@ -1,3 +1,11 @@
-//! One module per route; each exposes `handle(state, request, ctx)`.
+//! One module per function; HTTP ones expose `handle(state, request, ctx)`.
 
+pub mod authorizer;
+pub mod bootstrap_admin;
 pub mod healthz;
+pub mod login;
+pub mod logout;
+pub mod me;
+pub mod password;
+pub mod refresh;
+pub mod register;

@@ -1,5 +1,5 @@
-use gymit_tournaments::handlers::healthz;
 use gymit_shared::health::Health;
+use gymit_tournaments::handlers::healthz;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

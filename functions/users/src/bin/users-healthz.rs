@@ -1,5 +1,5 @@
-use gymit_users::handlers::healthz;
 use gymit_shared::health::Health;
+use gymit_users::handlers::healthz;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -1,3 +1,7 @@
-//! One module per route; each exposes `handle(state, request, ctx)`.
+//! One module per function; HTTP ones expose `handle(state, request, ctx)`.
 
+pub mod create;
+pub mod get;
 pub mod healthz;
+pub mod me_get;
+pub mod me_update;

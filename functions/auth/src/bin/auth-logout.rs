@@ -1,0 +1,8 @@
+use gymit_auth::{handlers::logout, Auth};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    gymit_shared::telemetry::init();
+    let state = Auth::from_env().await?;
+    gymit_shared::http::run("auth-logout", state, logout::handle).await
+}

@@ -1,0 +1,71 @@
+//! `POST /api/auth/login` `{email, password}` → `200 {access_token, token_type, expires_in,
+//! refresh_token, user}`.
+//!
+//! Unknown email and wrong password answer the same 401 in about the same time (an unknown
+//! email is verified against a dummy hash). Ten failures for one email in 15 minutes lock
+//! it (429 with Retry-After) whether or not the account exists. The password is checked
+//! before the account state.
+
+use std::sync::Arc;
+
+use gymit_shared::{http, time, validate::normalise_email, ApiError, Ctx, Request, Response};
+use serde::Deserialize;
+
+use crate::{
+    blocking,
+    domain::{verify_password, DUMMY_HASH, PASSWORD_MAX},
+    session::new_session,
+    Auth,
+};
+
+#[derive(Deserialize)]
+struct Body {
+    email: String,
+    password: String,
+}
+
+pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
+    let body: Body = http::json_body(&req)?;
+    let email = normalise_email(&body.email);
+    if email.is_empty() || email.len() > 254 || body.password.chars().count() > PASSWORD_MAX {
+        // Cannot be a real account: same answer as a wrong password, without hashing.
+        return Err(ApiError::invalid_credentials());
+    }
+    let now = time::epoch_seconds();
+    let (failures, user_id) = state.store.login_lookup(&email).await?;
+    if let Some(wait) = failures.as_ref().and_then(|f| f.locked_for(now)) {
+        return Err(ApiError::rate_limited(wait));
+    }
+    let account = match user_id {
+        Some(id) => state.store.account(&id).await?,
+        None => None,
+    };
+    let hash = account
+        .as_ref()
+        .map(|a| a.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let password = body.password;
+    let matches = blocking(move || verify_password(&password, &hash)).await?;
+
+    let account = match account {
+        Some(a) if matches => a,
+        _ => {
+            state.store.record_login_failure(&email, now).await?;
+            return Err(ApiError::invalid_credentials());
+        }
+    };
+    if failures.is_some() {
+        state.store.clear_login_failures(&email).await?;
+    }
+    if !account.is_active {
+        return Err(ApiError::invalid_credentials());
+    }
+    if account.is_banned {
+        return Err(ApiError::account_banned());
+    }
+    let family = uuid::Uuid::now_v7().to_string();
+    let (body, hash, stored) = new_session(&state, &account, &family)?;
+    state.store.put_refresh_token(&hash, &stored).await?;
+    tracing::info!(user_id = %account.id, "logged in");
+    http::json(200, &body)
+}

@@ -1,0 +1,53 @@
+//! `POST /api/auth/password` `{current_password, new_password}` → `204`; every refresh token
+//! of the account stops working. Allowed to unapproved accounts too (API.md).
+
+use std::sync::Arc;
+
+use gymit_shared::{http, identity, time, validate::Validator, ApiError, Ctx, Request, Response};
+use serde::Deserialize;
+
+use crate::{
+    blocking,
+    domain::{check_password, hash_password, verify_password},
+    Auth,
+};
+
+#[derive(Deserialize)]
+struct Body {
+    current_password: String,
+    new_password: String,
+}
+
+pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
+    let caller = identity::caller(&req, &state.tokens)?;
+    let body: Body = http::json_body(&req)?;
+    let mut v = Validator::new();
+    check_password(&mut v, "new_password", &body.new_password);
+    v.finish()?;
+    let account = state
+        .store
+        .account(&caller.user_id)
+        .await?
+        .filter(|a| a.is_active)
+        .ok_or_else(|| ApiError::unauthenticated("the account no longer exists"))?;
+    let (current, stored) = (body.current_password, account.password_hash.clone());
+    let new = body.new_password;
+    let new_hash =
+        blocking(move || verify_password(&current, &stored).then(|| hash_password(&new))).await?;
+    let new_hash = match new_hash {
+        None => return Err(ApiError::invalid_credentials()),
+        Some(h) => h.map_err(|_| ApiError::internal())?,
+    };
+    let now = time::now();
+    state
+        .store
+        .set_password(
+            &account.id,
+            &new_hash,
+            now.timestamp_millis(),
+            &time::rfc3339(now),
+        )
+        .await?;
+    tracing::info!(user_id = %account.id, "password changed, refresh tokens revoked");
+    http::no_content()
+}

@@ -1,0 +1,69 @@
+//! `POST /api/auth/refresh` `{refresh_token}` → `200` like login; the token rotates.
+//! Reusing a rotated token revokes its whole family (401). A banned account's tokens answer
+//! 403 `account_banned`, a deactivated one's 401; a password change kills older tokens.
+
+use std::sync::Arc;
+
+use gymit_shared::{http, ApiError, Ctx, Request, Response};
+use serde::Deserialize;
+
+use crate::{domain::refresh_token_hash, session::new_session, Auth};
+
+#[derive(Deserialize)]
+struct Body {
+    refresh_token: String,
+}
+
+fn invalid() -> ApiError {
+    ApiError::unauthenticated("the refresh token is invalid or revoked")
+}
+
+pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
+    let body: Body = http::json_body(&req)?;
+    if body.refresh_token.is_empty() || body.refresh_token.len() > 256 {
+        return Err(invalid());
+    }
+    let hash = refresh_token_hash(&body.refresh_token);
+    let token = state
+        .store
+        .refresh_token(&hash)
+        .await?
+        .ok_or_else(invalid)?;
+    let now = gymit_shared::time::now();
+    if token.expires_at <= now.timestamp() {
+        return Err(invalid());
+    }
+    if token.rotated {
+        tracing::warn!(user_id = %token.user_id, "refresh token reuse: revoking its family");
+        state
+            .store
+            .revoke_family(&token.family_id, token.expires_at)
+            .await?;
+        return Err(invalid());
+    }
+    let (account, revoked) = state
+        .store
+        .account_and_family(&token.user_id, &token.family_id)
+        .await?;
+    let account = account.ok_or_else(invalid)?;
+    if revoked || !account.is_active || token.issued_at_ms < account.tokens_valid_after_ms {
+        return Err(invalid());
+    }
+    if account.is_banned {
+        return Err(ApiError::account_banned());
+    }
+    let (body, new_hash, stored) = new_session(&state, &account, &token.family_id)?;
+    if !state
+        .store
+        .rotate_refresh_token(&hash, &new_hash, &stored)
+        .await?
+    {
+        // Another refresh with the same token won the race: that is reuse too.
+        state
+            .store
+            .revoke_family(&token.family_id, token.expires_at)
+            .await?;
+        return Err(invalid());
+    }
+    http::json(200, &body)
+}

@@ -1,0 +1,68 @@
+//! The user service, reached the way the design says: `users-create` through the Lambda
+//! Invoke API (locally the Invoke API of `cargo lambda watch`, via `AWS_ENDPOINT_URL_LAMBDA`),
+//! with explicit retries and jittered backoff on top of the SDK's own.
+
+use std::time::Duration;
+
+use aws_sdk_lambda::primitives::Blob;
+use gymit_shared::user::User;
+
+pub struct Profiles {
+    lambda: aws_sdk_lambda::Client,
+    function: String,
+    attempts: u32,
+}
+
+impl Profiles {
+    pub fn new(lambda: aws_sdk_lambda::Client, function: String) -> Self {
+        Self {
+            lambda,
+            function,
+            attempts: 3,
+        }
+    }
+
+    /// Creates (idempotently) the profile of `user`. `Err` carries why the last attempt failed.
+    pub async fn create(&self, user: &User, correlation_id: &str) -> Result<(), String> {
+        let payload = serde_json::json!({ "user": user, "correlation_id": correlation_id });
+        let mut last = String::new();
+        for attempt in 0..self.attempts {
+            if attempt > 0 {
+                tokio::time::sleep(gymit_shared::retry::jittered(100, attempt)).await;
+            }
+            let call = self
+                .lambda
+                .invoke()
+                .function_name(&self.function)
+                .payload(Blob::new(payload.to_string()))
+                .send();
+            match tokio::time::timeout(Duration::from_secs(4), call).await {
+                Ok(Ok(out)) if out.function_error().is_none() && out.status_code() == 200 => {
+                    return Ok(())
+                }
+                Ok(Ok(out)) => {
+                    last = format!(
+                        "users-create answered {} {:?}: {}",
+                        out.status_code(),
+                        out.function_error(),
+                        out.payload()
+                            .map(|p| String::from_utf8_lossy(p.as_ref())
+                                .chars()
+                                .take(200)
+                                .collect::<String>())
+                            .unwrap_or_default()
+                    )
+                }
+                Ok(Err(e)) => {
+                    last = format!("invoking users-create failed: {e:?}")
+                        .chars()
+                        .take(300)
+                        .collect()
+                }
+                Err(_) => last = "invoking users-create timed out".into(),
+            }
+            tracing::warn!(attempt, reason = %last, "profile creation failed");
+        }
+        Err(last)
+    }
+}

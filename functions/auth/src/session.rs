@@ -1,0 +1,41 @@
+//! A login session: an access token plus a rotating refresh token, in the response shape
+//! shared by login and refresh.
+
+use gymit_shared::{time, ApiError};
+use serde_json::{json, Value};
+
+use crate::{
+    domain::{new_refresh_token, refresh_token_hash, Account, RefreshToken, REFRESH_TOKEN_SECONDS},
+    Auth,
+};
+
+/// A new refresh token of `family` (stored hashed) and the response body of a session.
+pub fn new_session(
+    auth: &Auth,
+    account: &Account,
+    family_id: &str,
+) -> Result<(Value, String, RefreshToken), ApiError> {
+    let (access_token, expires_in) = auth.tokens.issue(
+        &account.id,
+        &account.email,
+        account.role,
+        account.is_approved,
+    )?;
+    let refresh_token = new_refresh_token();
+    let now = time::now();
+    let stored = RefreshToken {
+        user_id: account.id.clone(),
+        family_id: family_id.to_string(),
+        rotated: false,
+        issued_at_ms: now.timestamp_millis(),
+        expires_at: now.timestamp() + REFRESH_TOKEN_SECONDS,
+    };
+    let body = json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "refresh_token": refresh_token,
+        "user": account.to_user(),
+    });
+    Ok((body, refresh_token_hash(&refresh_token), stored))
+}

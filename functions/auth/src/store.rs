@@ -1,0 +1,463 @@
+//! The only code that speaks DynamoDB for the auth table.
+//!
+//! Access patterns (one table, `pk`/`sk`, TTL attribute `expires_at`):
+//! - account by id: `USER#<id>` / `ACCOUNT` (GetItem)
+//! - account by email: `EMAIL#<email>` / `EMAIL` → `user_id`, written in the same
+//!   transaction as the account so an email is unique even under concurrent registration
+//! - refresh token by hash: `REFRESH#<sha256>` / `REFRESH` (TTL 30 days)
+//! - revoked refresh-token family: `FAMILY#<id>` / `REVOKED` (TTL 30 days)
+//! - failed logins per email: `LOGINFAIL#<email>` / `LOGINFAIL` (TTL: the window)
+
+use aws_sdk_dynamodb::{
+    types::{Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update},
+    Client,
+};
+use gymit_shared::dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError};
+
+use crate::domain::{Account, LoginFailures, RefreshToken, LOCKOUT_WINDOW_SECONDS};
+
+const ACCOUNT: &str = "ACCOUNT";
+
+#[derive(Clone)]
+pub struct AuthStore {
+    db: Client,
+    table: String,
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    Item::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))])
+}
+
+fn account_key(id: &str) -> Item {
+    key(format!("USER#{id}"), ACCOUNT)
+}
+
+fn email_key(email: &str) -> Item {
+    key(format!("EMAIL#{email}"), "EMAIL")
+}
+
+fn lockout_key(email: &str) -> Item {
+    key(format!("LOGINFAIL#{email}"), "LOGINFAIL")
+}
+
+fn refresh_key(hash: &str) -> Item {
+    key(format!("REFRESH#{hash}"), "REFRESH")
+}
+
+fn family_key(family: &str) -> Item {
+    key(format!("FAMILY#{family}"), "REVOKED")
+}
+
+/// Why registering an account did not happen.
+#[derive(Debug)]
+pub enum CreateError {
+    EmailTaken,
+    Store(StoreError),
+}
+
+impl AuthStore {
+    pub fn new(db: Client, table: String) -> Self {
+        Self { db, table }
+    }
+
+    pub fn db(&self) -> &Client {
+        &self.db
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Writes the account and its email item in one transaction. Concurrent registrations
+    /// of one email: exactly one wins; transaction conflicts are retried, not surfaced.
+    pub async fn create_account(&self, account: &Account) -> Result<(), CreateError> {
+        let mut item = to_item(account).map_err(CreateError::Store)?;
+        item.extend(account_key(&account.id));
+        let mut email = email_key(&account.email);
+        email.insert("user_id".into(), s(&account.id));
+        let put_account = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| CreateError::Store(StoreError::Other(e.to_string())))?;
+        let put_email = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(email))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| CreateError::Store(StoreError::Other(e.to_string())))?;
+        for attempt in 0..5 {
+            let result = self
+                .db
+                .transact_write_items()
+                .transact_items(
+                    TransactWriteItem::builder()
+                        .put(put_account.clone())
+                        .build(),
+                )
+                .transact_items(TransactWriteItem::builder().put(put_email.clone()).build())
+                .send()
+                .await;
+            match result.map_err(transaction_error) {
+                Ok(_) => return Ok(()),
+                Err(StoreError::TransactionCancelled(reasons))
+                    if reasons.get(1).map(String::as_str) == Some("ConditionalCheckFailed") =>
+                {
+                    return Err(CreateError::EmailTaken)
+                }
+                Err(e) if e.is_transaction_conflict() && attempt < 4 => {
+                    tokio::time::sleep(gymit_shared::retry::jittered(10, attempt)).await;
+                }
+                Err(e) => return Err(CreateError::Store(e)),
+            }
+        }
+        Err(CreateError::Store(StoreError::Unavailable(
+            "transaction kept conflicting".into(),
+        )))
+    }
+
+    /// Removes an account and its email item (the compensation when no profile could be made).
+    pub async fn delete_account(&self, account: &Account) -> Result<(), StoreError> {
+        let delete = |k: Item| {
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(k))
+                        .build()
+                        .expect("key set"),
+                )
+                .build()
+        };
+        self.db
+            .transact_write_items()
+            .transact_items(delete(account_key(&account.id)))
+            .transact_items(delete(email_key(&account.email)))
+            .send()
+            .await
+            .map_err(transaction_error)?;
+        Ok(())
+    }
+
+    pub async fn account(&self, id: &str) -> Result<Option<Account>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(account_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        out.item.map(from_item).transpose()
+    }
+
+    /// The login's first read, in one round trip: the lockout counter and the email item.
+    pub async fn login_lookup(
+        &self,
+        email: &str,
+    ) -> Result<(Option<LoginFailures>, Option<String>), StoreError> {
+        let keys = KeysAndAttributes::builder()
+            .keys(lockout_key(email))
+            .keys(email_key(email))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let out = self
+            .db
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let mut failures = None;
+        let mut user_id = None;
+        for item in out
+            .responses
+            .and_then(|mut r| r.remove(&self.table))
+            .unwrap_or_default()
+        {
+            match item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some("LOGINFAIL") => failures = Some(from_item(item)?),
+                Some("EMAIL") => user_id = item.get("user_id").and_then(|v| v.as_s().ok()).cloned(),
+                _ => {}
+            }
+        }
+        Ok((failures, user_id))
+    }
+
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        match out
+            .item
+            .and_then(|i| i.get("user_id").and_then(|v| v.as_s().ok()).cloned())
+        {
+            Some(id) => self.account(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Counts a failed login in a fixed window that opens at the first failure; works across
+    /// concurrent instances because both branches are single conditional updates.
+    pub async fn record_login_failure(&self, email: &str, now: i64) -> Result<(), StoreError> {
+        let opened = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(lockout_key(email)))
+            .update_expression("SET #c = :one, window_start = :now, expires_at = :ends")
+            .condition_expression("attribute_not_exists(pk) OR window_start < :cutoff")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
+            .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
+            .send()
+            .await;
+        match opened.map_err(StoreError::from_sdk) {
+            Ok(_) => Ok(()),
+            Err(StoreError::ConditionFailed) => {
+                self.db
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(lockout_key(email)))
+                    .update_expression("ADD #c :one")
+                    .expression_attribute_names("#c", "count")
+                    .expression_attribute_values(":one", n(1))
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        self.db
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(lockout_key(email)))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    pub async fn put_refresh_token(
+        &self,
+        hash: &str,
+        token: &RefreshToken,
+    ) -> Result<(), StoreError> {
+        let mut item = to_item(token)?;
+        item.extend(refresh_key(hash));
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    pub async fn refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(refresh_key(hash)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        out.item.map(from_item).transpose()
+    }
+
+    /// The account and whether the token's family is revoked, in one round trip.
+    pub async fn account_and_family(
+        &self,
+        user_id: &str,
+        family: &str,
+    ) -> Result<(Option<Account>, bool), StoreError> {
+        let keys = KeysAndAttributes::builder()
+            .keys(account_key(user_id))
+            .keys(family_key(family))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let out = self
+            .db
+            .batch_get_item()
+            .request_items(&self.table, keys)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let mut account = None;
+        let mut revoked = false;
+        for item in out
+            .responses
+            .and_then(|mut r| r.remove(&self.table))
+            .unwrap_or_default()
+        {
+            match item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some(ACCOUNT) => account = Some(from_item(item)?),
+                Some("REVOKED") => revoked = true,
+                _ => {}
+            }
+        }
+        Ok((account, revoked))
+    }
+
+    /// Exchanges a refresh token for a new one of the same family, atomically: the old one
+    /// must still be unrotated (two concurrent refreshes with one token: one wins).
+    pub async fn rotate_refresh_token(
+        &self,
+        old_hash: &str,
+        new_hash: &str,
+        new: &RefreshToken,
+    ) -> Result<bool, StoreError> {
+        let mut item = to_item(new)?;
+        item.extend(refresh_key(new_hash));
+        let result = self
+            .db
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(refresh_key(old_hash)))
+                            .update_expression("SET rotated = :t")
+                            .condition_expression("attribute_exists(pk) AND rotated = :f")
+                            .expression_attribute_values(
+                                ":t",
+                                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
+                            )
+                            .expression_attribute_values(
+                                ":f",
+                                aws_sdk_dynamodb::types::AttributeValue::Bool(false),
+                            )
+                            .build()
+                            .map_err(|e| StoreError::Other(e.to_string()))?,
+                    )
+                    .build(),
+            )
+            .transact_items(
+                TransactWriteItem::builder()
+                    .put(
+                        Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(item))
+                            .build()
+                            .map_err(|e| StoreError::Other(e.to_string()))?,
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(transaction_error);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn revoke_family(&self, family: &str, expires_at: i64) -> Result<(), StoreError> {
+        let mut item = family_key(family);
+        item.insert("expires_at".into(), n(expires_at));
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// New password hash; refresh tokens issued before `now_ms` stop working.
+    pub async fn set_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        now_ms: i64,
+        updated_at: &str,
+    ) -> Result<(), StoreError> {
+        self.db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(account_key(user_id)))
+            .update_expression(
+                "SET password_hash = :h, tokens_valid_after_ms = :t, updated_at = :u",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":h", s(hash))
+            .expression_attribute_values(":t", n(now_ms))
+            .expression_attribute_values(":u", s(updated_at))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    /// Applies a state change from a user event unless the record already reflects a newer
+    /// one (`state_as_of_ms`): idempotent and order-safe. Returns the record after the change,
+    /// or `None` if the event was older (or the account does not exist).
+    pub async fn apply_user_state(
+        &self,
+        user_id: &str,
+        set: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+        occurred_at_ms: i64,
+        updated_at: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        let mut expr = String::from("SET state_as_of_ms = :at, updated_at = :u");
+        let mut req = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(account_key(user_id)))
+            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(state_as_of_ms) OR state_as_of_ms <= :at)")
+            .expression_attribute_values(":at", n(occurred_at_ms))
+            .expression_attribute_values(":u", s(updated_at))
+            .return_values(ReturnValue::AllNew);
+        for (i, (field, value)) in set.iter().enumerate() {
+            expr.push_str(&format!(", #f{i} = :v{i}"));
+            req = req
+                .expression_attribute_names(format!("#f{i}"), *field)
+                .expression_attribute_values(format!(":v{i}"), value.clone());
+        }
+        match req
+            .update_expression(expr)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)
+        {
+            Ok(out) => out.attributes.map(from_item).transpose(),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

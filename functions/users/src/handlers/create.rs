@@ -1,0 +1,35 @@
+//! `users-create` (no route): invoked by `auth-register` and `auth-bootstrap-admin` through
+//! the Lambda Invoke API with `{user, correlation_id}`; answers `{user}`. Idempotent: a
+//! retried call with the same id returns the existing profile without a duplicate.
+
+use gymit_shared::user::User;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{domain::Profile, Users};
+
+#[derive(Deserialize)]
+struct Event {
+    user: User,
+    #[serde(default)]
+    correlation_id: Option<String>,
+}
+
+pub async fn handle(state: &Users, event: Value) -> Result<Value, String> {
+    let event: Event = serde_json::from_value(event).map_err(|e| format!("invalid event: {e}"))?;
+    let span = tracing::info_span!(
+        "users-create",
+        correlation_id = event.correlation_id.as_deref().unwrap_or("")
+    );
+    let _enter = span.enter();
+    let profile = Profile {
+        user: event.user,
+        ban_reason: None,
+    };
+    let stored = state.store.create(&profile).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot create profile");
+        "the profile could not be stored".to_string()
+    })?;
+    tracing::info!(user_id = %stored.user.id, "profile ready");
+    Ok(json!({ "user": stored.user }))
+}
