@@ -10,6 +10,7 @@ pub mod config;
 pub mod cursor;
 pub mod dynamo;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod http;
 pub mod identity;

@@ -27,10 +27,10 @@ pub struct Account {
     /// change sets it, which revokes every refresh token of the account at once.
     #[serde(default)]
     pub tokens_valid_after_ms: i64,
-    /// `occurred_at` (ms) of the newest user event applied to this record, so an older
-    /// event delivered late is ignored (events are at least once and unordered).
+    /// The user service's profile version that this record reflects: an event carrying an
+    /// older or equal version is ignored (events are at least once and may arrive late).
     #[serde(default)]
-    pub state_as_of_ms: i64,
+    pub profile_version: i64,
 }
 
 impl std::fmt::Debug for Account {
@@ -61,7 +61,7 @@ impl Account {
             created_at: now.clone(),
             updated_at: now,
             tokens_valid_after_ms: 0,
-            state_as_of_ms: 0,
+            profile_version: 0,
         }
     }
 

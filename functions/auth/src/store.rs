@@ -9,7 +9,7 @@
 //! - failed logins per email: `LOGINFAIL#<email>` / `LOGINFAIL` (TTL: the window)
 
 use aws_sdk_dynamodb::{
-    types::{Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update},
+    types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update},
     Client,
 };
 use gymit_shared::dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError};
@@ -423,40 +423,38 @@ impl AuthStore {
         Ok(())
     }
 
-    /// Applies a state change from a user event unless the record already reflects a newer
-    /// one (`state_as_of_ms`): idempotent and order-safe. Returns the record after the change,
-    /// or `None` if the event was older (or the account does not exist).
+    /// Applies the account state of a user event unless the record already reflects that
+    /// profile version or a newer one: idempotent and order-safe. `true` if it applied.
     pub async fn apply_user_state(
         &self,
-        user_id: &str,
-        set: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
-        occurred_at_ms: i64,
-        updated_at: &str,
-    ) -> Result<Option<Account>, StoreError> {
-        let mut expr = String::from("SET state_as_of_ms = :at, updated_at = :u");
-        let mut req = self
+        user: &gymit_shared::user::User,
+        version: i64,
+    ) -> Result<bool, StoreError> {
+        use aws_sdk_dynamodb::types::AttributeValue::Bool;
+        let result = self
             .db
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(account_key(user_id)))
-            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(state_as_of_ms) OR state_as_of_ms <= :at)")
-            .expression_attribute_values(":at", n(occurred_at_ms))
-            .expression_attribute_values(":u", s(updated_at))
-            .return_values(ReturnValue::AllNew);
-        for (i, (field, value)) in set.iter().enumerate() {
-            expr.push_str(&format!(", #f{i} = :v{i}"));
-            req = req
-                .expression_attribute_names(format!("#f{i}"), *field)
-                .expression_attribute_values(format!(":v{i}"), value.clone());
-        }
-        match req
-            .update_expression(expr)
+            .set_key(Some(account_key(&user.id)))
+            .update_expression(
+                "SET profile_version = :v, updated_at = :u, full_name = :n, #r = :r, \
+                 is_approved = :a, is_banned = :b, is_active = :act",
+            )
+            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(profile_version) OR profile_version < :v)")
+            .expression_attribute_names("#r", "role")
+            .expression_attribute_values(":v", n(version))
+            .expression_attribute_values(":u", s(&user.updated_at))
+            .expression_attribute_values(":n", s(&user.full_name))
+            .expression_attribute_values(":r", s(user.role.as_str()))
+            .expression_attribute_values(":a", Bool(user.is_approved))
+            .expression_attribute_values(":b", Bool(user.is_banned))
+            .expression_attribute_values(":act", Bool(user.is_active))
             .send()
             .await
-            .map_err(StoreError::from_sdk)
-        {
-            Ok(out) => out.attributes.map(from_item).transpose(),
-            Err(StoreError::ConditionFailed) => Ok(None),
+            .map_err(StoreError::from_sdk);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
             Err(e) => Err(e),
         }
     }

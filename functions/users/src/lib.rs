@@ -13,15 +13,18 @@ use crate::store::UsersStore;
 pub struct Users {
     pub store: UsersStore,
     pub tokens: Tokens,
+    /// Signs pagination cursors (derived key, see shared::cursor).
+    pub cursor_secret: String,
 }
 
 impl Users {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let table = config::required("USERS_TABLE")?;
-        let tokens = Tokens::from_env()?;
+        let secret = config::jwt_secret()?;
         Ok(Self {
             store: UsersStore::new(gymit_shared::aws::dynamodb().await, table),
-            tokens,
+            tokens: Tokens::new(&secret),
+            cursor_secret: secret,
         })
     }
 }

@@ -1,11 +1,22 @@
 //! The only code that speaks DynamoDB for the users table.
 //!
-//! Access patterns (`pk`/`sk`):
-//! - profile by id: `USER#<id>` / `PROFILE` (GetItem; create is a conditional Put, so a
-//!   retried `users-create` is idempotent)
+//! Access patterns (`pk`/`sk`, TTL `expires_at`, stream NEW_IMAGE for the outbox):
+//! - profile by id: `USER#<id>` / `PROFILE` (GetItem). Create is a conditional Put, so a
+//!   retried `users-create` is idempotent.
+//! - admin change: GetItem, then one `TransactWriteItems` = Put of the profile conditioned
+//!   on its `version` + the outbox event item (`EVENT#<id>` / `EVENT`, see shared::events).
+//! - list newest first: GSI `by_created` (`list_pk` = "USER", `id` = UUID v7, so time
+//!   ordered) or, with `?role=`, GSI `by_role` (`role`, `id`); `is_approved` / `is_banned`
+//!   are filter expressions on that query. A page is filled by at most a few queries.
 
-use aws_sdk_dynamodb::{types::ReturnValue, Client};
-use gymit_shared::dynamo::{from_item, s, to_item, Item, StoreError};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::{types::AttributeValue, Client};
+use gymit_shared::{
+    dynamo::{from_item, s, to_item, transaction_error, Item, StoreError},
+    events::{outbox_put, Event},
+    identity::Role,
+};
 
 use crate::domain::Profile;
 
@@ -15,11 +26,44 @@ pub struct UsersStore {
     table: String,
 }
 
-pub(crate) fn profile_key(id: &str) -> Item {
+fn profile_key(id: &str) -> Item {
     Item::from([
         ("pk".to_string(), s(format!("USER#{id}"))),
         ("sk".to_string(), s("PROFILE")),
     ])
+}
+
+fn profile_item(profile: &Profile) -> Result<Item, StoreError> {
+    let mut item = to_item(profile)?;
+    item.extend(profile_key(&profile.user.id));
+    item.insert("list_pk".into(), s("USER"));
+    Ok(item)
+}
+
+/// Why a versioned write did not happen.
+#[derive(Debug)]
+pub enum SaveError {
+    /// Someone else changed the profile since it was read.
+    Stale,
+    Store(StoreError),
+}
+
+/// Filters of the admin listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub role: Option<Role>,
+    pub is_approved: Option<bool>,
+    pub is_banned: Option<bool>,
+}
+
+impl ListFilter {
+    /// Binds cursors to the filter they were made for.
+    pub fn scope(&self) -> String {
+        format!(
+            "users:{:?}:{:?}:{:?}",
+            self.role, self.is_approved, self.is_banned
+        )
+    }
 }
 
 impl UsersStore {
@@ -37,13 +81,11 @@ impl UsersStore {
 
     /// Creates the profile unless it exists; returns the stored one either way.
     pub async fn create(&self, profile: &Profile) -> Result<Profile, StoreError> {
-        let mut item = to_item(profile)?;
-        item.extend(profile_key(&profile.user.id));
         let put = self
             .db
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(profile_item(profile)?))
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
@@ -64,36 +106,128 @@ impl UsersStore {
             .get_item()
             .table_name(&self.table)
             .set_key(Some(profile_key(id)))
+            .consistent_read(true)
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
         out.item.map(from_item).transpose()
     }
 
-    /// Sets the full name of an existing profile; `None` if there is none.
-    pub async fn set_full_name(
+    /// Writes `profile` (whose `version` is already the new one) if the stored version is
+    /// still `read_version`, together with its event, in one transaction.
+    pub async fn save(
         &self,
-        id: &str,
-        full_name: &str,
-        updated_at: &str,
-    ) -> Result<Option<Profile>, StoreError> {
-        let out = self
-            .db
-            .update_item()
+        read_version: u64,
+        profile: &Profile,
+        event: &Event,
+    ) -> Result<(), SaveError> {
+        let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.table)
-            .set_key(Some(profile_key(id)))
-            .update_expression("SET full_name = :n, updated_at = :u")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":n", s(full_name))
-            .expression_attribute_values(":u", s(updated_at))
-            .return_values(ReturnValue::AllNew)
+            .set_item(Some(profile_item(profile).map_err(SaveError::Store)?))
+            .condition_expression(
+                "attribute_exists(pk) AND (attribute_not_exists(version) OR version = :v)",
+            )
+            .expression_attribute_values(":v", AttributeValue::N(read_version.to_string()))
+            .build()
+            .map_err(|e| SaveError::Store(StoreError::Other(e.to_string())))?;
+        let result = self
+            .db
+            .transact_write_items()
+            .transact_items(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .put(put)
+                    .build(),
+            )
+            .transact_items(outbox_put(&self.table, event))
             .send()
             .await
-            .map_err(StoreError::from_sdk);
-        match out {
-            Ok(out) => out.attributes.map(from_item).transpose(),
-            Err(StoreError::ConditionFailed) => Ok(None),
-            Err(e) => Err(e),
+            .map_err(transaction_error);
+        match result {
+            Ok(_) => Ok(()),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") =>
+            {
+                Err(SaveError::Stale)
+            }
+            Err(e) if e.is_transaction_conflict() => Err(SaveError::Stale),
+            Err(e) => Err(SaveError::Store(e)),
         }
     }
+
+    /// One page of profiles, newest first, and the key of the last one when more may follow.
+    pub async fn list(
+        &self,
+        filter: &ListFilter,
+        limit: usize,
+        start: Option<HashMap<String, AttributeValue>>,
+    ) -> Result<(Vec<Profile>, Option<Item>), StoreError> {
+        let mut found = Vec::new();
+        let mut start = start;
+        // Filters can leave a query page short: keep reading, a bounded number of times.
+        for _ in 0..8 {
+            let mut q = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .scan_index_forward(false)
+                .limit((limit - found.len()) as i32 * 2)
+                .set_exclusive_start_key(start.take());
+            q = match filter.role {
+                Some(role) => q
+                    .index_name("by_role")
+                    .key_condition_expression("#r = :r")
+                    .expression_attribute_names("#r", "role")
+                    .expression_attribute_values(":r", s(role.as_str())),
+                None => q
+                    .index_name("by_created")
+                    .key_condition_expression("list_pk = :p")
+                    .expression_attribute_values(":p", s("USER")),
+            };
+            let mut conditions = Vec::new();
+            if let Some(a) = filter.is_approved {
+                conditions.push("is_approved = :a");
+                q = q.expression_attribute_values(":a", AttributeValue::Bool(a));
+            }
+            if let Some(b) = filter.is_banned {
+                conditions.push("is_banned = :b");
+                q = q.expression_attribute_values(":b", AttributeValue::Bool(b));
+            }
+            if !conditions.is_empty() {
+                q = q.filter_expression(conditions.join(" AND "));
+            }
+            let out = q.send().await.map_err(StoreError::from_sdk)?;
+            let last = out.last_evaluated_key;
+            for item in out.items.unwrap_or_default() {
+                if found.len() == limit {
+                    break;
+                }
+                found.push(item);
+            }
+            if found.len() == limit || last.is_none() {
+                let more = found.len() == limit;
+                let cursor = more
+                    .then(|| found.last().map(|i| list_key(i, filter)))
+                    .flatten();
+                let profiles = found.into_iter().map(from_item).collect::<Result<_, _>>()?;
+                return Ok((profiles, cursor));
+            }
+            start = last;
+        }
+        let cursor = found.last().map(|i| list_key(i, filter));
+        let profiles = found.into_iter().map(from_item).collect::<Result<_, _>>()?;
+        Ok((profiles, cursor))
+    }
+}
+
+/// The index key of a listed item: where the next page starts.
+fn list_key(item: &Item, filter: &ListFilter) -> Item {
+    let index_attr = if filter.role.is_some() {
+        "role"
+    } else {
+        "list_pk"
+    };
+    ["pk", "sk", "id", index_attr]
+        .iter()
+        .filter_map(|k| Some((k.to_string(), item.get(*k)?.clone())))
+        .collect()
 }

@@ -9,3 +9,4 @@ pub mod me;
 pub mod password;
 pub mod refresh;
 pub mod register;
+pub mod sync_user;

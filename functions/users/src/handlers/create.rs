@@ -5,6 +5,7 @@
 use gymit_shared::user::User;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tracing::Instrument;
 
 use crate::{domain::Profile, Users};
 
@@ -21,15 +22,20 @@ pub async fn handle(state: &Users, event: Value) -> Result<Value, String> {
         "users-create",
         correlation_id = event.correlation_id.as_deref().unwrap_or("")
     );
-    let _enter = span.enter();
     let profile = Profile {
         user: event.user,
         ban_reason: None,
+        version: 1,
     };
-    let stored = state.store.create(&profile).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot create profile");
-        "the profile could not be stored".to_string()
-    })?;
-    tracing::info!(user_id = %stored.user.id, "profile ready");
+    let stored = state
+        .store
+        .create(&profile)
+        .instrument(span.clone())
+        .await
+        .map_err(|e| {
+            tracing::error!(parent: &span, error = %e, "cannot create profile");
+            "the profile could not be stored".to_string()
+        })?;
+    tracing::info!(parent: &span, user_id = %stored.user.id, "profile ready");
     Ok(json!({ "user": stored.user }))
 }

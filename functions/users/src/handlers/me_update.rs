@@ -1,11 +1,13 @@
-//! `PATCH /api/users/me` `{full_name}` → `200 {user}`. Allowed to unapproved accounts.
+//! `PATCH /api/users/me` `{full_name}` → `200 {user}`. Allowed to unapproved accounts. The
+//! change is announced (`user.profile_updated`) so the auth record follows.
 
 use std::sync::Arc;
 
 use gymit_shared::{http, identity, time, validate::Validator, ApiError, Ctx, Request, Response};
 use serde::Deserialize;
 
-use crate::Users;
+use super::admin::user_event;
+use crate::{store::SaveError, Users};
 
 #[derive(Deserialize)]
 struct Body {
@@ -21,10 +23,26 @@ pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Respon
     let mut v = Validator::new();
     let full_name = v.text("full_name", &raw, 1, 100);
     v.finish()?;
-    let profile = state
-        .store
-        .set_full_name(&caller.user_id, &full_name, &time::now_rfc3339())
-        .await?
-        .ok_or_else(|| ApiError::not_found("user"))?;
-    http::json(200, &serde_json::json!({ "user": profile.user }))
+    for attempt in 0..4 {
+        let mut profile = state
+            .store
+            .get(&caller.user_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("user"))?;
+        let read_version = profile.version;
+        profile.user.full_name = full_name.clone();
+        profile.user.updated_at = time::now_rfc3339();
+        profile.version += 1;
+        let event = user_event("user.profile_updated", &profile);
+        match state.store.save(read_version, &profile, &event).await {
+            Ok(()) => return http::json(200, &serde_json::json!({ "user": profile.user })),
+            Err(SaveError::Stale) => {
+                tokio::time::sleep(gymit_shared::retry::jittered(10, attempt)).await
+            }
+            Err(SaveError::Store(e)) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::dependency_unavailable(
+        "the profile is being changed concurrently, try again",
+    ))
 }

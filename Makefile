@@ -1,0 +1,55 @@
+# GymIT serverless: the few entry points people type. `make dev` runs the whole stack
+# locally; `make test` runs every test (what CI runs through .ci/run).
+
+SHELL := /bin/bash
+VENV := .venv
+PY := python3
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.txt | cut -c1-12)
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: dev test lint build bench deploy events clean
+
+## Pinned tools (moto, cargo-lambda + zig, cfn-lint) in a local virtualenv.
+$(STAMP): requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## Run the whole system locally: emulator :4566, functions :9000, gateway :8000.
+dev: $(STAMP)
+	cargo build -p gymit-local
+	target/debug/gymit-local dev
+
+## Every test: formatting, lints, template checks, unit, integration and end-to-end
+## (against a stack that gymit-local starts on free ports and always stops).
+test: $(STAMP) lint
+	cargo build --workspace --bins --tests
+	target/debug/gymit-local test-env -- cargo test --workspace --lib --test '*'
+
+lint: $(STAMP)
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cfn-lint template.yaml
+
+## Release zips for arm64 Lambda (target/lambda/<function>/bootstrap.zip).
+build: $(STAMP)
+	cargo lambda build --release --arm64 --output-format zip
+
+## Cold start, CPU per invocation, peak RSS, zip size: see README "Performance".
+bench: $(STAMP)
+	cargo build --release -p gymit-local
+	target/release/gymit-local bench
+
+## Deploy with SAM (needs AWS credentials and the AWS SAM CLI).
+deploy: $(STAMP)
+	sam build && sam deploy --guided
+
+## Regenerate the sample events in events/ from template.yaml.
+events: $(STAMP)
+	$(VENV)/bin/python events/generate.py
+
+clean:
+	cargo clean
+	rm -rf .gymit

@@ -1,0 +1,16 @@
+use gymit_auth::{handlers::sync_user, Auth};
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    gymit_shared::telemetry::init();
+    let store = &*Box::leak(Box::new(Auth::from_env().await?.store));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let applied = sync_user::handle(store, event.payload)
+            .await
+            .map_err(lambda_runtime::Error::from)?;
+        Ok::<_, lambda_runtime::Error>(serde_json::json!({ "applied": applied }))
+    }))
+    .await
+}

@@ -1,0 +1,215 @@
+//! Events as a transactional outbox, one path for every service.
+//!
+//! A function that changes state puts an event item into its own table in the same
+//! `TransactWriteItems` as the change (`outbox_put`). The table's stream, filtered to event
+//! items (`kind = "event"`), drives the service's `<service>-publish-events` function, which
+//! publishes each event to the service's SNS topic (`publish_stream_batch`), with message
+//! attributes `type` and the entity id. A crash after the write cannot lose an event;
+//! delivery is at least once, so consumers are idempotent (by `event_id` or by version).
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_sns::types::MessageAttributeValue;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::dynamo::{n, s, Item};
+
+/// Event items expire a day after they were written; the stream has long delivered them.
+const EVENT_TTL_SECONDS: i64 = 24 * 3600;
+
+/// The envelope consumers receive (the SNS message body).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub occurred_at: String,
+    /// The attribute name and value that identify the entity (`user_id`, `tournament_id`).
+    pub entity: (String, String),
+    pub data: Value,
+}
+
+impl Event {
+    pub fn new(event_type: &str, entity_key: &str, entity_id: &str, data: Value) -> Self {
+        let now = crate::time::now();
+        Self {
+            event_id: uuid::Uuid::now_v7().to_string(),
+            event_type: event_type.to_string(),
+            occurred_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            entity: (entity_key.to_string(), entity_id.to_string()),
+            data,
+        }
+    }
+
+    /// The message consumers get: `{event_id, type, occurred_at, <entity key>, data}`.
+    pub fn message(&self) -> Value {
+        let mut m = serde_json::json!({
+            "event_id": self.event_id,
+            "type": self.event_type,
+            "occurred_at": self.occurred_at,
+            "data": self.data,
+        });
+        m[&self.entity.0] = Value::String(self.entity.1.clone());
+        m
+    }
+
+    /// The outbox item for this event.
+    pub fn to_item(&self) -> Item {
+        Item::from([
+            ("pk".to_string(), s(format!("EVENT#{}", self.event_id))),
+            ("sk".to_string(), s("EVENT")),
+            ("kind".to_string(), s("event")),
+            ("event_id".to_string(), s(&self.event_id)),
+            ("type".to_string(), s(&self.event_type)),
+            ("occurred_at".to_string(), s(&self.occurred_at)),
+            ("entity_key".to_string(), s(&self.entity.0)),
+            ("entity_id".to_string(), s(&self.entity.1)),
+            ("data".to_string(), s(self.data.to_string())),
+            (
+                "expires_at".to_string(),
+                n(crate::time::epoch_seconds() + EVENT_TTL_SECONDS),
+            ),
+        ])
+    }
+
+    /// Reads an event back from a stream record's `NewImage` (DynamoDB JSON).
+    pub fn from_stream_image(image: &Value) -> Option<Event> {
+        let str_of = |k: &str| image.get(k)?.get("S")?.as_str().map(str::to_string);
+        if str_of("kind").as_deref() != Some("event") {
+            return None;
+        }
+        Some(Event {
+            event_id: str_of("event_id")?,
+            event_type: str_of("type")?,
+            occurred_at: str_of("occurred_at")?,
+            entity: (str_of("entity_key")?, str_of("entity_id")?),
+            data: serde_json::from_str(&str_of("data")?).ok()?,
+        })
+    }
+
+    /// Reads the envelope back from an SNS message body.
+    pub fn from_message(message: &str) -> Option<Event> {
+        let v: Value = serde_json::from_str(message).ok()?;
+        let (key, id) = ["tournament_id", "user_id"]
+            .iter()
+            .find_map(|k| Some((k.to_string(), v.get(*k)?.as_str()?.to_string())))?;
+        Some(Event {
+            event_id: v.get("event_id")?.as_str()?.to_string(),
+            event_type: v.get("type")?.as_str()?.to_string(),
+            occurred_at: v.get("occurred_at")?.as_str()?.to_string(),
+            entity: (key, id),
+            data: v.get("data")?.clone(),
+        })
+    }
+}
+
+/// The `Put` of an event into the outbox, to add to the state change's transaction.
+pub fn outbox_put(table: &str, event: &Event) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(event.to_item()))
+                .build()
+                .expect("table and item are set"),
+        )
+        .build()
+}
+
+/// Publishes the events of a DynamoDB stream batch (Lambda event JSON) to `topic_arn`, in
+/// order. Records that are not event items are ignored. An error fails the batch, which the
+/// event source mapping retries; publishing twice is fine (consumers are idempotent).
+pub async fn publish_stream_batch(
+    sns: &aws_sdk_sns::Client,
+    topic_arn: &str,
+    batch: &Value,
+) -> Result<usize, String> {
+    let mut published = 0;
+    for record in batch["Records"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        if record["eventName"] != "INSERT" {
+            continue;
+        }
+        let Some(event) = Event::from_stream_image(&record["dynamodb"]["NewImage"]) else {
+            continue;
+        };
+        let attr = |v: &str| {
+            MessageAttributeValue::builder()
+                .data_type("String")
+                .string_value(v)
+                .build()
+                .expect("data type is set")
+        };
+        sns.publish()
+            .topic_arn(topic_arn)
+            .message(event.message().to_string())
+            .message_attributes("type", attr(&event.event_type))
+            .message_attributes(&event.entity.0, attr(&event.entity.1))
+            .send()
+            .await
+            .map_err(|e| format!("publishing {} failed: {e:?}", event.event_id))?;
+        tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
+        published += 1;
+    }
+    Ok(published)
+}
+
+/// The envelopes of an SNS Lambda event (JSON); malformed records are logged and skipped.
+pub fn sns_messages(event: &Value) -> Vec<Event> {
+    event["Records"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            let parsed = r["Sns"]["Message"].as_str().and_then(Event::from_message);
+            if parsed.is_none() {
+                tracing::warn!("ignoring an SNS record that is not a GymIT event");
+            }
+            parsed
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image_of(item: &Item) -> Value {
+        let mut m = serde_json::Map::new();
+        for (k, v) in item {
+            let json = match v {
+                aws_sdk_dynamodb::types::AttributeValue::S(x) => serde_json::json!({ "S": x }),
+                aws_sdk_dynamodb::types::AttributeValue::N(x) => serde_json::json!({ "N": x }),
+                _ => unreachable!(),
+            };
+            m.insert(k.clone(), json);
+        }
+        Value::Object(m)
+    }
+
+    #[test]
+    fn an_event_survives_the_outbox_and_the_topic() {
+        let e = Event::new(
+            "user.banned",
+            "user_id",
+            "u1",
+            serde_json::json!({"user": {"id": "u1"}}),
+        );
+        let back = Event::from_stream_image(&image_of(&e.to_item())).unwrap();
+        assert_eq!(back, e);
+        let msg = e.message();
+        assert_eq!(msg["user_id"], "u1");
+        assert_eq!(msg["type"], "user.banned");
+        assert_eq!(Event::from_message(&msg.to_string()).unwrap(), e);
+    }
+
+    #[test]
+    fn items_that_are_not_events_are_not_events() {
+        let image = serde_json::json!({"pk": {"S": "USER#1"}, "sk": {"S": "PROFILE"}});
+        assert!(Event::from_stream_image(&image).is_none());
+    }
+}
