@@ -48,7 +48,8 @@ impl Stack {
             "GYMIT_URL is not set: run the tests with `make test` (which starts a local stack) \
              or point GYMIT_URL at a running `make dev`",
         );
-        let lambda_url = std::env::var("GYMIT_LAMBDA_URL").unwrap_or_else(|_| "http://127.0.0.1:9000".into());
+        let lambda_url =
+            std::env::var("GYMIT_LAMBDA_URL").unwrap_or_else(|_| "http://127.0.0.1:9000".into());
         Stack {
             url: url.trim_end_matches('/').to_string(),
             lambda_url,
@@ -59,7 +60,14 @@ impl Stack {
         }
     }
 
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Answer {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
         let mut req = self.http.request(method, format!("{}{}", self.url, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -75,7 +83,12 @@ impl Stack {
         let headers = res.headers().clone();
         let text = res.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, headers, body, text }
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub async fn get_json(&self, path: &str, token: Option<&str>) -> Answer {
@@ -90,7 +103,10 @@ impl Stack {
     pub async fn invoke(&self, function: &str, payload: &Value) -> Value {
         let res = self
             .http
-            .post(format!("{}/2015-03-31/functions/{function}/invocations", self.lambda_url))
+            .post(format!(
+                "{}/2015-03-31/functions/{function}/invocations",
+                self.lambda_url
+            ))
             .json(payload)
             .send()
             .await

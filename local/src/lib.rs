@@ -1,0 +1,43 @@
+//! `gymit-local`: GymIT on one machine, with no AWS account and no Docker.
+//!
+//! It reads `template.yaml` (the single source of truth) and does locally what AWS does
+//! for it: `provision` creates the tables and topics in the emulator and writes the
+//! functions' environment; `gateway` behaves like API Gateway (HTTP API routes, the Lambda
+//! authorizer, CORS, 404/405), delivers SNS notifications and DynamoDB stream batches to
+//! the functions that subscribe to them, and `supervisor` runs the whole stack for `make
+//! dev` and `make test`. The functions themselves run under `cargo lambda watch`, a real
+//! Lambda runtime API.
+
+pub mod gateway;
+pub mod provision;
+pub mod streams;
+pub mod supervisor;
+pub mod template;
+pub mod testing;
+
+/// The workspace root: the nearest directory at or above the current one with a
+/// `template.yaml`, else the parent of this crate.
+pub fn workspace_root() -> std::path::PathBuf {
+    let mut dir = std::env::current_dir().unwrap_or_default();
+    loop {
+        if dir.join("template.yaml").is_file() {
+            return dir;
+        }
+        if !dir.pop() {
+            break;
+        }
+    }
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default()
+}
+
+/// SDK configuration for the emulator named by `AWS_ENDPOINT_URL`.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await
+}
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,435 @@
+//! `gymit-local dev` and `gymit-local test-env`: the whole stack as one supervised unit.
+//!
+//! Starts the emulator (moto from `.venv`, unless `AWS_ENDPOINT_URL` names a running one),
+//! provisions it, builds every function once, starts `cargo lambda watch`, serves the
+//! gateway in-process, creates the root admin, and says when it is ready. Children run in
+//! their own process groups; Ctrl-C, SIGTERM, the end of the test command, or the death of
+//! any child stops them all. No pid files: nothing is left to go stale.
+
+use std::{
+    net::TcpListener as StdListener,
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use tokio::{
+    process::{Child, Command},
+    signal::unix::{signal, SignalKind},
+};
+
+use crate::{gateway::Gateway, provision, template::Template, Error};
+
+pub struct Ports {
+    pub gateway: u16,
+    pub lambda: u16,
+    pub emulator: u16,
+}
+
+impl Ports {
+    pub fn fixed() -> Ports {
+        Ports {
+            gateway: 8000,
+            lambda: 9000,
+            emulator: 4566,
+        }
+    }
+
+    /// Free ports from the OS, so a test stack never collides with `make dev`.
+    pub fn free() -> Result<Ports, Error> {
+        let free =
+            || -> Result<u16, Error> { Ok(StdListener::bind("127.0.0.1:0")?.local_addr()?.port()) };
+        Ok(Ports {
+            gateway: free()?,
+            lambda: free()?,
+            emulator: free()?,
+        })
+    }
+}
+
+struct Supervised {
+    name: &'static str,
+    child: Child,
+}
+
+/// The running stack; dropping it does not stop it, `stop` does.
+pub struct Stack {
+    children: Vec<Supervised>,
+    pub gateway_url: String,
+    pub lambda_url: String,
+    pub endpoint: String,
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+fn spawn(name: &'static str, cmd: &mut Command) -> Result<Supervised, Error> {
+    cmd.process_group(0).kill_on_drop(true);
+    let child = cmd.spawn().map_err(|e| format!("starting {name}: {e}"))?;
+    Ok(Supervised { name, child })
+}
+
+async fn wait_for_port(port: u16, what: &str, timeout: Duration) -> Result<(), Error> {
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!(
+        "{what} did not open port {port} within {}s",
+        timeout.as_secs()
+    )
+    .into())
+}
+
+fn ensure_free(port: u16, what: &str) -> Result<(), Error> {
+    StdListener::bind(("127.0.0.1", port))
+        .map(drop)
+        .map_err(|_| {
+            format!("port {port} ({what}) is already in use: is another `make dev` running?").into()
+        })
+}
+
+/// `cargo lambda watch` starts every function instance with `cargo run --bin <name>`, and
+/// with several instances per function those runs queue on cargo's build lock (about 0.2 s
+/// each) before the function even starts. This shim, given to watch as `CARGO`, starts the
+/// built binary directly when it is newer than every source file, and falls back to the real
+/// `cargo run` (which rebuilds: hot reload still works) when it is not.
+fn write_cargo_shim(root: &Path) -> Result<PathBuf, Error> {
+    let real = String::from_utf8(
+        std::process::Command::new("rustup")
+            .args(["which", "cargo"])
+            .output()?
+            .stdout,
+    )
+    .ok()
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
+    .unwrap_or_else(|| "cargo".into());
+    let dir = root.join(".gymit");
+    std::fs::create_dir_all(&dir)?;
+    let shim = dir.join("cargo-shim");
+    let script = format!(
+        r#"#!/bin/sh
+# Written by gymit-local: see write_cargo_shim in local/src/supervisor.rs.
+if [ "$1" = run ]; then
+  bin=""; prev=""
+  for a in "$@"; do [ "$prev" = --bin ] && bin="$a"; prev="$a"; done
+  exe="{root}/target/debug/$bin"
+  if [ -n "$bin" ] && [ -x "$exe" ] && [ -z "$(find {root}/shared {root}/functions {root}/Cargo.toml {root}/Cargo.lock -newer "$exe" -print -quit 2>/dev/null)" ]; then
+    exec "$exe"
+  fi
+fi
+exec {real} "$@"
+"#,
+        root = root.display(),
+        real = real
+    );
+    std::fs::write(&shim, script)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755))?;
+    Ok(shim)
+}
+
+fn venv_bin(root: &Path) -> PathBuf {
+    root.join(".venv").join("bin")
+}
+
+impl Stack {
+    /// Brings the stack up. `reuse_emulator`: use `AWS_ENDPOINT_URL` if it is set.
+    pub async fn start(
+        ports: Ports,
+        reuse_emulator: bool,
+        hot_reload: bool,
+    ) -> Result<Stack, Error> {
+        let root = crate::workspace_root();
+        let bin = venv_bin(&root);
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut children = Vec::new();
+
+        // 1. The emulator.
+        let external = std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|_| reuse_emulator);
+        let endpoint = match external {
+            Some(url) => {
+                println!("using the emulator at {url}");
+                url
+            }
+            None => {
+                ensure_free(ports.emulator, "emulator")?;
+                let moto = bin.join("moto_server");
+                if !moto.exists() {
+                    return Err(format!(
+                        "{} is missing: run `make dev` (it creates .venv)",
+                        moto.display()
+                    )
+                    .into());
+                }
+                children.push(spawn(
+                    "moto",
+                    Command::new(moto)
+                        .args(["-H", "127.0.0.1", "-p", &ports.emulator.to_string()])
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null()),
+                )?);
+                wait_for_port(ports.emulator, "moto", Duration::from_secs(30)).await?;
+                format!("http://127.0.0.1:{}", ports.emulator)
+            }
+        };
+        for (k, v) in [
+            ("AWS_ENDPOINT_URL", endpoint.as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ] {
+            std::env::set_var(k, v);
+        }
+        for (k, v) in [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ] {
+            if std::env::var(k).is_err() {
+                std::env::set_var(k, v);
+            }
+        }
+        let mut stack = Stack {
+            children,
+            gateway_url: format!("http://127.0.0.1:{}", ports.gateway),
+            lambda_url: format!("http://127.0.0.1:{}", ports.lambda),
+            endpoint,
+            env: Default::default(),
+        };
+        match stack.bring_up(&root, &path, &ports, hot_reload).await {
+            Ok(()) => Ok(stack),
+            Err(e) => {
+                stack.stop().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn bring_up(
+        &mut self,
+        root: &Path,
+        path: &str,
+        ports: &Ports,
+        hot_reload: bool,
+    ) -> Result<(), Error> {
+        // 2. Tables, topics and the functions' environment.
+        let mut template = Template::load(&root.join("template.yaml"))?;
+        provision::provision(&mut template, true).await?;
+        let env = provision::local_environment(
+            &template,
+            &self.endpoint,
+            &self.lambda_url,
+            &self.gateway_url,
+        )?;
+        let env_file = root
+            .join(".gymit")
+            .join(format!("functions-{}.env", ports.lambda));
+        provision::write_env_file(&env_file, &env)?;
+        self.env = env;
+        println!(
+            "provisioned {} tables and {} topics",
+            template.tables().len(),
+            template.topics().len()
+        );
+
+        // 3. Every function built once, so no request waits for a compile. `cargo lambda
+        // watch` starts each instance with `cargo run --bin <name>` at the workspace root,
+        // which resolves features for the whole workspace: build the same way, so its runs
+        // find everything fresh.
+        let started = Instant::now();
+        let status = Command::new("cargo")
+            .current_dir(root)
+            .env("PATH", path)
+            .args(["build", "--workspace", "--bins"])
+            .status()
+            .await?;
+        if !status.success() {
+            return Err("building the functions failed".into());
+        }
+        println!("functions built in {:.1}s", started.elapsed().as_secs_f64());
+
+        // 4. The Lambda runtime: cargo lambda watch.
+        ensure_free(ports.lambda, "cargo lambda watch")?;
+        ensure_free(ports.gateway, "gateway")?;
+        let mut watch = Command::new(root.join(".venv/bin/cargo-lambda"));
+        watch
+            .current_dir(root)
+            .env("PATH", path)
+            .env("CARGO", write_cargo_shim(root)?)
+            .args([
+                "lambda",
+                "watch",
+                "-A",
+                "127.0.0.1",
+                "-P",
+                &ports.lambda.to_string(),
+            ])
+            .args([
+                "--concurrency",
+                &std::env::var("GYMIT_CONCURRENCY").unwrap_or_else(|_| "8".into()),
+            ])
+            .arg("--env-file")
+            .arg(&env_file);
+        if !hot_reload {
+            watch.arg("--ignore-changes");
+        }
+        if std::env::var("GYMIT_VERBOSE").is_err() && !hot_reload {
+            watch.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        self.children.push(spawn("cargo lambda watch", &mut watch)?);
+        wait_for_port(ports.lambda, "cargo lambda watch", Duration::from_secs(120)).await?;
+
+        // 5. The gateway, in this process.
+        let gateway = Arc::new(Gateway::new(&template, &self.lambda_url));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.gateway)).await?;
+        tokio::spawn(crate::gateway::serve(gateway.clone(), listener));
+        crate::gateway::subscribe_sns(&template, &self.gateway_url).await?;
+        crate::streams::start(&template, gateway.clone());
+
+        // 6. The root admin.
+        if template
+            .functions()
+            .iter()
+            .any(|f| f.binary == "auth-bootstrap-admin")
+        {
+            match gateway
+                .invoke("auth-bootstrap-admin", &serde_json::json!({}))
+                .await
+            {
+                Ok(v) => println!(
+                    "root admin {}: {}",
+                    v["user"]["email"].as_str().unwrap_or("?"),
+                    if v["created"] == true {
+                        "created"
+                    } else {
+                        "exists"
+                    }
+                ),
+                Err((_, _, detail)) => {
+                    return Err(format!("creating the root admin failed: {detail}").into())
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn ready_line(&self) -> String {
+        format!(
+            "GymIT is ready: API {}/api  WebSocket {}/ws  Lambda {}  emulator {}",
+            self.gateway_url,
+            self.gateway_url.replace("http://", "ws://"),
+            self.lambda_url,
+            self.endpoint
+        )
+    }
+
+    /// Waits until a child exits; returns its name.
+    pub async fn any_child_exit(&mut self) -> &'static str {
+        loop {
+            for c in &mut self.children {
+                if let Ok(Some(_)) = c.child.try_wait() {
+                    return c.name;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Stops every child: SIGTERM to its process group, then SIGKILL after 3 s.
+    pub async fn stop(&mut self) {
+        for c in &self.children {
+            if let Some(pid) = c.child.id() {
+                // SAFETY: kill(2) on a process group we created; no memory is involved.
+                unsafe { libc::kill(-(pid as i32), libc::SIGTERM) };
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        for c in &mut self.children {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if tokio::time::timeout(left, c.child.wait()).await.is_err() {
+                if let Some(pid) = c.child.id() {
+                    // SAFETY: as above.
+                    unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+                }
+                let _ = c.child.wait().await;
+            }
+        }
+        self.children.clear();
+    }
+}
+
+/// `gymit-local dev`: the stack on the fixed ports until Ctrl-C / SIGTERM or a child dies.
+pub async fn dev() -> Result<i32, Error> {
+    let mut term = signal(SignalKind::terminate())?;
+    let mut stack = tokio::select! {
+        s = Stack::start(Ports::fixed(), true, true) => s?,
+        _ = tokio::signal::ctrl_c() => return Ok(130),
+    };
+    println!("{}", stack.ready_line());
+    let code = tokio::select! {
+        _ = tokio::signal::ctrl_c() => { println!("stopping"); 0 }
+        _ = term.recv() => { println!("stopping"); 0 }
+        name = stack.any_child_exit() => { eprintln!("{name} exited: stopping the stack"); 1 }
+    };
+    stack.stop().await;
+    Ok(code)
+}
+
+/// `gymit-local test-env -- <command>`: the stack on free ports with its own emulator, the
+/// command run against it, the stack always stopped; exits with the command's code.
+pub async fn test_env(command: &[String]) -> Result<i32, Error> {
+    let (program, args) = command
+        .split_first()
+        .ok_or("usage: gymit-local test-env -- <command> [args…]")?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut stack = Stack::start(Ports::free()?, false, false).await?;
+    println!("{}", stack.ready_line());
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env("GYMIT_URL", &stack.gateway_url)
+        .env(
+            "GYMIT_WS_URL",
+            format!("{}/ws", stack.gateway_url.replace("http://", "ws://")),
+        )
+        .env("GYMIT_LAMBDA_URL", &stack.lambda_url)
+        .env(
+            "GYMIT_TEMPLATE",
+            crate::workspace_root().join("template.yaml"),
+        );
+    for k in [
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_EC2_METADATA_DISABLED",
+        "JWT_SECRET",
+        "ROOT_ADMIN_EMAIL",
+        "ROOT_ADMIN_PASSWORD",
+    ] {
+        if let Some(v) = stack.env.get(k) {
+            cmd.env(k, v);
+        }
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("starting {program}: {e}"))?;
+    let code = tokio::select! {
+        status = child.wait() => status?.code().unwrap_or(1),
+        _ = tokio::signal::ctrl_c() => { let _ = child.kill().await; 130 }
+        _ = term.recv() => { let _ = child.kill().await; 143 }
+        name = stack.any_child_exit() => { eprintln!("{name} exited during the tests"); let _ = child.kill().await; 1 }
+    };
+    stack.stop().await;
+    Ok(code)
+}

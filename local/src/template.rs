@@ -1,0 +1,515 @@
+//! Reading `template.yaml`: resources, intrinsic functions (`!Ref`, `!GetAtt`, `!Sub`,
+//! `!Join`, long and short forms), and the pieces local emulation needs (functions with
+//! their routes, topics and streams; tables; topics; the HTTP API's CORS and authorizer).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value as Json;
+use serde_yaml::Value;
+
+use crate::Error;
+
+pub const ACCOUNT: &str = "123456789012";
+
+pub struct Template {
+    root: Value,
+    pub stack: String,
+    pub region: String,
+    /// Real stream ARNs from the emulator, by table logical id (filled by provision).
+    pub stream_arns: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub logical: String,
+    pub binary: String,
+    pub timeout_secs: u64,
+    pub routes: Vec<Route>,
+    /// Logical ids of the SNS topics it subscribes to.
+    pub topics: Vec<String>,
+    pub streams: Vec<StreamSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: String,
+    pub path: String,
+    pub authorized: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StreamSource {
+    pub table: String,
+    pub trim_horizon: bool,
+    pub batch_size: usize,
+    pub max_retries: u32,
+    pub filters: Vec<Json>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cors {
+    pub allow_origins: Vec<String>,
+    pub allow_methods: Vec<String>,
+    pub allow_headers: Vec<String>,
+    pub expose_headers: Vec<String>,
+    pub max_age: Option<u64>,
+}
+
+fn tag_name(t: &serde_yaml::value::TaggedValue) -> String {
+    t.tag.to_string().trim_start_matches('!').to_string()
+}
+
+impl Template {
+    pub fn load(path: &std::path::Path) -> Result<Template, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        Self::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Template, Error> {
+        let root: Value = serde_yaml::from_str(text)?;
+        Ok(Template {
+            root,
+            stack: std::env::var("GYMIT_STACK").unwrap_or_else(|_| "gymit".into()),
+            region: std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
+            stream_arns: HashMap::new(),
+        })
+    }
+
+    fn resources(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.root["Resources"]
+            .as_mapping()
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter_map(|(k, v)| Some((k.as_str()?, v)))
+    }
+
+    fn resource(&self, logical: &str) -> Option<&Value> {
+        self.root["Resources"].get(logical)
+    }
+
+    fn of_type(&self, kind: &str) -> Vec<(&str, &Value)> {
+        self.resources()
+            .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+            .collect()
+    }
+
+    pub fn functions(&self) -> Vec<Function> {
+        let global_timeout = self.root["Globals"]["Function"]["Timeout"]
+            .as_u64()
+            .unwrap_or(3);
+        self.of_type("AWS::Serverless::Function")
+            .into_iter()
+            .filter_map(|(logical, r)| {
+                let binary = r["Metadata"]["BuildProperties"]["Binary"]
+                    .as_str()?
+                    .to_string();
+                let mut f = Function {
+                    logical: logical.to_string(),
+                    binary,
+                    timeout_secs: r["Properties"]["Timeout"]
+                        .as_u64()
+                        .unwrap_or(global_timeout),
+                    routes: vec![],
+                    topics: vec![],
+                    streams: vec![],
+                };
+                for (_, event) in r["Properties"]["Events"]
+                    .as_mapping()
+                    .into_iter()
+                    .flat_map(|m| m.iter())
+                {
+                    let p = &event["Properties"];
+                    match event["Type"].as_str() {
+                        Some("HttpApi") => f.routes.push(Route {
+                            method: p["Method"].as_str().unwrap_or("ANY").to_uppercase(),
+                            path: p["Path"].as_str().unwrap_or("$default").to_string(),
+                            authorized: self.has_default_authorizer()
+                                && p["Auth"]["Authorizer"].as_str() != Some("NONE"),
+                        }),
+                        Some("SNS") => {
+                            if let Some(t) = self.ref_target(&p["Topic"]) {
+                                f.topics.push(t);
+                            }
+                        }
+                        Some("DynamoDB") => {
+                            if let Some(table) = self.getatt_target(&p["Stream"]) {
+                                f.streams.push(StreamSource {
+                                    table,
+                                    trim_horizon: p["StartingPosition"].as_str()
+                                        == Some("TRIM_HORIZON"),
+                                    batch_size: p["BatchSize"].as_u64().unwrap_or(100) as usize,
+                                    max_retries: p["MaximumRetryAttempts"].as_u64().unwrap_or(3)
+                                        as u32,
+                                    filters: p["FilterCriteria"]["Filters"]
+                                        .as_sequence()
+                                        .into_iter()
+                                        .flatten()
+                                        .filter_map(|f| {
+                                            serde_json::from_str(f["Pattern"].as_str()?).ok()
+                                        })
+                                        .collect(),
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Some(f)
+            })
+            .collect()
+    }
+
+    fn http_api(&self) -> Option<&Value> {
+        self.of_type("AWS::Serverless::HttpApi")
+            .first()
+            .map(|(_, r)| *r)
+    }
+
+    fn has_default_authorizer(&self) -> bool {
+        self.http_api()
+            .map(|a| a["Properties"]["Auth"]["DefaultAuthorizer"].is_string())
+            .unwrap_or(false)
+    }
+
+    /// The binary of the HTTP API's default Lambda authorizer.
+    pub fn authorizer_binary(&self) -> Option<String> {
+        let api = &self.http_api()?["Properties"]["Auth"];
+        let name = api["DefaultAuthorizer"].as_str()?;
+        let target = self.getatt_target(&api["Authorizers"][name]["FunctionArn"])?;
+        self.resource(&target)?["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    pub fn cors(&self) -> Option<Cors> {
+        let c = &self.http_api()?["Properties"]["CorsConfiguration"];
+        if c.is_null() {
+            return None;
+        }
+        let list = |v: &Value| -> Vec<String> {
+            v.as_sequence()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| self.resolve(x).ok())
+                .collect()
+        };
+        Some(Cors {
+            allow_origins: list(&c["AllowOrigins"]),
+            allow_methods: list(&c["AllowMethods"]),
+            allow_headers: list(&c["AllowHeaders"]),
+            expose_headers: list(&c["ExposeHeaders"]),
+            max_age: c["MaxAge"].as_u64(),
+        })
+    }
+
+    /// Tables: logical id, resolved name, and the properties.
+    pub fn tables(&self) -> Vec<(String, String, Value)> {
+        self.of_type("AWS::DynamoDB::Table")
+            .into_iter()
+            .map(|(l, r)| {
+                let name = self
+                    .resolve(&r["Properties"]["TableName"])
+                    .unwrap_or_else(|_| format!("{}-{l}", self.stack));
+                (l.to_string(), name, r["Properties"].clone())
+            })
+            .collect()
+    }
+
+    /// Topics: logical id and resolved name.
+    pub fn topics(&self) -> Vec<(String, String)> {
+        self.of_type("AWS::SNS::Topic")
+            .into_iter()
+            .map(|(l, r)| {
+                let name = self
+                    .resolve(&r["Properties"]["TopicName"])
+                    .unwrap_or_else(|_| format!("{}-{l}", self.stack));
+                (l.to_string(), name)
+            })
+            .collect()
+    }
+
+    pub fn topic_arn(&self, name: &str) -> String {
+        format!("arn:aws:sns:{}:{ACCOUNT}:{name}", self.region)
+    }
+
+    /// Every function's environment (Globals merged under its own), resolved; a variable
+    /// that two functions resolve differently is an error naming it.
+    pub fn environment(&self) -> Result<BTreeMap<String, String>, Error> {
+        let mut out: BTreeMap<String, String> = BTreeMap::new();
+        let globals = self.root["Globals"]["Function"]["Environment"]["Variables"].clone();
+        for (logical, r) in self.of_type("AWS::Serverless::Function") {
+            let mut vars = BTreeMap::new();
+            for source in [&globals, &r["Properties"]["Environment"]["Variables"]] {
+                for (k, v) in source.as_mapping().into_iter().flat_map(|m| m.iter()) {
+                    if let Some(k) = k.as_str() {
+                        vars.insert(
+                            k.to_string(),
+                            self.resolve(v)
+                                .map_err(|e| format!("{logical}: {k}: {e}"))?,
+                        );
+                    }
+                }
+            }
+            for (k, v) in vars {
+                match out.get(&k) {
+                    Some(existing) if *existing != v => {
+                        return Err(format!("environment variable {k} resolves to {existing:?} and {v:?} (in {logical}): give them different names").into())
+                    }
+                    _ => {
+                        out.insert(k, v);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn ref_target(&self, v: &Value) -> Option<String> {
+        match v {
+            Value::Tagged(t) if tag_name(t) == "Ref" => t.value.as_str().map(str::to_string),
+            Value::Mapping(_) => v["Ref"].as_str().map(str::to_string),
+            _ => None,
+        }
+    }
+
+    fn getatt_target(&self, v: &Value) -> Option<String> {
+        let inner = match v {
+            Value::Tagged(t) if tag_name(t) == "GetAtt" => &t.value,
+            Value::Mapping(_) if !v["Fn::GetAtt"].is_null() => &v["Fn::GetAtt"],
+            _ => return None,
+        };
+        match inner {
+            Value::String(s) => s.split('.').next().map(str::to_string),
+            Value::Sequence(s) => s.first()?.as_str().map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// Resolves a value to a string, evaluating intrinsic functions.
+    pub fn resolve(&self, v: &Value) -> Result<String, Error> {
+        match v {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            Value::Bool(b) => Ok(b.to_string()),
+            Value::Tagged(t) => self.intrinsic(&tag_name(t), &t.value),
+            Value::Mapping(m) if m.len() == 1 => {
+                let (k, inner) = m.iter().next().expect("one entry");
+                let k = k.as_str().unwrap_or_default();
+                let name = if k == "Ref" {
+                    "Ref"
+                } else {
+                    k.strip_prefix("Fn::").ok_or("unknown function")?
+                };
+                self.intrinsic(name, inner)
+            }
+            other => Err(format!("cannot resolve {other:?}").into()),
+        }
+    }
+
+    fn intrinsic(&self, name: &str, arg: &Value) -> Result<String, Error> {
+        match name {
+            "Ref" => self.ref_value(arg.as_str().ok_or("!Ref needs a name")?),
+            "GetAtt" => {
+                let (res, attr) = match arg {
+                    Value::String(s) => s
+                        .split_once('.')
+                        .ok_or("!GetAtt needs Resource.Attribute")?,
+                    Value::Sequence(s) => (
+                        s[0].as_str().unwrap_or_default(),
+                        s[1].as_str().unwrap_or_default(),
+                    ),
+                    _ => return Err("bad !GetAtt".into()),
+                };
+                self.getatt(res, attr)
+            }
+            "Sub" => {
+                let (text, vars) = match arg {
+                    Value::String(s) => (s.clone(), None),
+                    Value::Sequence(s) => (s[0].as_str().unwrap_or_default().to_string(), s.get(1)),
+                    _ => return Err("bad !Sub".into()),
+                };
+                self.sub(&text, vars)
+            }
+            "Join" => {
+                let s = arg.as_sequence().ok_or("bad !Join")?;
+                let sep = s[0].as_str().unwrap_or_default();
+                let parts = s[1].as_sequence().ok_or("bad !Join")?;
+                Ok(parts
+                    .iter()
+                    .map(|p| self.resolve(p))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join(sep))
+            }
+            other => Err(format!("intrinsic {other} is not supported locally").into()),
+        }
+    }
+
+    fn sub(&self, text: &str, vars: Option<&Value>) -> Result<String, Error> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find('}').ok_or("unclosed ${ in !Sub")? + start;
+            let name = &rest[start + 2..end];
+            let value = match vars.and_then(|v| v.get(name)) {
+                Some(v) => self.resolve(v)?,
+                None => match name.split_once('.') {
+                    Some((res, attr)) if !name.starts_with("AWS::") => self.getatt(res, attr)?,
+                    _ => self.ref_value(name)?,
+                },
+            };
+            out.push_str(&value);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn ref_value(&self, name: &str) -> Result<String, Error> {
+        match name {
+            "AWS::StackName" => return Ok(self.stack.clone()),
+            "AWS::Region" => return Ok(self.region.clone()),
+            "AWS::AccountId" => return Ok(ACCOUNT.into()),
+            "AWS::Partition" => return Ok("aws".into()),
+            "AWS::URLSuffix" => return Ok("amazonaws.com".into()),
+            _ => {}
+        }
+        if let Some(p) = self.root["Parameters"].get(name) {
+            return self.resolve(&p["Default"]);
+        }
+        let r = self
+            .resource(name)
+            .ok_or_else(|| format!("!Ref to unknown {name}"))?;
+        let props = &r["Properties"];
+        Ok(match r["Type"].as_str().unwrap_or_default() {
+            "AWS::DynamoDB::Table" => self.resolve(&props["TableName"])?,
+            "AWS::SNS::Topic" => self.topic_arn(&self.resolve(&props["TopicName"])?),
+            "AWS::Serverless::Function" => r["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap_or(name)
+                .to_string(),
+            _ => name.to_string(),
+        })
+    }
+
+    fn getatt(&self, res: &str, attr: &str) -> Result<String, Error> {
+        let r = self
+            .resource(res)
+            .ok_or_else(|| format!("!GetAtt of unknown {res}"))?;
+        let kind = r["Type"].as_str().unwrap_or_default();
+        let region = &self.region;
+        Ok(match (kind, attr) {
+            ("AWS::DynamoDB::Table", "Arn") => format!(
+                "arn:aws:dynamodb:{region}:{ACCOUNT}:table/{}",
+                self.ref_value(res)?
+            ),
+            ("AWS::DynamoDB::Table", "StreamArn") => {
+                self.stream_arns.get(res).cloned().unwrap_or_else(|| {
+                    format!(
+                        "arn:aws:dynamodb:{region}:{ACCOUNT}:table/{}/stream/local",
+                        self.ref_value(res).unwrap_or_default()
+                    )
+                })
+            }
+            ("AWS::SNS::Topic", "TopicName") => self.resolve(&r["Properties"]["TopicName"])?,
+            ("AWS::SNS::Topic", "TopicArn") => self.ref_value(res)?,
+            ("AWS::Serverless::Function", "Arn") => format!(
+                "arn:aws:lambda:{region}:{ACCOUNT}:function:{}",
+                self.ref_value(res)?
+            ),
+            _ => format!("{res}.{attr}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = r#"
+Parameters:
+  Stage: { Type: String, Default: prod }
+Globals:
+  Function:
+    Timeout: 10
+    Environment:
+      Variables:
+        TABLE: !Ref Table
+        TOPIC: !Ref Topic
+        URL: !Sub "https://${Api}.execute-api.${AWS::Region}.amazonaws.com/${Stage}"
+Resources:
+  Api: { Type: AWS::Serverless::HttpApi, Properties: { Auth: { DefaultAuthorizer: A, Authorizers: { A: { FunctionArn: !GetAtt AuthFn.Arn } } } } }
+  Table: { Type: AWS::DynamoDB::Table, Properties: { TableName: !Sub "${AWS::StackName}-things" } }
+  Topic: { Type: AWS::SNS::Topic, Properties: { TopicName: { "Fn::Sub": "${AWS::StackName}-events" } } }
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: the-authorizer } }
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: things-get } }
+    Properties:
+      Timeout: 3
+      Environment: { Variables: { SELF: !GetAtt Fn.Arn, OTHER: !Ref AuthFn } }
+      Events:
+        Get: { Type: HttpApi, Properties: { Path: "/things/{id}", Method: get } }
+        Pub: { Type: HttpApi, Properties: { Path: /health, Method: GET, Auth: { Authorizer: NONE } } }
+        S: { Type: SNS, Properties: { Topic: !Ref Topic } }
+        D: { Type: DynamoDB, Properties: { Stream: !GetAtt Table.StreamArn, StartingPosition: TRIM_HORIZON, BatchSize: 5, FilterCriteria: { Filters: [ { Pattern: '{"eventName": ["INSERT"]}' } ] } } }
+"#;
+
+    #[test]
+    fn intrinsics_resolve_to_local_names() {
+        let t = Template::parse(T).unwrap();
+        let env = t.environment().unwrap();
+        assert_eq!(env["TABLE"], "gymit-things");
+        assert_eq!(
+            env["TOPIC"],
+            "arn:aws:sns:us-east-1:123456789012:gymit-events"
+        );
+        assert_eq!(
+            env["URL"],
+            "https://Api.execute-api.us-east-1.amazonaws.com/prod"
+        );
+        assert_eq!(
+            env["SELF"],
+            "arn:aws:lambda:us-east-1:123456789012:function:things-get"
+        );
+        assert_eq!(env["OTHER"], "the-authorizer");
+    }
+
+    #[test]
+    fn functions_carry_routes_topics_and_streams() {
+        let t = Template::parse(T).unwrap();
+        let f = t
+            .functions()
+            .into_iter()
+            .find(|f| f.binary == "things-get")
+            .unwrap();
+        assert_eq!(f.timeout_secs, 3);
+        assert_eq!(
+            f.routes[0],
+            Route {
+                method: "GET".into(),
+                path: "/things/{id}".into(),
+                authorized: true
+            }
+        );
+        assert!(!f.routes[1].authorized);
+        assert_eq!(f.topics, vec!["Topic"]);
+        assert_eq!(f.streams[0].table, "Table");
+        assert_eq!(f.streams[0].batch_size, 5);
+        assert!(f.streams[0].trim_horizon);
+        assert_eq!(f.streams[0].filters[0]["eventName"][0], "INSERT");
+        assert_eq!(t.authorizer_binary().as_deref(), Some("the-authorizer"));
+    }
+
+    #[test]
+    fn the_project_template_resolves() {
+        let path = crate::workspace_root().join("template.yaml");
+        let t = Template::load(&path).unwrap();
+        let env = t.environment().unwrap();
+        assert_eq!(env["AUTH_TABLE"], "gymit-auth");
+        assert!(t.functions().iter().any(|f| f.binary == "auth-healthz"));
+    }
+}
