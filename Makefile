@@ -25,8 +25,8 @@ dev: $(STAMP)
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
 ## (against a stack that gymit-local starts on free ports and always stops).
 test: $(STAMP) lint
-	cargo build --workspace --bins --tests
-	target/debug/gymit-local test-env -- cargo test --workspace --lib --test '*'
+	cargo build --workspace --tests
+	target/debug/gymit-local test-env -- cargo test --workspace --tests
 
 lint: $(STAMP)
 	cargo fmt --all --check

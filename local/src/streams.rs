@@ -64,8 +64,9 @@ pub fn matches(pattern: &Value, record: &Value) -> bool {
     })
 }
 
-/// Starts one poller per (function, stream) of the template.
-pub fn start(template: &Template, gateway: Arc<Gateway>) {
+/// Starts one poller per (function, stream) of the template; the handles stop them.
+pub fn start(template: &Template, gateway: Arc<Gateway>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut pollers = Vec::new();
     for f in template.functions() {
         for source in f.streams {
             let Some(arn) = template.stream_arns.get(&source.table).cloned() else {
@@ -73,9 +74,12 @@ pub fn start(template: &Template, gateway: Arc<Gateway>) {
                 continue;
             };
             let (gateway, binary) = (gateway.clone(), f.binary.clone());
-            tokio::spawn(async move { poll(gateway, binary, arn, source).await });
+            pollers.push(tokio::spawn(async move {
+                poll(gateway, binary, arn, source).await
+            }));
         }
     }
+    pollers
 }
 
 async fn poll(gateway: Arc<Gateway>, binary: String, stream_arn: String, source: StreamSource) {

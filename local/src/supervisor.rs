@@ -56,6 +56,8 @@ struct Supervised {
 /// The running stack; dropping it does not stop it, `stop` does.
 pub struct Stack {
     children: Vec<Supervised>,
+    /// In-process work (gateway, stream pollers), stopped before the children.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
     pub gateway_url: String,
     pub lambda_url: String,
     pub endpoint: String,
@@ -202,6 +204,7 @@ impl Stack {
         }
         let mut stack = Stack {
             children,
+            tasks: Vec::new(),
             gateway_url: format!("http://127.0.0.1:{}", ports.gateway),
             lambda_url: format!("http://127.0.0.1:{}", ports.lambda),
             endpoint,
@@ -293,9 +296,15 @@ impl Stack {
         // 5. The gateway, in this process.
         let gateway = Arc::new(Gateway::new(&template, &self.lambda_url));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.gateway)).await?;
-        tokio::spawn(crate::gateway::serve(gateway.clone(), listener));
+        let serve = crate::gateway::serve(gateway.clone(), listener);
+        self.tasks.push(tokio::spawn(async move {
+            if let Err(e) = serve.await {
+                eprintln!("gateway: {e}");
+            }
+        }));
         crate::gateway::subscribe_sns(&template, &self.gateway_url).await?;
-        crate::streams::start(&template, gateway.clone());
+        self.tasks
+            .extend(crate::streams::start(&template, gateway.clone()));
 
         // 6. The root admin.
         if template
@@ -348,6 +357,11 @@ impl Stack {
 
     /// Stops every child: SIGTERM to its process group, then SIGKILL after 3 s.
     pub async fn stop(&mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+        // Newest first, so the emulator outlives everything that talks to it.
+        self.children.reverse();
         for c in &self.children {
             if let Some(pid) = c.child.id() {
                 // SAFETY: kill(2) on a process group we created; no memory is involved.

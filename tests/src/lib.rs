@@ -126,3 +126,127 @@ pub fn percentiles(mut samples: Vec<f64>) -> (f64, f64) {
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     (at(0.5), at(0.99))
 }
+
+/// A logged-in test user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl Stack {
+    pub async fn register(&self, email: &str) -> Answer {
+        self.post(
+            "/api/auth/register",
+            None,
+            serde_json::json!({"email": email, "password": PASSWORD, "full_name": "Test User"}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        self.post(
+            "/api/auth/login",
+            None,
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in and returns the session, asserting it works.
+    pub async fn session(&self, email: &str, password: &str) -> Session {
+        let a = self.login(email, password).await;
+        assert_eq!(a.status, 200, "login of {email}: {a:?}");
+        Session {
+            id: a.body["user"]["id"].as_str().unwrap().to_string(),
+            email: email.to_string(),
+            password: password.to_string(),
+            access_token: a.body["access_token"].as_str().unwrap().to_string(),
+            refresh_token: a.body["refresh_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// The root admin's session (local credentials from the environment).
+    pub async fn root(&self) -> Session {
+        let email = std::env::var("ROOT_ADMIN_EMAIL").unwrap_or_else(|_| "root@gymit.local".into());
+        let password = std::env::var("ROOT_ADMIN_PASSWORD")
+            .unwrap_or_else(|_| "gymit-root-admin-password".into());
+        self.session(&email, &password).await
+    }
+
+    /// A new account, logged in (unapproved member).
+    pub async fn new_user(&self, prefix: &str) -> Session {
+        let email = unique_email(prefix);
+        let r = self.register(&email).await;
+        assert_eq!(r.status, 201, "register {email}: {r:?}");
+        self.session(&email, PASSWORD).await
+    }
+
+    /// A new account that the root admin approved and gave `role`, logged in afresh so its
+    /// token carries both (the auth record follows through the event path).
+    pub async fn user_with_role(&self, prefix: &str, role: &str) -> Session {
+        let user = self.new_user(prefix).await;
+        let root = self.root().await;
+        let a = self
+            .post(
+                &format!("/api/users/{}/approve", user.id),
+                Some(&root.access_token),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{a:?}");
+        if role != "member" {
+            let a = self
+                .send(
+                    Method::PUT,
+                    &format!("/api/users/{}/role", user.id),
+                    Some(&root.access_token),
+                    Some(serde_json::json!({"role": role})),
+                    &[],
+                )
+                .await;
+            assert_eq!(a.status, 200, "{a:?}");
+        }
+        self.eventually(|| async {
+            let me = self
+                .get_json("/api/auth/me", Some(&user.access_token))
+                .await;
+            me.body["user"]["role"] == role && me.body["user"]["is_approved"] == true
+        })
+        .await;
+        self.session(&user.email, PASSWORD).await
+    }
+
+    /// Polls `check` every 50 ms for up to 5 s; panics if it never holds.
+    pub async fn eventually<F, Fut>(&self, check: F) -> Duration
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            if check().await {
+                return started.elapsed();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the condition did not hold within 5 s");
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send(Method::DELETE, path, token, None, &[]).await
+    }
+}
+
+/// A token signed with the stack's own secret, for crafting bad claims.
+pub fn sign(claims: &gymit_shared::jwt::Claims) -> String {
+    let secret = std::env::var("JWT_SECRET").expect("JWT_SECRET of the stack under test");
+    gymit_shared::jwt::Tokens::new(&secret)
+        .sign(claims)
+        .expect("signing")
+}
