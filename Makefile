@@ -7,6 +7,8 @@ PY := python3
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.txt | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
+# Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
+TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
 .PHONY: dev test lint build bench deploy events clean
 
@@ -20,13 +22,13 @@ $(STAMP): requirements-dev.txt
 ## Run the whole system locally: emulator :4566, functions :9000, gateway :8000.
 dev: $(STAMP)
 	cargo build -p gymit-local
-	target/debug/gymit-local dev
+	$(TARGET_DIR)/debug/gymit-local dev
 
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
 ## (against a stack that gymit-local starts on free ports and always stops).
 test: $(STAMP) lint
 	cargo build --workspace --tests
-	target/debug/gymit-local test-env -- cargo test --workspace --tests
+	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
 
 lint: $(STAMP)
 	cargo fmt --all --check
@@ -40,7 +42,7 @@ build: $(STAMP)
 ## Cold start, CPU per invocation, peak RSS, zip size: see README "Performance".
 bench: $(STAMP)
 	cargo build --release -p gymit-local
-	target/release/gymit-local bench
+	$(TARGET_DIR)/release/gymit-local bench
 
 ## Deploy with SAM (needs AWS credentials and the AWS SAM CLI).
 deploy: $(STAMP)

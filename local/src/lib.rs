@@ -33,6 +33,21 @@ pub fn workspace_root() -> std::path::PathBuf {
         .unwrap_or_default()
 }
 
+/// Where cargo puts the workspace's debug binaries: next to this binary when it runs from
+/// the target directory (which honours `CARGO_TARGET_DIR` and `build.target-dir`), else
+/// `<root>/target/debug`.
+pub fn debug_dir() -> std::path::PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            let profile_dir = exe.parent()?;
+            let target = profile_dir.parent()?;
+            let debug = target.join("debug");
+            debug.is_dir().then_some(debug)
+        })
+        .unwrap_or_else(|| workspace_root().join("target").join("debug"))
+}
+
 /// SDK configuration for the emulator named by `AWS_ENDPOINT_URL`.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())

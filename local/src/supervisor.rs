@@ -121,7 +121,7 @@ fn write_cargo_shim(root: &Path) -> Result<PathBuf, Error> {
 if [ "$1" = run ]; then
   bin=""; prev=""
   for a in "$@"; do [ "$prev" = --bin ] && bin="$a"; prev="$a"; done
-  exe="{root}/target/debug/$bin"
+  exe="{debug}/$bin"
   if [ -n "$bin" ] && [ -x "$exe" ] && [ -z "$(find {root}/shared {root}/functions {root}/Cargo.toml {root}/Cargo.lock -newer "$exe" -print -quit 2>/dev/null)" ]; then
     exec "$exe"
   fi
@@ -129,6 +129,7 @@ fi
 exec {real} "$@"
 "#,
         root = root.display(),
+        debug = crate::debug_dir().display(),
         real = real
     );
     std::fs::write(&shim, script)?;
@@ -168,17 +169,19 @@ impl Stack {
             }
             None => {
                 ensure_free(ports.emulator, "emulator")?;
-                let moto = bin.join("moto_server");
-                if !moto.exists() {
+                // moto's server behind a lock: see local/moto_serial.py for why.
+                let python = bin.join("python");
+                if !python.exists() {
                     return Err(format!(
                         "{} is missing: run `make dev` (it creates .venv)",
-                        moto.display()
+                        python.display()
                     )
                     .into());
                 }
                 children.push(spawn(
                     "moto",
-                    Command::new(moto)
+                    Command::new(python)
+                        .arg(root.join("local").join("moto_serial.py"))
                         .args(["-H", "127.0.0.1", "-p", &ports.emulator.to_string()])
                         .stdout(Stdio::null())
                         .stderr(Stdio::null()),

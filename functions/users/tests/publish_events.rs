@@ -1,0 +1,343 @@
+//! `users-publish-events` against the emulator (`AWS_ENDPOINT_URL`, see `make test`): the
+//! records come from the users table's real DynamoDB stream (a profile created, then changed
+//! with its outbox event in one transaction), and the messages go to a real SNS topic whose
+//! HTTP subscriptions, one of them filtered on the message attributes, deliver into this test.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use aws_lambda_events::event::dynamodb::Event as StreamEvent;
+use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
+use axum::{
+    extract::{Path, State},
+    routing::post,
+    Router,
+};
+use gymit_shared::{events::Event, identity::Role, user::User};
+use gymit_users::{
+    domain::{Change, Profile},
+    handlers::{admin, publish_events},
+    store::UsersStore,
+};
+use serde_json::{json, Map, Value};
+
+async fn store() -> UsersStore {
+    let tables = gymit_local::testing::fresh_tables(&["UsersTable"]).await;
+    UsersStore::new(
+        gymit_shared::aws::dynamodb().await,
+        tables["UsersTable"].clone(),
+    )
+}
+
+fn member() -> User {
+    User {
+        id: uuid::Uuid::now_v7().to_string(),
+        email: "member@example.com".into(),
+        full_name: "Member".into(),
+        role: Role::Member,
+        is_approved: false,
+        is_banned: false,
+        is_active: true,
+        is_root_admin: false,
+        created_at: "2026-11-24T10:00:00Z".into(),
+        updated_at: "2026-11-24T10:00:00Z".into(),
+    }
+}
+
+/// A profile created, then approved the way the admin handler saves it (profile + event in
+/// one transaction). Returns the event written.
+async fn created_then_approved(store: &UsersStore, user: &User) -> Event {
+    let mut profile = Profile {
+        user: user.clone(),
+        ban_reason: None,
+        version: 1,
+    };
+    store.create(&profile).await.expect("created");
+    Change::Approve.apply(&mut profile);
+    profile.version = 2;
+    profile.user.updated_at = gymit_shared::time::now_rfc3339();
+    let event = admin::user_event(Change::Approve.event_type(), &profile);
+    store.save(1, &profile, &event).await.expect("saved");
+    event
+}
+
+fn attr_json(v: &AttributeValue) -> Value {
+    match v {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        AttributeValue::Null(_) => json!({ "NULL": true }),
+        AttributeValue::L(l) => json!({ "L": l.iter().map(attr_json).collect::<Vec<_>>() }),
+        AttributeValue::M(m) => json!({ "M": item_json(m) }),
+        other => panic!("unexpected attribute in a users item: {other:?}"),
+    }
+}
+
+fn item_json(item: &HashMap<String, AttributeValue>) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(k, v)| (k.clone(), attr_json(v)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// Every record of the table's stream so far, as the Lambda event a DynamoDB event source
+/// mapping delivers (checked against `aws_lambda_events`' type for it).
+async fn stream_batch(store: &UsersStore) -> Value {
+    let sdk = gymit_shared::aws::sdk_config().await;
+    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let arn = store
+        .db()
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe table")
+        .table
+        .and_then(|t| t.latest_stream_arn)
+        .expect("the users table has a stream (template.yaml)");
+    let shards = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .expect("describe stream")
+        .stream_description
+        .and_then(|d| d.shards)
+        .unwrap_or_default();
+    let mut records = Vec::new();
+    for shard in shards {
+        let mut iterator = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(shard.shard_id().unwrap_or_default())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("shard iterator")
+            .shard_iterator;
+        while let Some(it) = iterator.take() {
+            let out = streams
+                .get_records()
+                .shard_iterator(it)
+                .send()
+                .await
+                .expect("get records");
+            let page = out.records.unwrap_or_default();
+            if page.is_empty() {
+                break;
+            }
+            for r in page {
+                let change = r.dynamodb.expect("a stream record has its change");
+                records.push(json!({
+                    "eventID": r.event_id,
+                    "eventName": r.event_name.map(|n| n.as_str().to_string()),
+                    "eventVersion": r.event_version,
+                    "eventSource": "aws:dynamodb",
+                    "awsRegion": r.aws_region,
+                    "eventSourceARN": arn,
+                    "dynamodb": {
+                        "Keys": change.keys.as_ref().map(item_json),
+                        "NewImage": change.new_image.as_ref().map(item_json),
+                        "SequenceNumber": change.sequence_number,
+                        "SizeBytes": change.size_bytes,
+                        "StreamViewType": change.stream_view_type.map(|v| v.as_str().to_string()),
+                    },
+                }));
+            }
+            iterator = out.next_shard_iterator;
+        }
+    }
+    let batch = json!({ "Records": records });
+    let parsed: StreamEvent =
+        serde_json::from_value(batch.clone()).expect("a valid DynamoDB stream Lambda event");
+    assert_eq!(parsed.records.len(), records.len());
+    batch
+}
+
+type Inbox = Arc<Mutex<HashMap<String, Vec<Value>>>>;
+
+async fn receive(State(inbox): State<Inbox>, Path(name): Path<String>, body: String) {
+    let envelope: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    inbox
+        .lock()
+        .unwrap()
+        .entry(name)
+        .or_default()
+        .push(envelope);
+}
+
+/// An HTTP endpoint for SNS subscriptions: `http://…/<name>`; returns its base and what
+/// each name received (the SNS envelopes).
+async fn subscriber() -> (String, Inbox) {
+    let inbox: Inbox = Arc::default();
+    let app = Router::new()
+        .route("/{name}", post(receive))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), inbox)
+}
+
+async fn sns() -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(&gymit_shared::aws::sdk_config().await)
+}
+
+async fn topic(sns: &aws_sdk_sns::Client) -> String {
+    sns.create_topic()
+        .name(format!(
+            "test-user-events-{}",
+            uuid::Uuid::now_v7().simple()
+        ))
+        .send()
+        .await
+        .expect("topic created")
+        .topic_arn
+        .expect("topic arn")
+}
+
+async fn subscribe(sns: &aws_sdk_sns::Client, topic: &str, endpoint: &str, filter: Option<Value>) {
+    let mut req = sns
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("http")
+        .endpoint(endpoint)
+        .return_subscription_arn(true);
+    if let Some(f) = filter {
+        req = req.attributes("FilterPolicy", f.to_string());
+    }
+    req.send().await.expect("subscribed");
+}
+
+#[tokio::test]
+async fn only_event_items_are_published_with_type_and_entity_attributes() {
+    let store = store().await;
+    let user = member();
+    let event = created_then_approved(&store, &user).await;
+
+    // The stream holds the profile's INSERT and MODIFY and the event item's INSERT.
+    let batch = stream_batch(&store).await;
+    let records = batch["Records"].as_array().unwrap();
+    let names: Vec<&str> = records
+        .iter()
+        .map(|r| r["eventName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["INSERT", "MODIFY", "INSERT"], "{batch}");
+    let kinds: Vec<bool> = records
+        .iter()
+        .map(|r| Event::from_stream_image(&r["dynamodb"]["NewImage"]).is_some())
+        .collect();
+    assert_eq!(
+        kinds,
+        [false, false, true],
+        "one event item, two profile records"
+    );
+
+    let sns = sns().await;
+    let topic_arn = topic(&sns).await;
+    let (base, received) = subscriber().await;
+    subscribe(&sns, &topic_arn, &format!("{base}/all"), None).await;
+    // Delivered only if the message attributes are `type` and `user_id` with these values.
+    subscribe(
+        &sns,
+        &topic_arn,
+        &format!("{base}/approved"),
+        Some(json!({ "type": ["user.approved"], "user_id": [user.id] })),
+    )
+    .await;
+    subscribe(
+        &sns,
+        &topic_arn,
+        &format!("{base}/banned"),
+        Some(json!({ "type": ["user.banned"] })),
+    )
+    .await;
+
+    let state = publish_events::Publisher {
+        sns: sns.clone(),
+        topic_arn: topic_arn.clone(),
+    };
+    let out = publish_events::handle(&state, batch.clone())
+        .await
+        .expect("published");
+    assert_eq!(out, json!({ "published": 1 }));
+
+    let inbox = received.lock().unwrap().clone();
+    let all = inbox.get("all").cloned().unwrap_or_default();
+    assert_eq!(
+        all.len(),
+        1,
+        "exactly the one event item is published: {all:?}"
+    );
+    let envelope = &all[0];
+    assert_eq!(envelope["Type"], "Notification");
+    assert_eq!(envelope["TopicArn"], topic_arn.as_str());
+    let message = envelope["Message"].as_str().expect("a message body");
+    let body: Value = serde_json::from_str(message).expect("the message is JSON");
+    assert_eq!(body, event.message());
+    assert_eq!(body["user_id"], user.id.as_str());
+    assert_eq!(body["type"], "user.approved");
+    assert_eq!(body["data"]["version"], 2);
+    assert_eq!(body["data"]["user"]["is_approved"], true);
+    assert_eq!(Event::from_message(message), Some(event.clone()));
+
+    assert_eq!(
+        inbox.get("approved").map(Vec::len),
+        Some(1),
+        "the attribute-filtered subscription got it: `type` and `user_id` are set"
+    );
+    assert_eq!(inbox.get("banned").map(Vec::len), None);
+
+    // At least once: the same batch again publishes the same event again (same event_id),
+    // which is what consumers deduplicate on.
+    publish_events::handle(&state, batch).await.expect("again");
+    let all = received.lock().unwrap()["all"].clone();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["Message"], all[1]["Message"]);
+}
+
+#[tokio::test]
+async fn records_that_are_not_new_event_items_publish_nothing() {
+    let store = store().await;
+    let user = member();
+    let event = created_then_approved(&store, &user).await;
+    let batch = stream_batch(&store).await;
+    let records = batch["Records"].as_array().unwrap().clone();
+
+    // The event item seen as a MODIFY or REMOVE (not a new event), and the profile records.
+    let mut not_new = Vec::new();
+    for name in ["MODIFY", "REMOVE"] {
+        let mut r = records[2].clone();
+        r["eventName"] = json!(name);
+        not_new.push(r);
+    }
+    not_new.push(records[0].clone());
+    not_new.push(records[1].clone());
+
+    // A topic that does not exist: any publish attempt would fail the batch.
+    let state = publish_events::Publisher {
+        sns: sns().await,
+        topic_arn: "arn:aws:sns:us-east-1:123456789012:no-such-topic".into(),
+    };
+    let out = publish_events::handle(&state, json!({ "Records": not_new }))
+        .await
+        .expect("nothing to publish");
+    assert_eq!(out, json!({ "published": 0 }));
+    assert_eq!(
+        publish_events::handle(&state, json!({ "Records": [] }))
+            .await
+            .unwrap(),
+        json!({ "published": 0 })
+    );
+
+    // The event item as a new record does try to publish, and the failure fails the batch
+    // (so the event source mapping retries it).
+    let err = publish_events::handle(&state, json!({ "Records": [records[2].clone()] }))
+        .await
+        .expect_err("publishing to a missing topic fails");
+    assert!(err.contains(&event.event_id), "{err}");
+}
