@@ -1,3 +1,171 @@
-//! One module per route; each exposes `handle(state, request, ctx)`.
+//! One module per function; HTTP ones expose `handle(state, request, ctx)`. What they share
+//! is here: read the tournament, decide (pure), commit under the tournament's version, and
+//! when another write won, read and decide again.
 
+pub mod bracket;
+pub mod cancel;
+pub mod create;
+pub mod disqualify;
+pub mod get;
 pub mod healthz;
+pub mod join;
+pub mod list;
+pub mod participant_remove;
+pub mod participants_list;
+pub mod publish_events;
+pub mod results;
+pub mod standings;
+pub mod start;
+pub mod update;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use gymit_shared::{events::Event, time, ApiError};
+use serde_json::{json, Value};
+
+use crate::{
+    bracket::{standings, Bracket, Kind, Match},
+    domain::Tournament,
+    store::{CommitError, Loaded, Meta},
+    Tournaments,
+};
+
+/// A decided change: the new META (version already bumped), the other items it writes,
+/// its events, and what the client gets back.
+pub struct Change<R> {
+    pub meta: Meta,
+    pub items: Vec<TransactWriteItem>,
+    pub events: Vec<Event>,
+    pub answer: R,
+    /// Matches to write before the commit (a start): (generation, bracket).
+    pub matches: Option<(String, Bracket)>,
+}
+
+impl<R> Change<R> {
+    pub fn new(meta: Meta, answer: R) -> Self {
+        Self {
+            meta,
+            items: Vec::new(),
+            events: Vec::new(),
+            answer,
+            matches: None,
+        }
+    }
+}
+
+/// The META that a change starts from: the one read, one version on.
+pub fn next_meta(loaded: &Loaded) -> Meta {
+    let mut meta = loaded.meta.clone();
+    meta.tournament.version += 1;
+    meta.tournament.updated_at = time::now_rfc3339();
+    meta
+}
+
+/// How long a change keeps retrying when other writes keep winning (joins to a popular
+/// tournament): well inside the functions' 10 s timeout.
+const RETRY_BUDGET: Duration = Duration::from_secs(8);
+
+/// Reads tournament `id`, lets `decide` turn it into a change (or refuse), and commits it
+/// if nobody changed the tournament meanwhile; otherwise reads and decides again.
+pub async fn mutate<R>(
+    state: &Tournaments,
+    id: &str,
+    decide: impl Fn(&Loaded) -> Result<Change<R>, ApiError>,
+) -> Result<R, ApiError> {
+    let deadline = Instant::now() + RETRY_BUDGET;
+    let mut attempt = 0u32;
+    loop {
+        let loaded = state
+            .store
+            .load(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("tournament"))?;
+        let change = decide(&loaded)?;
+        if let Some((gen, bracket)) = &change.matches {
+            state.store.put_matches(id, gen, bracket).await?;
+        }
+        let read = Some(loaded.meta.tournament.version);
+        match state
+            .store
+            .commit(&change.meta, read, change.items, &change.events)
+            .await
+        {
+            Ok(()) => return Ok(change.answer),
+            Err(CommitError::Stale) if Instant::now() < deadline => {
+                attempt += 1;
+                tokio::time::sleep(gymit_shared::retry::jittered(5, attempt.min(4))).await;
+            }
+            Err(CommitError::Stale) => {
+                tracing::warn!(
+                    tournament_id = id,
+                    attempts = attempt,
+                    "gave up: the tournament kept changing"
+                );
+                return Err(ApiError::dependency_unavailable(
+                    "the tournament is busy, try again",
+                ));
+            }
+            Err(CommitError::Store(e)) => return Err(e.into()),
+        }
+    }
+}
+
+/// A tournament event for the outbox.
+pub fn event(event_type: &str, tournament_id: &str, data: Value) -> Event {
+    Event::new(event_type, "tournament_id", tournament_id, data)
+}
+
+/// The `bracket` object of API.md.
+pub fn bracket_view(t: &Tournament, bracket: Option<&Bracket>) -> Value {
+    let matches: Vec<_> = bracket
+        .map(|b| b.matches().iter().map(Match::view).collect())
+        .unwrap_or_default();
+    json!({
+        "tournament_id": t.id,
+        "tournament_type": t.tournament_type,
+        "matches": matches,
+    })
+}
+
+/// The winner of a finished bracket: the champion of an elimination, the first of the
+/// standings in a round robin (`None` when first place is shared).
+pub fn champion(t: &Tournament, b: &Bracket, loaded: &Loaded) -> Option<String> {
+    if !b.is_finished() {
+        return None;
+    }
+    if t.tournament_type != Kind::RoundRobin {
+        return b.champion();
+    }
+    let names: Vec<(String, String)> = loaded
+        .participants()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    let table = standings(b, &names);
+    let firsts = table.iter().filter(|s| s.rank == 1).count();
+    (firsts == 1).then(|| table[0].participant_id.clone())
+}
+
+/// An event's `data` must stay under 32 KiB (one WebSocket frame): the updated matches
+/// are listed while they fit, and `updated_matches_truncated` says when some were left out.
+pub fn match_completed(m: &Match, updated: &[&Match]) -> Value {
+    const BUDGET: usize = 28 * 1024;
+    let mut size = serde_json::to_string(&m.view())
+        .map(|s| s.len())
+        .unwrap_or(0);
+    let mut listed = Vec::new();
+    for u in updated {
+        let v = serde_json::to_value(u.view()).unwrap_or(Value::Null);
+        size += v.to_string().len() + 1;
+        if size > BUDGET {
+            break;
+        }
+        listed.push(v);
+    }
+    let truncated = listed.len() < updated.len();
+    let mut data = json!({ "match": m.view(), "updated_matches": listed });
+    if truncated {
+        data["updated_matches_truncated"] = Value::Bool(true);
+    }
+    data
+}

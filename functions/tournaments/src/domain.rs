@@ -1,0 +1,398 @@
+//! Tournament rules with no I/O: the shapes clients see, what each body may contain, who
+//! may do what, and the ordering keys that keep seeds 1..n without gaps.
+
+use chrono::{DateTime, Utc};
+use gymit_shared::{identity::Caller, validate::Validator, ApiError};
+use serde::{Deserialize, Serialize};
+
+use crate::bracket::{EngineError, Format, GrandFinal, Kind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    RegistrationOpen,
+    InProgress,
+    Completed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::RegistrationOpen => "registration_open",
+            Status::InProgress => "in_progress",
+            Status::Completed => "completed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::RegistrationOpen,
+            Status::InProgress,
+            Status::Completed,
+            Status::Cancelled,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+/// The `tournament` of API.md.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tournament {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub start_date: String,
+    pub max_participants: u32,
+    pub tournament_type: Kind,
+    pub status: Status,
+    pub participant_count: u32,
+    pub third_place_match: bool,
+    /// Double elimination only; `null` otherwise.
+    pub grand_final: Option<GrandFinal>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: u64,
+}
+
+impl Tournament {
+    pub fn format(&self) -> Format {
+        Format {
+            kind: self.tournament_type,
+            third_place_match: self.third_place_match,
+            grand_final: self.grand_final.unwrap_or(GrandFinal::Double),
+        }
+    }
+
+    /// The owner or an admin, approved: who may manage this tournament.
+    pub fn require_manager(&self, caller: &Caller) -> Result<(), ApiError> {
+        if !self.is_manager(caller) {
+            return Err(ApiError::forbidden(
+                "only the tournament's owner or an admin may do this",
+            ));
+        }
+        caller.require_approved()
+    }
+
+    pub fn is_manager(&self, caller: &Caller) -> bool {
+        caller.is_admin() || caller.user_id == self.created_by
+    }
+
+    /// 409 `invalid_state` unless the tournament is in one of `allowed`.
+    pub fn require_status(&self, allowed: &[Status], action: &str) -> Result<(), ApiError> {
+        if allowed.contains(&self.status) {
+            Ok(())
+        } else {
+            Err(ApiError::conflict(
+                "invalid_state",
+                format!(
+                    "cannot {action} a tournament that is {}",
+                    self.status.as_str()
+                ),
+            ))
+        }
+    }
+}
+
+/// The `participant` of API.md. `seed` is computed from `position` when read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub id: String,
+    pub tournament_id: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub seed: u32,
+    pub joined_at: String,
+    #[serde(default)]
+    pub disqualified: bool,
+}
+
+/// Participants ordered by their position key, with seeds 1..n assigned in that order.
+pub fn seeded(mut entries: Vec<(String, Participant)>) -> Vec<(String, Participant)> {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (_, p)) in entries.iter_mut().enumerate() {
+        p.seed = i as u32 + 1;
+    }
+    entries
+}
+
+// ---- ordering keys -------------------------------------------------------------------
+//
+// A participant's seed is its rank by `position`, a string compared byte-wise. Appends take
+// the next whole number (`APPEND_WIDTH` digits); an insertion at seed k takes the midpoint
+// of its neighbours' keys, read as decimal fractions, so no other participant is rewritten
+// (an insertion or a departure would otherwise renumber up to 255 items, beyond one
+// transaction). Keys never end in '0', so byte order is numeric order.
+
+const APPEND_WIDTH: usize = 6;
+
+/// The key after `tail` (the largest key so far, if any) for an append.
+pub fn append_position(tail: Option<&str>) -> String {
+    let whole: u64 = tail
+        .map(|t| t.get(..APPEND_WIDTH).unwrap_or(t))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    // Whole keys end in 1..9 so they never end in '0': step to the next such number.
+    let mut next = whole + 1;
+    if next.is_multiple_of(10) {
+        next += 1;
+    }
+    format!("{next:0APPEND_WIDTH$}")
+}
+
+/// A key strictly between `low` (or the start) and `high`.
+pub fn position_between(low: Option<&str>, high: &str) -> String {
+    let low = low.unwrap_or("");
+    let width = low.len().max(high.len()) + 1;
+    let digits = |s: &str| -> Vec<u32> {
+        let mut d: Vec<u32> = s.bytes().map(|b| u32::from(b - b'0')).collect();
+        d.resize(width, 0);
+        d
+    };
+    let (a, b) = (digits(low), digits(high));
+    // (a + b) / 2, digit by digit, as fractions with `width` digits: the sum may carry
+    // into a leading unit, which the halving brings back.
+    let mut sum = vec![0u32; width];
+    let mut carry = 0;
+    for i in (0..width).rev() {
+        let s = a[i] + b[i] + carry;
+        sum[i] = s % 10;
+        carry = s / 10;
+    }
+    let mut mid = Vec::with_capacity(width + 1);
+    let mut rem = carry;
+    for d in sum {
+        let cur = rem * 10 + d;
+        mid.push(cur / 2);
+        rem = cur % 2;
+    }
+    if rem == 1 {
+        mid.push(5);
+    }
+    while mid.last() == Some(&0) {
+        mid.pop();
+    }
+    mid.iter().map(|d| char::from(b'0' + *d as u8)).collect()
+}
+
+// ---- bodies --------------------------------------------------------------------------
+
+/// The fields of a create (all required ones present) or of a PATCH (any subset).
+#[derive(Debug, Default, Deserialize)]
+pub struct TournamentFields {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub start_date: Option<String>,
+    pub max_participants: Option<i64>,
+    pub tournament_type: Option<String>,
+    pub third_place_match: Option<bool>,
+    pub grand_final: Option<String>,
+}
+
+impl TournamentFields {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.description.is_none()
+            && self.start_date.is_none()
+            && self.max_participants.is_none()
+            && self.tournament_type.is_none()
+            && self.third_place_match.is_none()
+            && self.grand_final.is_none()
+    }
+
+    /// Checks every present field (and, for a create, that the required ones are there),
+    /// then applies them to `t`. All problems are reported at once.
+    pub fn apply(&self, t: &mut Tournament, creating: bool) -> Result<(), ApiError> {
+        let mut v = Validator::new();
+        if creating {
+            for (present, field) in [
+                (self.name.is_some(), "name"),
+                (self.start_date.is_some(), "start_date"),
+                (self.max_participants.is_some(), "max_participants"),
+                (self.tournament_type.is_some(), "tournament_type"),
+            ] {
+                v.check(present, field, "is required");
+            }
+        }
+        if let Some(name) = &self.name {
+            t.name = v.text("name", name, 1, 120);
+        }
+        if let Some(d) = &self.description {
+            t.description = v.text("description", d, 0, 2000);
+        }
+        if let Some(d) = &self.start_date {
+            match DateTime::parse_from_rfc3339(d.trim()) {
+                Ok(at) => t.start_date = gymit_shared::time::rfc3339(at.with_timezone(&Utc)),
+                Err(_) => v.fail("start_date", "must be an RFC 3339 date-time"),
+            }
+        }
+        if let Some(m) = self.max_participants {
+            if (2..=256).contains(&m) {
+                t.max_participants = m as u32;
+            } else {
+                v.fail("max_participants", "must be between 2 and 256");
+            }
+        }
+        if let Some(k) = &self.tournament_type {
+            match k.as_str() {
+                "single_elimination" => t.tournament_type = Kind::SingleElimination,
+                "double_elimination" => t.tournament_type = Kind::DoubleElimination,
+                "round_robin" => t.tournament_type = Kind::RoundRobin,
+                _ => v.fail(
+                    "tournament_type",
+                    "must be one of single_elimination, double_elimination, round_robin",
+                ),
+            }
+        }
+        if let Some(g) = &self.grand_final {
+            match g.as_str() {
+                "double" => t.grand_final = Some(GrandFinal::Double),
+                "single" => t.grand_final = Some(GrandFinal::Single),
+                "none" => t.grand_final = Some(GrandFinal::None),
+                _ => v.fail("grand_final", "must be one of double, single, none"),
+            }
+        }
+        if let Some(tp) = self.third_place_match {
+            t.third_place_match = tp;
+        }
+        // Options that belong to another type are refused rather than silently dropped.
+        if self.third_place_match == Some(true) && t.tournament_type != Kind::SingleElimination {
+            v.fail(
+                "third_place_match",
+                "is only for single elimination tournaments",
+            );
+        }
+        if self.grand_final.is_some() && t.tournament_type != Kind::DoubleElimination {
+            v.fail("grand_final", "is only for double elimination tournaments");
+        }
+        v.finish()?;
+        match t.tournament_type {
+            Kind::DoubleElimination => {
+                t.grand_final.get_or_insert(GrandFinal::Double);
+                t.third_place_match = false;
+            }
+            Kind::SingleElimination => t.grand_final = None,
+            Kind::RoundRobin => {
+                t.grand_final = None;
+                t.third_place_match = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A result body: `{winner_id, score}`; `winner_id: null` is a draw.
+#[derive(Debug, Deserialize)]
+pub struct ResultBody {
+    #[serde(default)]
+    pub winner_id: Option<String>,
+    pub score: String,
+}
+
+impl ResultBody {
+    /// Checks the score's format (API.md: ≤ 64 characters of digits, '-', ',' and spaces,
+    /// with at least one digit).
+    pub fn validate(&self) -> Result<String, ApiError> {
+        let score = self.score.trim();
+        let ok = !score.is_empty()
+            && score.len() <= 64
+            && score.bytes().any(|b| b.is_ascii_digit())
+            && score
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b"-, ".contains(&b));
+        if !ok {
+            return Err(ApiError::invalid_field(
+                "score",
+                "must be like \"3-1\" or \"21-19,18-21\": digits, '-', ',' and spaces, at most 64",
+            ));
+        }
+        Ok(score.to_string())
+    }
+}
+
+/// The problem a client sees for each refusal of the bracket engine.
+pub fn engine_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::UnknownMatch => ApiError::not_found("match"),
+        EngineError::UnknownParticipant => ApiError::not_found("participant"),
+        EngineError::AlreadyCompleted => ApiError::conflict(
+            "match_already_completed",
+            "this match already has a result; correct it with PUT",
+        ),
+        EngineError::NotReady => {
+            ApiError::conflict("match_not_ready", "this match is not ready to be played")
+        }
+        EngineError::NotCompleted => ApiError::conflict(
+            "match_not_completed",
+            "only a completed match can be corrected",
+        ),
+        EngineError::WinnerNotInMatch => {
+            ApiError::invalid_field("winner_id", "must be one of the match's two participants")
+        }
+        EngineError::DrawNotAllowed => ApiError::invalid_field(
+            "winner_id",
+            "is required: draws are only possible in round robin",
+        ),
+        EngineError::DownstreamCompleted => ApiError::conflict(
+            "downstream_match_completed",
+            "a match this result fed into is already completed",
+        ),
+        EngineError::Forfeited => ApiError::conflict(
+            "invalid_state",
+            "a forfeit follows from a disqualification and cannot be corrected",
+        ),
+        EngineError::AlreadyDisqualified => ApiError::conflict(
+            "already_disqualified",
+            "this participant is already disqualified",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_and_insertions_keep_their_order() {
+        let mut keys = vec![append_position(None)];
+        for _ in 0..30 {
+            keys.push(append_position(keys.last().map(String::as_str)));
+        }
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        assert!(keys.iter().all(|k| !k.ends_with('0')));
+        // Insert repeatedly at the front and between two neighbours.
+        let mut front = keys[0].clone();
+        for _ in 0..200 {
+            let k = position_between(None, &front);
+            assert!(
+                k < front && !k.is_empty() && !k.ends_with('0'),
+                "{k} {front}"
+            );
+            front = k;
+        }
+        let (mut lo, hi) = (keys[3].clone(), keys[4].clone());
+        for _ in 0..200 {
+            let k = position_between(Some(&lo), &hi);
+            assert!(lo < k && k < hi, "{lo} < {k} < {hi}");
+            lo = k;
+        }
+    }
+
+    #[test]
+    fn scores_are_checked_for_format_only() {
+        let body = |s: &str| ResultBody {
+            winner_id: None,
+            score: s.into(),
+        };
+        for ok in ["3-1", "21-19,18-21,21-15", " 2 - 2 "] {
+            assert!(body(ok).validate().is_ok(), "{ok}");
+        }
+        for bad in ["", "forfeit", "3:1", &"1".repeat(65), "--"] {
+            assert!(body(bad).validate().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! `GET /api/tournaments/{id}/bracket` (anyone) → `200 {bracket}` (no matches before the
+//! start).
+
+use std::sync::Arc;
+
+use gymit_shared::{http, ApiError, Ctx, Request, Response};
+use serde_json::json;
+
+use super::bracket_view;
+use crate::Tournaments;
+
+pub async fn handle(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = http::path_param(&req, "id")?;
+    let loaded = state
+        .store
+        .load(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tournament"))?;
+    http::json(
+        200,
+        &json!({ "bracket": bracket_view(loaded.tournament(), loaded.bracket.as_ref()) }),
+    )
+}

@@ -1,0 +1,37 @@
+//! `DELETE /api/tournaments/{id}` (owner or admin): cancels → `200 {tournament}`.
+
+use std::sync::Arc;
+
+use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use serde_json::json;
+
+use super::{event, mutate, next_meta, Change};
+use crate::{domain::Status, Tournaments};
+
+pub async fn handle(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let caller = identity::caller(&req, &state.tokens)?;
+    let id = http::path_param(&req, "id")?;
+    let t = mutate(&state, &id, |loaded| {
+        loaded.tournament().require_manager(&caller)?;
+        loaded
+            .tournament()
+            .require_status(&[Status::RegistrationOpen, Status::InProgress], "cancel")?;
+        let mut meta = next_meta(loaded);
+        meta.tournament.status = Status::Cancelled;
+        let t = meta.tournament.clone();
+        let mut change = Change::new(meta, t.clone());
+        change.events.push(event(
+            "tournament.cancelled",
+            &t.id,
+            json!({ "tournament": t }),
+        ));
+        Ok(change)
+    })
+    .await?;
+    tracing::info!(tournament_id = %id, by = %caller.user_id, "tournament cancelled");
+    http::json(200, &json!({ "tournament": t }))
+}

@@ -1,0 +1,85 @@
+//! `POST /api/tournaments/{id}/participants/{participant_id}/disqualify` (owner or admin,
+//! only in progress) → `200 {participant, bracket}`. Every unplayed match of theirs is a
+//! forfeit (now, and whenever they would arrive in one); opponents advance, byes cascade.
+
+use std::sync::Arc;
+
+use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use serde_json::json;
+
+use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Change};
+use crate::{
+    bracket::{Status as MatchStatus, FORFEIT},
+    domain::{engine_error, Status},
+    store::Disqualification,
+    Tournaments,
+};
+
+pub async fn handle(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let caller = identity::caller(&req, &state.tokens)?;
+    let id = http::path_param(&req, "id")?;
+    let participant_id = http::path_param(&req, "participant_id")?;
+    let (participant, t, bracket) = mutate(&state, &id, |loaded| {
+        let t = loaded.tournament();
+        t.require_manager(&caller)?;
+        let p = loaded
+            .participant(&participant_id)
+            .ok_or_else(|| ApiError::not_found("participant"))?;
+        t.require_status(&[Status::InProgress], "disqualify in")?;
+        let before = loaded
+            .bracket
+            .as_ref()
+            .ok_or_else(|| ApiError::not_found("bracket"))?;
+        let mut after = before.clone();
+        after.disqualify(&p.id).map_err(engine_error)?;
+        let changed = after.changed_since(before);
+
+        let mut meta = next_meta(loaded);
+        meta.disqualified.push(Disqualification {
+            participant_id: p.id.clone(),
+            seq: meta.tournament.version,
+        });
+        let finished = after.is_finished();
+        if finished {
+            meta.tournament.status = Status::Completed;
+        }
+        let t2 = meta.tournament.clone();
+        let mut participant = p.clone();
+        participant.disqualified = true;
+        let mut change = Change::new(meta, (participant.clone(), t2.clone(), after.clone()));
+        change.items.push(state.store.participant_disqualify(p)?);
+        for forfeit in changed
+            .iter()
+            .filter(|m| m.status == MatchStatus::Completed && m.score.as_deref() == Some(FORFEIT))
+        {
+            let others: Vec<_> = changed
+                .iter()
+                .copied()
+                .filter(|o| o.id != forfeit.id)
+                .collect();
+            change.events.push(event(
+                "match.completed",
+                &t2.id,
+                match_completed(forfeit, &others),
+            ));
+        }
+        if finished {
+            change.events.push(event(
+                "tournament.completed",
+                &t2.id,
+                json!({ "tournament": t2, "champion_id": champion(&t2, &after, loaded) }),
+            ));
+        }
+        Ok(change)
+    })
+    .await?;
+    tracing::info!(tournament_id = %id, %participant_id, by = %caller.user_id, "participant disqualified");
+    http::json(
+        200,
+        &json!({ "participant": participant, "bracket": bracket_view(&t, Some(&bracket)) }),
+    )
+}

@@ -1,0 +1,22 @@
+//! `GET /api/tournaments/{id}` (anyone) → `200 {tournament}`.
+
+use std::sync::Arc;
+
+use gymit_shared::{http, ApiError, Ctx, Request, Response};
+use serde_json::json;
+
+use crate::Tournaments;
+
+pub async fn handle(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let id = http::path_param(&req, "id")?;
+    let t = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tournament"))?;
+    http::json(200, &json!({ "tournament": t }))
+}

@@ -1,0 +1,44 @@
+//! `DELETE /api/tournaments/{id}/participants/{participant_id}` (that user, the owner or an
+//! admin; only while registration is open) → `204`. Those below move up one seed.
+
+use std::sync::Arc;
+
+use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use serde_json::json;
+
+use super::{event, mutate, next_meta, Change};
+use crate::{domain::Status, Tournaments};
+
+pub async fn handle(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let caller = identity::caller(&req, &state.tokens)?;
+    let id = http::path_param(&req, "id")?;
+    let participant_id = http::path_param(&req, "participant_id")?;
+    mutate(&state, &id, |loaded| {
+        let t = loaded.tournament();
+        let p = loaded
+            .participant(&participant_id)
+            .ok_or_else(|| ApiError::not_found("participant"))?;
+        let themselves = p.user_id.as_deref() == Some(caller.user_id.as_str());
+        if !themselves {
+            t.require_manager(&caller)?;
+        }
+        t.require_status(&[Status::RegistrationOpen], "leave")?;
+        let mut meta = next_meta(loaded);
+        meta.tournament.participant_count = meta.tournament.participant_count.saturating_sub(1);
+        let mut change = Change::new(meta, ());
+        change.items.extend(state.store.participant_delete(p)?);
+        change.events.push(event(
+            "participant.left",
+            &t.id,
+            json!({ "participant": p }),
+        ));
+        Ok(change)
+    })
+    .await?;
+    tracing::info!(tournament_id = %id, %participant_id, by = %caller.user_id, "participant left");
+    http::no_content()
+}

@@ -1,0 +1,123 @@
+//! `POST /api/tournaments/{id}/matches/{match_id}/result` reports a result and `PUT` on the
+//! same path corrects one (owner or admin) → `200 {match, tournament}`.
+//!
+//! Only the result is written (with the tournament's new version, in one transaction);
+//! who advanced follows from it when the bracket is read, so the winner (and in double
+//! elimination the loser) advance in the same atomic write. Two reports of one match: the
+//! second reads again, finds the match completed and gets 409.
+
+use std::sync::Arc;
+
+use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use serde_json::json;
+
+use super::{champion, event, match_completed, mutate, next_meta, Change};
+use crate::{
+    domain::{engine_error, ResultBody, Status},
+    Tournaments,
+};
+
+pub async fn report(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    record(&state, &req, false).await
+}
+
+pub async fn correct(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    record(&state, &req, true).await
+}
+
+async fn record(
+    state: &Tournaments,
+    req: &Request,
+    correcting: bool,
+) -> Result<Response, ApiError> {
+    let caller = identity::caller(req, &state.tokens)?;
+    let id = http::path_param(req, "id")?;
+    let match_id = http::path_param(req, "match_id")?;
+    let body: ResultBody = http::json_body(req)?;
+    let score = body.validate()?;
+    let winner = body.winner_id.clone();
+    let (m, t) = mutate(state, &id, |loaded| {
+        let t = loaded.tournament();
+        t.require_manager(&caller)?;
+        if correcting {
+            t.require_status(
+                &[Status::InProgress, Status::Completed],
+                "correct a result in",
+            )?;
+        } else {
+            t.require_status(&[Status::InProgress], "report a result in")?;
+        }
+        let before = loaded
+            .bracket
+            .as_ref()
+            .ok_or_else(|| ApiError::not_found("match"))?;
+        let champion_before = champion(t, before, loaded);
+        let mut after = before.clone();
+        if correcting {
+            after.correct(&match_id, winner.as_deref(), &score)
+        } else {
+            after.report(&match_id, winner.as_deref(), &score)
+        }
+        .map_err(engine_error)?;
+        let m = after
+            .get(&match_id)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found("match"))?;
+        let updated: Vec<_> = after
+            .changed_since(before)
+            .into_iter()
+            .filter(|u| u.id != m.id)
+            .collect();
+
+        let mut meta = next_meta(loaded);
+        let finished = after.is_finished();
+        meta.tournament.status = if finished {
+            Status::Completed
+        } else {
+            Status::InProgress
+        };
+        let t2 = meta.tournament.clone();
+        let gen = meta.bracket_gen.clone().unwrap_or_default();
+        let champion_after = champion(&t2, &after, loaded);
+        let mut change = Change::new(meta, (m.clone(), t2.clone()));
+        change.items.push(state.store.result_update(
+            &t2.id,
+            &gen,
+            &m.id,
+            winner.as_deref(),
+            &score,
+            (!correcting).then_some(t2.version),
+        )?);
+        change.events.push(event(
+            "match.completed",
+            &t2.id,
+            match_completed(&m, &updated),
+        ));
+        if finished && (t.status != Status::Completed || champion_after != champion_before) {
+            change.events.push(event(
+                "tournament.completed",
+                &t2.id,
+                json!({ "tournament": t2, "champion_id": champion_after }),
+            ));
+        } else if t.status == Status::Completed && !finished {
+            // A corrected first grand final can bring the bracket reset back into play.
+            change.events.push(event(
+                "tournament.updated",
+                &t2.id,
+                json!({ "tournament": t2 }),
+            ));
+        }
+        Ok(change)
+    })
+    .await?;
+    tracing::info!(tournament_id = %id, match_id = %m.id, correcting, status = t.status.as_str(), "result recorded");
+    http::json(200, &json!({ "match": m.view(), "tournament": t }))
+}

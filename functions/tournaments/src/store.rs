@@ -1,0 +1,516 @@
+//! The only code that speaks DynamoDB for the tournaments table.
+//!
+//! One partition per tournament (`pk = TOURNAMENT#<id>`):
+//! - `META`: the tournament, plus what only the service keeps (the bracket generation in
+//!   use, the disqualified participants). Its `version` is the one optimistic lock of every
+//!   change to the tournament: each write is one `TransactWriteItems` of the META put
+//!   conditioned on the version it read, the items the change touches, and its outbox
+//!   events. Capacity, one result per match and seeds without gaps all follow from it.
+//! - `PARTICIPANT#<id>`: a participant and its `position` (the ordering key of its seed,
+//!   see domain); `REG#<user_id>`: one per registered user, so a user joins once.
+//! - `MATCH#<gen>#<match_id>`: the generated bracket of start attempt `gen`, and on each
+//!   match the reported result (`reported`, `result_winner`, `result_score`, and
+//!   `result_seq`: the tournament version it was reported at). Only results and
+//!   disqualifications are stored: who advanced, byes and forfeits are rebuilt by replaying
+//!   them in order on every read (`Bracket::from_log`), so they can never disagree.
+//!
+//! Access patterns: a tournament, its roster and its bracket are one Query of the
+//! partition (`load`). Listing newest `start_date` first is a Query of GSI `by_status`
+//! (`status`, `start_key`) or, unfiltered, `by_start` (`list_pk`, `start_key`); only META
+//! items carry `start_key`, so nothing else is indexed.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_dynamodb::{
+    types::{AttributeValue, Delete, Put, TransactWriteItem, Update, WriteRequest},
+    Client,
+};
+use gymit_shared::{
+    dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError},
+    events::{outbox_put, Event},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    bracket::{Bracket, Entry, Match},
+    domain::{seeded, Participant, Status, Tournament},
+};
+
+/// The stored tournament: the API's shape plus the service's own bookkeeping.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meta {
+    #[serde(flatten)]
+    pub tournament: Tournament,
+    /// The start attempt whose matches are the bracket (`None` before the start).
+    #[serde(default)]
+    pub bracket_gen: Option<String>,
+    #[serde(default)]
+    pub disqualified: Vec<Disqualification>,
+}
+
+/// A disqualification and when it happened (the tournament version it was written at),
+/// which places it among the results when the bracket is rebuilt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disqualification {
+    pub participant_id: String,
+    pub seq: u64,
+}
+
+/// Everything stored about one tournament, read in one Query.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub meta: Meta,
+    /// In seed order, each with its position key.
+    pub roster: Vec<(String, Participant)>,
+    pub registered_users: BTreeSet<String>,
+    /// The bracket of the current generation, rebuilt from its results.
+    pub bracket: Option<Bracket>,
+}
+
+impl Loaded {
+    pub fn tournament(&self) -> &Tournament {
+        &self.meta.tournament
+    }
+
+    pub fn participant(&self, id: &str) -> Option<&Participant> {
+        self.roster.iter().map(|(_, p)| p).find(|p| p.id == id)
+    }
+
+    pub fn participants(&self) -> impl Iterator<Item = &Participant> {
+        self.roster.iter().map(|(_, p)| p)
+    }
+}
+
+/// Why a commit did not happen.
+#[derive(Debug)]
+pub enum CommitError {
+    /// Another write changed the tournament since it was read (or raced on an item):
+    /// read again and decide again.
+    Stale,
+    Store(StoreError),
+}
+
+fn pk(id: &str) -> AttributeValue {
+    s(format!("TOURNAMENT#{id}"))
+}
+
+fn key(id: &str, sk: String) -> Item {
+    Item::from([("pk".to_string(), pk(id)), ("sk".to_string(), s(sk))])
+}
+
+fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
+    r.map_err(|e| StoreError::Other(e.to_string()))
+}
+
+/// The sort key of the listing indexes: start date, then id (unique, stable).
+pub fn start_key(t: &Tournament) -> String {
+    format!("{}#{}", t.start_date, t.id)
+}
+
+fn meta_item(meta: &Meta) -> Result<Item, StoreError> {
+    let mut item = to_item(meta)?;
+    item.extend(key(&meta.tournament.id, "META".into()));
+    item.insert("kind".into(), s("tournament"));
+    item.insert("list_pk".into(), s("TOURNAMENT"));
+    item.insert("start_key".into(), s(start_key(&meta.tournament)));
+    Ok(item)
+}
+
+/// Filters and position of a listing page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListFilter {
+    pub status: Option<Status>,
+}
+
+impl ListFilter {
+    /// Binds cursors to the filter they were made for.
+    pub fn scope(&self) -> String {
+        format!("tournaments:{:?}", self.status.map(Status::as_str))
+    }
+}
+
+#[derive(Clone)]
+pub struct TournamentsStore {
+    db: Client,
+    table: String,
+}
+
+impl TournamentsStore {
+    pub fn new(db: Client, table: String) -> Self {
+        Self { db, table }
+    }
+
+    pub fn db(&self) -> &Client {
+        &self.db
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The tournament, its roster and its bracket: one (paginated) strongly consistent
+    /// Query of the partition.
+    pub async fn load(&self, id: &str) -> Result<Option<Loaded>, StoreError> {
+        let mut start = None;
+        let mut meta: Option<Meta> = None;
+        let mut roster = Vec::new();
+        let mut registered_users = BTreeSet::new();
+        let mut match_items: Vec<Item> = Vec::new();
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", pk(id))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for item in out.items.unwrap_or_default() {
+                let sk = match item.get("sk") {
+                    Some(AttributeValue::S(sk)) => sk.clone(),
+                    _ => continue,
+                };
+                if sk == "META" {
+                    meta = Some(from_item(item)?);
+                } else if sk.starts_with("PARTICIPANT#") {
+                    let position = match item.get("position") {
+                        Some(AttributeValue::S(p)) => p.clone(),
+                        _ => return Err(StoreError::Corrupt(format!("{sk} has no position"))),
+                    };
+                    roster.push((position, from_item::<Participant>(item)?));
+                } else if let Some(user) = sk.strip_prefix("REG#") {
+                    registered_users.insert(user.to_string());
+                } else if sk.starts_with("MATCH#") {
+                    match_items.push(item);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        let Some(meta) = meta else { return Ok(None) };
+        let bracket = match &meta.bracket_gen {
+            Some(gen) => Some(Self::bracket_of(gen, match_items, &meta)?),
+            None => None,
+        };
+        Ok(Some(Loaded {
+            meta,
+            roster: seeded(roster),
+            registered_users,
+            bracket,
+        }))
+    }
+
+    fn bracket_of(gen: &str, items: Vec<Item>, meta: &Meta) -> Result<Bracket, StoreError> {
+        let mut matches: Vec<(usize, Match)> = Vec::new();
+        let mut log: Vec<(u64, Entry)> = Vec::new();
+        for item in items {
+            if !matches!(item.get("gen"), Some(AttributeValue::S(g)) if g == gen) {
+                continue; // a start attempt that lost
+            }
+            let number = |k: &str| match item.get(k) {
+                Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
+                _ => None,
+            };
+            let order = number("order").unwrap_or(u64::MAX);
+            let seq = number("result_seq");
+            let reported = matches!(item.get("reported"), Some(AttributeValue::Bool(true)));
+            let winner = match item.get("result_winner") {
+                Some(AttributeValue::S(w)) => Some(w.clone()),
+                _ => None,
+            };
+            let score = match item.get("result_score") {
+                Some(AttributeValue::S(sc)) => sc.clone(),
+                _ => String::new(),
+            };
+            let m: Match = from_item(item)?;
+            if reported {
+                log.push((
+                    seq.unwrap_or(0),
+                    Entry::Result {
+                        match_id: m.id.clone(),
+                        winner,
+                        score,
+                    },
+                ));
+            }
+            matches.push((order as usize, m));
+        }
+        matches.sort_by_key(|(order, _)| *order);
+        let matches = matches.into_iter().map(|(_, m)| m).collect();
+        log.extend(
+            meta.disqualified
+                .iter()
+                .map(|d| (d.seq, Entry::Disqualified(d.participant_id.clone()))),
+        );
+        log.sort_by_key(|(seq, _)| *seq);
+        Ok(Bracket::from_log(
+            matches,
+            log.into_iter().map(|(_, e)| e).collect(),
+        ))
+    }
+
+    /// Just the tournament (one GetItem).
+    pub async fn get(&self, id: &str) -> Result<Option<Tournament>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(id, "META".into())))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        out.item
+            .map(|item| from_item::<Meta>(item).map(|m| m.tournament))
+            .transpose()
+    }
+
+    /// Writes the generated matches of start attempt `gen`. They are not the bracket until
+    /// a commit sets `bracket_gen` to `gen`; a start that loses leaves them unread.
+    pub async fn put_matches(
+        &self,
+        tournament_id: &str,
+        gen: &str,
+        bracket: &Bracket,
+    ) -> Result<(), StoreError> {
+        let mut requests = Vec::new();
+        for (order, m) in bracket.matches().iter().enumerate() {
+            let mut item = to_item(m)?;
+            item.extend(key(tournament_id, format!("MATCH#{gen}#{}", m.id)));
+            item.insert("kind".into(), s("match"));
+            item.insert("gen".into(), s(gen));
+            item.insert("order".into(), n(order));
+            // Results are recorded separately; the generated state needs none.
+            item.remove("winner_id");
+            item.remove("score");
+            let put = build(
+                aws_sdk_dynamodb::types::PutRequest::builder()
+                    .set_item(Some(item))
+                    .build(),
+            )?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0..8u32 {
+                let out = self
+                    .db
+                    .batch_write_item()
+                    .request_items(&self.table, pending.clone())
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
+            }
+            if !pending.is_empty() {
+                return Err(StoreError::Unavailable("matches left unprocessed".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `meta` (whose version is already the new one) if the stored version is still
+    /// `read_version` (`None`: it must not exist), with `items` and `events`, atomically.
+    pub async fn commit(
+        &self,
+        meta: &Meta,
+        read_version: Option<u64>,
+        items: Vec<TransactWriteItem>,
+        events: &[Event],
+    ) -> Result<(), CommitError> {
+        let store = |e: StoreError| CommitError::Store(e);
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(meta_item(meta).map_err(store)?));
+        put = match read_version {
+            Some(v) => put
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", n(v)),
+            None => put.condition_expression("attribute_not_exists(pk)"),
+        };
+        let mut tx = self.db.transact_write_items().transact_items(
+            TransactWriteItem::builder()
+                .put(build(put.build()).map_err(store)?)
+                .build(),
+        );
+        for item in items {
+            tx = tx.transact_items(item);
+        }
+        for event in events {
+            tx = tx.transact_items(outbox_put(&self.table, event));
+        }
+        match tx.send().await.map_err(transaction_error) {
+            Ok(_) => Ok(()),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons
+                    .iter()
+                    .any(|r| r == "ConditionalCheckFailed" || r == "TransactionConflict") =>
+            {
+                Err(CommitError::Stale)
+            }
+            Err(e) => Err(CommitError::Store(e)),
+        }
+    }
+
+    /// The put of a participant, which must not exist yet.
+    pub fn participant_put(
+        &self,
+        p: &Participant,
+        position: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut item = to_item(p)?;
+        item.remove("seed");
+        item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
+        item.insert("kind".into(), s("participant"));
+        item.insert("position".into(), s(position));
+        let put = build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Marks `user_id` as registered in the tournament; fails if they already are.
+    pub fn registration_put(
+        &self,
+        tournament_id: &str,
+        user_id: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut item = key(tournament_id, format!("REG#{user_id}"));
+        item.insert("kind".into(), s("registration"));
+        let put = build(
+            Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(pk)")
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// Removes a participant (and their registration, when they are a user).
+    pub fn participant_delete(
+        &self,
+        p: &Participant,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut out = Vec::new();
+        let mut keys = vec![key(&p.tournament_id, format!("PARTICIPANT#{}", p.id))];
+        if let Some(u) = &p.user_id {
+            keys.push(key(&p.tournament_id, format!("REG#{u}")));
+        }
+        for k in keys {
+            let delete = build(
+                Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(k))
+                    .condition_expression("attribute_exists(pk)")
+                    .build(),
+            )?;
+            out.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        Ok(out)
+    }
+
+    /// Marks a participant disqualified.
+    pub fn participant_disqualify(&self, p: &Participant) -> Result<TransactWriteItem, StoreError> {
+        let update = build(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id))))
+                .update_expression("SET disqualified = :t")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_values(":t", AttributeValue::Bool(true))
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Records a result on a match of generation `gen`: a first report (at tournament
+    /// version `seq`) requires that none was recorded; a correction requires that one was,
+    /// and keeps its place in the order.
+    pub fn result_update(
+        &self,
+        tournament_id: &str,
+        gen: &str,
+        match_id: &str,
+        winner: Option<&str>,
+        score: &str,
+        seq: Option<u64>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut set = vec!["reported = :t", "result_score = :score"];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(tournament_id, format!("MATCH#{gen}#{match_id}"))))
+            .condition_expression(match seq {
+                Some(_) => "attribute_exists(pk) AND attribute_not_exists(reported)",
+                None => "attribute_exists(pk) AND reported = :t",
+            })
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":score", s(score));
+        if let Some(seq) = seq {
+            set.push("result_seq = :seq");
+            update = update.expression_attribute_values(":seq", n(seq));
+        }
+        let expression = match winner {
+            Some(w) => {
+                set.push("result_winner = :w");
+                update = update.expression_attribute_values(":w", s(w));
+                format!("SET {}", set.join(", "))
+            }
+            None => format!("SET {} REMOVE result_winner", set.join(", ")),
+        };
+        let update = build(update.update_expression(expression).build())?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// One page of tournaments, newest start date first, and the key after it.
+    pub async fn list(
+        &self,
+        filter: &ListFilter,
+        limit: usize,
+        start: Option<Item>,
+    ) -> Result<(Vec<Tournament>, Option<Item>), StoreError> {
+        let mut q = self
+            .db
+            .query()
+            .table_name(&self.table)
+            .scan_index_forward(false)
+            .limit(limit as i32)
+            .set_exclusive_start_key(start);
+        q = match filter.status {
+            Some(st) => q
+                .index_name("by_status")
+                .key_condition_expression("#s = :s")
+                .expression_attribute_names("#s", "status")
+                .expression_attribute_values(":s", s(st.as_str())),
+            None => q
+                .index_name("by_start")
+                .key_condition_expression("list_pk = :p")
+                .expression_attribute_values(":p", s("TOURNAMENT")),
+        };
+        let out = q.send().await.map_err(StoreError::from_sdk)?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<Meta>(item).map(|m| m.tournament))
+            .collect::<Result<Vec<_>, _>>()?;
+        let last = out.last_evaluated_key.filter(|k| !k.is_empty());
+        Ok((items, last))
+    }
+}
