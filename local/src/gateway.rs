@@ -164,6 +164,11 @@ pub struct Gateway {
     cors: Option<Cors>,
     authorizer: Option<String>,
     timeouts: HashMap<String, u64>,
+    /// At most this many invocations of one function at a time (what `cargo lambda watch`
+    /// runs per function, `GYMIT_CONCURRENCY`); more wait their turn here, as on AWS they
+    /// would wait for a free instance, instead of piling up inside watch, which stalls
+    /// every function under a rush of a few hundred requests.
+    limits: HashMap<String, Arc<tokio::sync::Semaphore>>,
     /// function binary → SNS subscription handling is done by `deliver_sns`.
     pub sns_functions: Vec<String>,
 }
@@ -196,6 +201,16 @@ impl Gateway {
                 .iter()
                 .map(|f| (f.binary.clone(), f.timeout_secs))
                 .collect(),
+            limits: functions
+                .iter()
+                .map(|f| {
+                    let permits = crate::concurrency();
+                    (
+                        f.binary.clone(),
+                        Arc::new(tokio::sync::Semaphore::new(permits)),
+                    )
+                })
+                .collect(),
             sns_functions: functions
                 .iter()
                 .filter(|f| !f.topics.is_empty())
@@ -215,6 +230,23 @@ impl Gateway {
             "{}/2015-03-31/functions/{binary}/invocations",
             self.lambda_url
         );
+        let _permit = match self.limits.get(binary) {
+            Some(limit) => {
+                match tokio::time::timeout(Duration::from_secs(30), limit.clone().acquire_owned())
+                    .await
+                {
+                    Ok(Ok(permit)) => Some(permit),
+                    _ => {
+                        return Err((
+                            429,
+                            "rate_limited",
+                            format!("{binary} is at its concurrency limit"),
+                        ))
+                    }
+                }
+            }
+            None => None,
+        };
         let res = self
             .http
             .post(url)
@@ -277,6 +309,7 @@ fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> Response 
         404 => "Not found",
         405 => "Method not allowed",
         413 => "Payload too large",
+        429 => "Too many requests",
         502 => "Bad gateway",
         504 => "Gateway timeout",
         _ => "Error",

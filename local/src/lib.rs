@@ -33,6 +33,16 @@ pub fn workspace_root() -> std::path::PathBuf {
         .unwrap_or_default()
 }
 
+/// Instances per function that `cargo lambda watch` runs, and so invocations per
+/// function that the gateway lets through at a time (`GYMIT_CONCURRENCY`, default 8).
+pub fn concurrency() -> usize {
+    std::env::var("GYMIT_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(8)
+}
+
 /// Where cargo puts the workspace's debug binaries: next to this binary when it runs from
 /// the target directory (which honours `CARGO_TARGET_DIR` and `build.target-dir`), else
 /// `<root>/target/debug`.

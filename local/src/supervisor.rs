@@ -281,10 +281,7 @@ impl Stack {
                 "-P",
                 &ports.lambda.to_string(),
             ])
-            .args([
-                "--concurrency",
-                &std::env::var("GYMIT_CONCURRENCY").unwrap_or_else(|_| "8".into()),
-            ])
+            .args(["--concurrency", &crate::concurrency().to_string()])
             .arg("--env-file")
             .arg(&env_file);
         if !hot_reload {

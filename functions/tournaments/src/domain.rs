@@ -113,7 +113,7 @@ pub struct Participant {
 
 /// Participants ordered by their position key, with seeds 1..n assigned in that order.
 pub fn seeded(mut entries: Vec<(String, Participant)>) -> Vec<(String, Participant)> {
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
     for (i, (_, p)) in entries.iter_mut().enumerate() {
         p.seed = i as u32 + 1;
     }
@@ -122,26 +122,16 @@ pub fn seeded(mut entries: Vec<(String, Participant)>) -> Vec<(String, Participa
 
 // ---- ordering keys -------------------------------------------------------------------
 //
-// A participant's seed is its rank by `position`, a string compared byte-wise. Appends take
-// the next whole number (`APPEND_WIDTH` digits); an insertion at seed k takes the midpoint
-// of its neighbours' keys, read as decimal fractions, so no other participant is rewritten
+// A participant's seed is its rank by `position` (then id), a string of decimal digits read
+// as a fraction and compared byte-wise. An append takes a fresh time-ordered key (a UUID v7
+// as a 39-digit number), so concurrent joins need not read each other; an insertion at
+// seed k takes the midpoint of its neighbours' keys, so no other participant is rewritten
 // (an insertion or a departure would otherwise renumber up to 255 items, beyond one
-// transaction). Keys never end in '0', so byte order is numeric order.
+// transaction). No two keys are ever numerically equal, so byte order is numeric order.
 
-const APPEND_WIDTH: usize = 6;
-
-/// The key after `tail` (the largest key so far, if any) for an append.
-pub fn append_position(tail: Option<&str>) -> String {
-    let whole: u64 = tail
-        .map(|t| t.get(..APPEND_WIDTH).unwrap_or(t))
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(0);
-    // Whole keys end in 1..9 so they never end in '0': step to the next such number.
-    let mut next = whole + 1;
-    if next.is_multiple_of(10) {
-        next += 1;
-    }
-    format!("{next:0APPEND_WIDTH$}")
+/// A key after every key handed out before it, for an append.
+pub fn append_position() -> String {
+    format!("{:039}", uuid::Uuid::now_v7().as_u128())
 }
 
 /// A key strictly between `low` (or the start) and `high`.
@@ -358,15 +348,11 @@ mod tests {
 
     #[test]
     fn appends_and_insertions_keep_their_order() {
-        let mut keys = vec![append_position(None)];
-        for _ in 0..30 {
-            keys.push(append_position(keys.last().map(String::as_str)));
-        }
+        let keys: Vec<String> = (0..30).map(|_| append_position()).collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
-        assert!(keys.iter().all(|k| !k.ends_with('0')));
         // Insert repeatedly at the front and between two neighbours.
         let mut front = keys[0].clone();
-        for _ in 0..200 {
+        for _ in 0..300 {
             let k = position_between(None, &front);
             assert!(
                 k < front && !k.is_empty() && !k.ends_with('0'),
@@ -375,11 +361,12 @@ mod tests {
             front = k;
         }
         let (mut lo, hi) = (keys[3].clone(), keys[4].clone());
-        for _ in 0..200 {
+        for _ in 0..300 {
             let k = position_between(Some(&lo), &hi);
             assert!(lo < k && k < hi, "{lo} < {k} < {hi}");
             lo = k;
         }
+        assert!(append_position() > hi);
     }
 
     #[test]

@@ -81,6 +81,17 @@ impl Loaded {
     }
 }
 
+/// Why a join did not happen.
+#[derive(Debug)]
+pub enum JoinError {
+    /// The tournament is full or no longer open (read it to say which).
+    Closed,
+    AlreadyRegistered,
+    /// A concurrent transaction on the same items (DynamoDB): try again.
+    Conflict,
+    Store(StoreError),
+}
+
 /// Why a commit did not happen.
 #[derive(Debug)]
 pub enum CommitError {
@@ -476,6 +487,61 @@ impl TournamentsStore {
         };
         let update = build(update.update_expression(expression).build())?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Adds a participant: the count goes up by one only while the tournament is open and
+    /// not full, and the participant, the user's registration marker and the event are
+    /// written with it, atomically. Joins do not read-and-check a version, so a rush of them
+    /// does not retry; they bump the version so that a start or an edit in flight notices.
+    pub async fn join(
+        &self,
+        participant: &Participant,
+        position: &str,
+        event: &Event,
+    ) -> Result<(), JoinError> {
+        let store = JoinError::Store;
+        let id = &participant.tournament_id;
+        let update = build(
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(id, "META".into())))
+                .update_expression(
+                    "SET participant_count = participant_count + :one, version = version + :one, updated_at = :now",
+                )
+                .condition_expression(
+                    "attribute_exists(pk) AND #s = :open AND participant_count < max_participants",
+                )
+                .expression_attribute_names("#s", "status")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":open", s(Status::RegistrationOpen.as_str()))
+                .expression_attribute_values(":now", s(gymit_shared::time::now_rfc3339()))
+                .build(),
+        )
+        .map_err(store)?;
+        let mut tx = self
+            .db
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(self.participant_put(participant, position).map_err(store)?);
+        if let Some(u) = &participant.user_id {
+            tx = tx.transact_items(self.registration_put(id, u).map_err(store)?);
+        }
+        tx = tx.transact_items(outbox_put(&self.table, event));
+        match tx.send().await.map_err(transaction_error) {
+            Ok(_) => Ok(()),
+            Err(StoreError::TransactionCancelled(reasons)) => {
+                let failed =
+                    |i: usize| reasons.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
+                if participant.user_id.is_some() && failed(2) {
+                    Err(JoinError::AlreadyRegistered)
+                } else if failed(0) {
+                    Err(JoinError::Closed)
+                } else {
+                    Err(JoinError::Conflict)
+                }
+            }
+            Err(e) => Err(JoinError::Store(e)),
+        }
     }
 
     /// One page of tournaments, newest start date first, and the key after it.

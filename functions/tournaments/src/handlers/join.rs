@@ -1,21 +1,49 @@
 //! `POST /api/tournaments/{id}/participants`: an approved user joins themselves (`{}`), or
 //! the owner or an admin adds `{name, user_id?, seed?}` → `201 {participant}`.
 //!
-//! The participant, the user's registration marker, the count and the event are one
-//! transaction conditioned on the tournament's version, so capacity holds and seeds stay
-//! 1..n under any concurrency (a join that loses the race reads again and decides again).
+//! The participant, the user's registration marker, the conditional count increment and
+//! the event are one transaction, so capacity holds under any concurrency without joins
+//! retrying against each other; seeds are ranks of position keys, so they stay 1..n.
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use gymit_shared::{http, identity, time, validate::Validator, ApiError, Ctx, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{event, mutate, next_meta, Change};
+use super::event;
 use crate::{
-    domain::{append_position, position_between, Participant, Status},
+    domain::{append_position, position_between, Participant, Status, Tournament},
+    store::JoinError,
     Tournaments,
 };
+
+fn already_registered() -> ApiError {
+    ApiError::conflict("already_registered", "this user is already registered")
+}
+
+/// 409 when the tournament takes no more participants.
+fn refuse_if_closed(t: &Tournament) -> Result<(), ApiError> {
+    if t.status != Status::RegistrationOpen {
+        return Err(ApiError::conflict(
+            "registration_closed",
+            format!(
+                "registration is closed: the tournament is {}",
+                t.status.as_str()
+            ),
+        ));
+    }
+    if t.participant_count >= t.max_participants {
+        return Err(ApiError::conflict(
+            "tournament_full",
+            "every place is taken",
+        ));
+    }
+    Ok(())
+}
 
 #[derive(Deserialize, Default)]
 struct Body {
@@ -86,73 +114,83 @@ pub async fn handle(
         (Some(caller.user_id.clone()), name, None)
     };
 
-    let participant = mutate(&state, &id, |loaded| {
-        let t = loaded.tournament();
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let mut attempt = 0u32;
+    let participant = loop {
+        let t = state
+            .store
+            .get(&id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("tournament"))?;
         if adding {
             t.require_manager(&caller)?;
         }
-        if t.status != Status::RegistrationOpen {
-            return Err(ApiError::conflict(
-                "registration_closed",
-                format!(
-                    "registration is closed: the tournament is {}",
-                    t.status.as_str()
-                ),
-            ));
-        }
-        if let Some(u) = &user_id {
-            if loaded.registered_users.contains(u) {
-                return Err(ApiError::conflict(
-                    "already_registered",
-                    "this user is already registered",
-                ));
+        refuse_if_closed(&t)?;
+        // An insertion needs its neighbours' keys; an append needs nobody's.
+        let (position, seed) = match seed {
+            Some(k) if k < t.participant_count + 1 => {
+                let loaded = state
+                    .store
+                    .load(&id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("tournament"))?;
+                let k = (k as usize).min(loaded.roster.len().max(1));
+                match loaded.roster.get(k - 1) {
+                    Some((high, _)) => {
+                        let low = (k >= 2).then(|| loaded.roster[k - 2].0.as_str());
+                        (position_between(low, high), k as u32)
+                    }
+                    None => (append_position(), loaded.roster.len() as u32 + 1),
+                }
             }
-        }
-        if t.participant_count >= t.max_participants {
-            return Err(ApiError::conflict(
-                "tournament_full",
-                "every place is taken",
-            ));
-        }
-        let count = loaded.roster.len();
-        // A seed that is taken is given to the newcomer and the others move down; a seed
-        // past the end is simply the next free one.
-        let (position, seed) = match seed.map(|s| s as usize) {
-            Some(k) if k <= count => {
-                let low = (k >= 2).then(|| loaded.roster[k - 2].0.as_str());
-                (position_between(low, &loaded.roster[k - 1].0), k)
-            }
-            _ => (
-                append_position(loaded.roster.last().map(|(p, _)| p.as_str())),
-                count + 1,
-            ),
+            _ => (append_position(), t.participant_count + 1),
         };
         let participant = Participant {
             id: uuid::Uuid::now_v7().to_string(),
-            tournament_id: t.id.clone(),
+            tournament_id: id.clone(),
             user_id: user_id.clone(),
             name: name.clone(),
-            seed: seed as u32,
+            seed,
             joined_at: time::now_rfc3339(),
             disqualified: false,
         };
-        let mut meta = next_meta(loaded);
-        meta.tournament.participant_count = count as u32 + 1;
-        let mut change = Change::new(meta, participant.clone());
-        change
-            .items
-            .push(state.store.participant_put(&participant, &position)?);
-        if let Some(u) = &user_id {
-            change.items.push(state.store.registration_put(&t.id, u)?);
-        }
-        change.events.push(event(
+        // The seed in the event is the one this join saw; concurrent joins may settle it
+        // one or more places later, which the participants list always shows exactly.
+        let joined = event(
             "participant.joined",
-            &t.id,
+            &id,
             json!({ "participant": participant }),
-        ));
-        Ok(change)
-    })
-    .await?;
+        );
+        match state.store.join(&participant, &position, &joined).await {
+            Ok(()) => break participant,
+            Err(JoinError::AlreadyRegistered) => return Err(already_registered()),
+            Err(JoinError::Closed) => {
+                // Full or no longer open: read it again to say which.
+                let t = state
+                    .store
+                    .get(&id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("tournament"))?;
+                refuse_if_closed(&t)?;
+            }
+            Err(JoinError::Conflict) => {}
+            Err(JoinError::Store(e)) => return Err(e.into()),
+        }
+        if Instant::now() > deadline {
+            return Err(ApiError::dependency_unavailable(
+                "the tournament is busy, try again",
+            ));
+        }
+        attempt += 1;
+        tokio::time::sleep(gymit_shared::retry::jittered(5, attempt.min(5))).await;
+    };
+    // The exact seed, now that the join is in.
+    let participant = state
+        .store
+        .load(&id)
+        .await?
+        .and_then(|l| l.participant(&participant.id).cloned())
+        .unwrap_or(participant);
     tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
     http::json(201, &json!({ "participant": participant }))
 }

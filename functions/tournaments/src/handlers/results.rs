@@ -53,7 +53,11 @@ async fn record(
                 "correct a result in",
             )?;
         } else {
-            t.require_status(&[Status::InProgress], "report a result in")?;
+            // In a completed tournament every match is decided: the engine says which way.
+            t.require_status(
+                &[Status::InProgress, Status::Completed],
+                "report a result in",
+            )?;
         }
         let before = loaded
             .bracket
