@@ -222,20 +222,21 @@ impl Stack {
         self.session(&user.email, PASSWORD).await
     }
 
-    /// Polls `check` every 50 ms for up to 5 s; panics if it never holds.
+    /// Polls `check` every 50 ms for up to 15 s (generous: tests that promise a latency
+    /// assert the returned duration themselves); panics if it never holds.
     pub async fn eventually<F, Fut>(&self, check: F) -> Duration
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
         let started = std::time::Instant::now();
-        while started.elapsed() < Duration::from_secs(5) {
+        while started.elapsed() < Duration::from_secs(15) {
             if check().await {
                 return started.elapsed();
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("the condition did not hold within 5 s");
+        panic!("the condition did not hold within 15 s");
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Answer {
