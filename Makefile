@@ -39,10 +39,10 @@ lint: $(STAMP)
 build: $(STAMP)
 	cargo lambda build --release --arm64 --output-format zip
 
-## Cold start, CPU per invocation, peak RSS, zip size: see README "Performance".
+## Request latencies through the local stack, as a Markdown table: see README "Performance".
 bench: $(STAMP)
-	cargo build --release -p gymit-local
-	$(TARGET_DIR)/release/gymit-local bench
+	cargo build --workspace --bins
+	$(TARGET_DIR)/debug/gymit-local test-env -- cargo run -q -p gymit-e2e --bin bench
 
 ## Deploy with SAM (needs AWS credentials and the AWS SAM CLI).
 deploy: $(STAMP)

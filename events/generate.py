@@ -13,8 +13,14 @@ bodies = {
  'auth-logout': {"refresh_token": "cmVmcmVzaC10b2tlbi1zYW1wbGUtcmVmcmVzaC10b2tlbg"},
  'auth-password': {"current_password": "correct horse battery", "new_password": "a new long passphrase"},
  'users-me-update': {"full_name": "Ana María López"},
+ 'tournaments-create': {"name": "Spring Open", "start_date": "2027-03-01T10:00:00Z", "max_participants": 16, "tournament_type": "double_elimination", "grand_final": "double"},
+ 'tournaments-update': {"description": "Bring your own racket."},
+ 'tournaments-join': {},
+ 'tournaments-start': {"seeding": "by_seed"},
+ 'tournaments-result-report': {"winner_id": "0193a5b0-7c1e-7000-8000-0000000000aa", "score": "21-19,18-21,21-15"},
+ 'tournaments-result-correct': {"winner_id": "0193a5b0-7c1e-7000-8000-0000000000aa", "score": "21-17,21-15"},
 }
-sample_ids = {'id': '0193a5b0-7c1e-7000-8000-000000000001', 'participant_id': '0193a5b0-7c1e-7000-8000-0000000000aa', 'match_id': 'W01-001'}
+sample_ids = {'id': '0193a5b0-7c1e-7000-8000-000000000001', 'participant_id': '0193a5b0-7c1e-7000-8000-0000000000aa', 'match_id': 'W1-1'}
 for logical, r in t['Resources'].items():
     if r['Type'] != 'AWS::Serverless::Function': continue
     binary = r['Metadata']['BuildProperties']['Binary']
