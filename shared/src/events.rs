@@ -157,6 +157,38 @@ pub async fn publish_stream_batch(
     Ok(published)
 }
 
+/// A service's `<service>-publish-events` function: its table's stream (filtered to event
+/// items) → its SNS topic. A failed publish fails the batch, which is retried.
+pub struct Publisher {
+    pub sns: aws_sdk_sns::Client,
+    pub topic_arn: String,
+}
+
+impl Publisher {
+    pub async fn handle(&self, batch: Value) -> Result<Value, String> {
+        let published = publish_stream_batch(&self.sns, &self.topic_arn, &batch).await?;
+        Ok(serde_json::json!({ "published": published }))
+    }
+
+    /// The whole function: the topic ARN comes from the variable `topic_env`; the SNS
+    /// client is built once.
+    pub async fn run(topic_env: &str) -> Result<(), lambda_runtime::Error> {
+        crate::telemetry::init();
+        let topic_arn = crate::config::required(topic_env)?;
+        let sns = aws_sdk_sns::Client::new(&crate::aws::sdk_config().await);
+        let state = &*Box::leak(Box::new(Publisher { sns, topic_arn }));
+        lambda_runtime::run(lambda_runtime::service_fn(
+            move |event: lambda_runtime::LambdaEvent<Value>| async move {
+                state
+                    .handle(event.payload)
+                    .await
+                    .map_err(lambda_runtime::Error::from)
+            },
+        ))
+        .await
+    }
+}
+
 /// The envelopes of an SNS Lambda event (JSON); malformed records are logged and skipped.
 pub fn sns_messages(event: &Value) -> Vec<Event> {
     event["Records"]

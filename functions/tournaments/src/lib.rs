@@ -7,7 +7,7 @@ pub mod handlers;
 pub mod store;
 
 use aws_sdk_dynamodb::{types::AttributeValue, Client};
-use gymit_shared::{config, dynamo::StoreError, jwt::Tokens};
+use gymit_shared::{config, dynamo::StoreError, jwt::Tokens, ApiError};
 
 use crate::store::TournamentsStore;
 
@@ -35,6 +35,24 @@ impl Tournaments {
                 table: users_table,
             },
         })
+    }
+}
+
+impl Tournaments {
+    /// Tournament `id` whole (one Query), or 404.
+    pub async fn load(&self, id: &str) -> Result<store::Loaded, ApiError> {
+        self.store
+            .load(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("tournament"))
+    }
+
+    /// Just tournament `id` (one GetItem), or 404.
+    pub async fn tournament(&self, id: &str) -> Result<domain::Tournament, ApiError> {
+        self.store
+            .get(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("tournament"))
     }
 }
 

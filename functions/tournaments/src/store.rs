@@ -386,6 +386,11 @@ impl TournamentsStore {
         item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
         item.insert("kind".into(), s("participant"));
         item.insert("position".into(), s(position));
+        self.put_new(item)
+    }
+
+    /// The put of an item that must not exist yet.
+    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let put = build(
             Put::builder()
                 .table_name(&self.table)
@@ -404,14 +409,7 @@ impl TournamentsStore {
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = key(tournament_id, format!("REG#{user_id}"));
         item.insert("kind".into(), s("registration"));
-        let put = build(
-            Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(pk)")
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.put_new(item)
     }
 
     /// Removes a participant (and their registration, when they are a user).

@@ -15,11 +15,7 @@ pub async fn handle(
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
-    let loaded = state
-        .store
-        .load(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tournament"))?;
+    let loaded = state.load(&id).await?;
     http::json(
         200,
         &json!({ "bracket": bracket_view(loaded.tournament(), loaded.bracket.as_ref()) }),

@@ -13,10 +13,6 @@ pub async fn handle(
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
-    let t = state
-        .store
-        .get(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tournament"))?;
+    let t = state.tournament(&id).await?;
     http::json(200, &json!({ "tournament": t }))
 }

@@ -65,11 +65,7 @@ pub async fn handle(
     let (user_id, name, seed) = if adding {
         // Only the owner or an admin adds others; checked against the stored owner below,
         // and here first so a member gets 403 before any look-up.
-        let t = state
-            .store
-            .get(&id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("tournament"))?;
+        let t = state.tournament(&id).await?;
         t.require_manager(&caller)?;
         let mut v = Validator::new();
         let name = match &body.name {
@@ -117,11 +113,7 @@ pub async fn handle(
     let deadline = Instant::now() + Duration::from_secs(8);
     let mut attempt = 0u32;
     let participant = loop {
-        let t = state
-            .store
-            .get(&id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("tournament"))?;
+        let t = state.tournament(&id).await?;
         if adding {
             t.require_manager(&caller)?;
         }
@@ -129,11 +121,7 @@ pub async fn handle(
         // An insertion needs its neighbours' keys; an append needs nobody's.
         let (position, seed) = match seed {
             Some(k) if k < t.participant_count + 1 => {
-                let loaded = state
-                    .store
-                    .load(&id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("tournament"))?;
+                let loaded = state.load(&id).await?;
                 let k = (k as usize).min(loaded.roster.len().max(1));
                 match loaded.roster.get(k - 1) {
                     Some((high, _)) => {
@@ -166,11 +154,7 @@ pub async fn handle(
             Err(JoinError::AlreadyRegistered) => return Err(already_registered()),
             Err(JoinError::Closed) => {
                 // Full or no longer open: read it again to say which.
-                let t = state
-                    .store
-                    .get(&id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("tournament"))?;
+                let t = state.tournament(&id).await?;
                 refuse_if_closed(&t)?;
             }
             Err(JoinError::Conflict) => {}

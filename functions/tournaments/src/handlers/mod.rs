@@ -12,7 +12,6 @@ pub mod join;
 pub mod list;
 pub mod participant_remove;
 pub mod participants_list;
-pub mod publish_events;
 pub mod results;
 pub mod standings;
 pub mod start;
@@ -76,11 +75,7 @@ pub async fn mutate<R>(
     let deadline = Instant::now() + RETRY_BUDGET;
     let mut attempt = 0u32;
     loop {
-        let loaded = state
-            .store
-            .load(id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("tournament"))?;
+        let loaded = state.load(id).await?;
         let change = decide(&loaded)?;
         if let Some((gen, bracket)) = &change.matches {
             state.store.put_matches(id, gen, bracket).await?;

@@ -1,15 +1,9 @@
 //! `users-publish-events`: the users table's stream (filtered to event items) → the
-//! `user-events` SNS topic. A failed publish fails the batch, which is retried.
+//! `user-events` SNS topic; the one outbox publisher of every service (shared::events).
 
-use gymit_shared::events::publish_stream_batch;
+pub use gymit_shared::events::Publisher;
 use serde_json::Value;
 
-pub struct Publisher {
-    pub sns: aws_sdk_sns::Client,
-    pub topic_arn: String,
-}
-
 pub async fn handle(state: &Publisher, batch: Value) -> Result<Value, String> {
-    let published = publish_stream_batch(&state.sns, &state.topic_arn, &batch).await?;
-    Ok(serde_json::json!({ "published": published }))
+    state.handle(batch).await
 }
