@@ -27,7 +27,7 @@ dev: $(STAMP)
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
 ## (against a stack that gymit-local starts on free ports and always stops).
 test: $(STAMP) lint
-	cargo build --workspace --tests
+	cargo build --workspace --bins --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
 
 lint: $(STAMP)
