@@ -19,7 +19,7 @@ use axum::{
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, Request, StatusCode},
     response::Response,
-    routing::post,
+    routing::{get, post},
     Router,
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
@@ -171,6 +171,8 @@ pub struct Gateway {
     limits: HashMap<String, Arc<tokio::sync::Semaphore>>,
     /// function binary → SNS subscription handling is done by `deliver_sns`.
     pub sns_functions: Vec<String>,
+    /// The WebSocket API, when the template has one.
+    pub live: Option<Arc<crate::websocket::Live>>,
 }
 
 impl Gateway {
@@ -216,6 +218,9 @@ impl Gateway {
                 .filter(|f| !f.topics.is_empty())
                 .map(|f| f.binary.clone())
                 .collect(),
+            live: template
+                .websocket_api()
+                .map(|api| Arc::new(crate::websocket::Live::new(api))),
         }
     }
 
@@ -292,7 +297,18 @@ impl Gateway {
     }
 
     pub fn router(self: Arc<Self>) -> Router {
-        Router::new()
+        let mut router = Router::new();
+        if let Some(live) = &self.live {
+            let stage = live.stage().trim_start_matches('$');
+            let manage = post(crate::websocket::post)
+                .get(crate::websocket::describe)
+                .delete(crate::websocket::delete);
+            router = router
+                .route(&format!("/{stage}"), get(crate::websocket::upgrade))
+                .route(&format!("/{stage}/@connections/{{id}}"), manage.clone())
+                .route("/@connections/{id}", manage);
+        }
+        router
             .route("/_local/sns/{binary}", post(sns_notification))
             .fallback(http_api)
             .with_state(self)
@@ -303,7 +319,7 @@ fn request_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> Response {
+pub(crate) fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> Response {
     let title = match status {
         401 => "Unauthenticated",
         404 => "Not found",
@@ -326,7 +342,7 @@ fn problem(status: u16, code: &str, detail: &str, request_id: &str) -> Response 
         .expect("a valid response")
 }
 
-fn headers_json(headers: &HeaderMap) -> Map<String, Value> {
+pub(crate) fn headers_json(headers: &HeaderMap) -> Map<String, Value> {
     let mut out: Map<String, Value> = Map::new();
     for (k, v) in headers {
         let v = v.to_str().unwrap_or_default();
@@ -347,7 +363,7 @@ fn headers_json(headers: &HeaderMap) -> Map<String, Value> {
     out
 }
 
-fn query_json(raw: &str) -> Map<String, Value> {
+pub(crate) fn query_json(raw: &str) -> Map<String, Value> {
     let mut out: Map<String, Value> = Map::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -452,7 +468,7 @@ fn http_event(
 }
 
 /// Maps a payload-2.0 function response to HTTP.
-fn function_response(v: &Value, request_id: &str) -> Response {
+pub(crate) fn function_response(v: &Value, request_id: &str) -> Response {
     if !v.is_object() || v.get("statusCode").is_none() {
         return problem(
             502,

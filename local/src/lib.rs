@@ -3,8 +3,9 @@
 //! It reads `template.yaml` (the single source of truth) and does locally what AWS does
 //! for it: `provision` creates the tables and topics in the emulator and writes the
 //! functions' environment; `gateway` behaves like API Gateway (HTTP API routes, the Lambda
-//! authorizer, CORS, 404/405), delivers SNS notifications and DynamoDB stream batches to
-//! the functions that subscribe to them, and `supervisor` runs the whole stack for `make
+//! authorizer, CORS, 404/405), serves the WebSocket API and its `@connections` endpoint
+//! (`websocket`), delivers SNS notifications and DynamoDB stream batches to the functions
+//! that subscribe to them, and `supervisor` runs the whole stack for `make
 //! dev` and `make test`. The functions themselves run under `cargo lambda watch`, a real
 //! Lambda runtime API.
 
@@ -14,6 +15,7 @@ pub mod streams;
 pub mod supervisor;
 pub mod template;
 pub mod testing;
+pub mod websocket;
 
 /// The workspace root: the nearest directory at or above the current one with a
 /// `template.yaml`, else the parent of this crate.

@@ -171,7 +171,14 @@ pub fn local_environment(
             "ROOT_ADMIN_PASSWORD",
             var("ROOT_ADMIN_PASSWORD", DEV_ROOT_ADMIN_PASSWORD),
         ),
-        ("WEBSOCKET_API_ENDPOINT", gateway_url.to_string()),
+        // The gateway serves the WebSocket API's `@connections` under its stage, as AWS does.
+        (
+            "WEBSOCKET_API_ENDPOINT",
+            match template.websocket_api() {
+                Some(api) => format!("{gateway_url}/{}", api.stage),
+                None => gateway_url.to_string(),
+            },
+        ),
     ];
     for (k, v) in overrides {
         env.insert(k.to_string(), v);

@@ -46,6 +46,24 @@ pub struct StreamSource {
     pub filters: Vec<Json>,
 }
 
+/// The WebSocket API (`AWS::ApiGatewayV2::Api`, protocol WEBSOCKET) and its routes.
+#[derive(Debug, Clone)]
+pub struct WebSocketApi {
+    /// E.g. `$request.body.action`.
+    pub selection_expression: String,
+    pub stage: String,
+    pub routes: Vec<WebSocketRoute>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSocketRoute {
+    /// `$connect`, `$disconnect`, `$default` or a value of the selection expression.
+    pub key: String,
+    pub binary: String,
+    /// Whether the function's answer goes back on the socket (a route response exists).
+    pub responds: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Cors {
     pub allow_origins: Vec<String>,
@@ -57,6 +75,37 @@ pub struct Cors {
 
 fn tag_name(t: &serde_yaml::value::TaggedValue) -> String {
     t.tag.to_string().trim_start_matches('!').to_string()
+}
+
+/// The logical ids a value mentions through `Ref`, `GetAtt` or `${…}` in a `Sub`, in order.
+fn references(v: &Value) -> Vec<String> {
+    let (name, arg) = match v {
+        Value::Tagged(t) => (tag_name(t), &t.value),
+        Value::Mapping(m) if m.len() == 1 => {
+            let (k, inner) = m.iter().next().expect("one entry");
+            let k = k.as_str().unwrap_or_default();
+            (k.strip_prefix("Fn::").unwrap_or(k).to_string(), inner)
+        }
+        Value::Sequence(s) => return s.iter().flat_map(references).collect(),
+        _ => return vec![],
+    };
+    match (name.as_str(), arg) {
+        ("Ref", Value::String(s)) => vec![s.clone()],
+        ("GetAtt", Value::String(s)) => vec![s.split('.').next().unwrap_or(s).to_string()],
+        ("GetAtt", Value::Sequence(s)) => s
+            .first()
+            .and_then(|x| x.as_str())
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
+        ("Sub", Value::String(text)) => text
+            .split("${")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}'))
+            .map(|(inner, _)| inner.split('.').next().unwrap_or(inner).to_string())
+            .collect(),
+        (_, arg) => references(arg),
+    }
 }
 
 impl Template {
@@ -200,6 +249,54 @@ impl Template {
             allow_headers: list(&c["AllowHeaders"]),
             expose_headers: list(&c["ExposeHeaders"]),
             max_age: c["MaxAge"].as_u64(),
+        })
+    }
+
+    /// The WebSocket API, its stage, and each route's function (route → integration →
+    /// the function named in the integration's URI).
+    pub fn websocket_api(&self) -> Option<WebSocketApi> {
+        let (api, props) = self
+            .of_type("AWS::ApiGatewayV2::Api")
+            .into_iter()
+            .find(|(_, r)| r["Properties"]["ProtocolType"].as_str() == Some("WEBSOCKET"))
+            .map(|(l, r)| (l.to_string(), &r["Properties"]))?;
+        let of_api =
+            |r: &Value| self.ref_target(&r["Properties"]["ApiId"]).as_deref() == Some(&api);
+        let stage = self
+            .of_type("AWS::ApiGatewayV2::Stage")
+            .into_iter()
+            .find(|(_, r)| of_api(r))
+            .and_then(|(_, r)| self.resolve(&r["Properties"]["StageName"]).ok())
+            .unwrap_or_else(|| "$default".into());
+        let routes = self
+            .of_type("AWS::ApiGatewayV2::Route")
+            .into_iter()
+            .filter(|(_, r)| of_api(r))
+            .filter_map(|(_, r)| {
+                let p = &r["Properties"];
+                let integration = references(&p["Target"])
+                    .into_iter()
+                    .find(|l| self.resource(l).is_some())?;
+                let uri = &self.resource(&integration)?["Properties"]["IntegrationUri"];
+                let binary = references(uri).into_iter().find_map(|l| {
+                    self.resource(&l)?["Metadata"]["BuildProperties"]["Binary"]
+                        .as_str()
+                        .map(str::to_string)
+                })?;
+                Some(WebSocketRoute {
+                    key: p["RouteKey"].as_str()?.to_string(),
+                    binary,
+                    responds: p["RouteResponseSelectionExpression"].is_string(),
+                })
+            })
+            .collect();
+        Some(WebSocketApi {
+            selection_expression: props["RouteSelectionExpression"]
+                .as_str()
+                .unwrap_or("$request.body.action")
+                .to_string(),
+            stage,
+            routes,
         })
     }
 
@@ -385,6 +482,7 @@ impl Template {
         Ok(match r["Type"].as_str().unwrap_or_default() {
             "AWS::DynamoDB::Table" => self.resolve(&props["TableName"])?,
             "AWS::SNS::Topic" => self.topic_arn(&self.resolve(&props["TopicName"])?),
+            "AWS::ApiGatewayV2::Stage" => self.resolve(&props["StageName"])?,
             "AWS::Serverless::Function" => r["Metadata"]["BuildProperties"]["Binary"]
                 .as_str()
                 .unwrap_or(name)
@@ -511,5 +609,33 @@ Resources:
         let env = t.environment().unwrap();
         assert_eq!(env["AUTH_TABLE"], "gymit-auth");
         assert!(t.functions().iter().any(|f| f.binary == "auth-healthz"));
+    }
+
+    #[test]
+    fn the_websocket_api_routes_reach_their_functions() {
+        let path = crate::workspace_root().join("template.yaml");
+        let t = Template::load(&path).unwrap();
+        let api = t
+            .websocket_api()
+            .expect("template.yaml has a WebSocket API");
+        assert_eq!(api.selection_expression, "$request.body.action");
+        assert_eq!(api.stage, "ws");
+        let route = |key: &str| {
+            api.routes
+                .iter()
+                .find(|r| r.key == key)
+                .unwrap_or_else(|| panic!("no route {key}"))
+                .clone()
+        };
+        assert_eq!(route("$connect").binary, "notifications-connect");
+        assert!(!route("$connect").responds);
+        assert_eq!(route("$disconnect").binary, "notifications-disconnect");
+        assert_eq!(route("$default").binary, "notifications-default");
+        assert!(route("$default").responds);
+        let env = t.environment().unwrap();
+        assert_eq!(
+            env["WEBSOCKET_API_ENDPOINT"],
+            "https://WebSocketApi.execute-api.us-east-1.amazonaws.com/ws"
+        );
     }
 }

@@ -251,3 +251,138 @@ pub fn sign(claims: &gymit_shared::jwt::Claims) -> String {
         .sign(claims)
         .expect("signing")
 }
+
+/// A WebSocket client of the live-updates API, as a browser tab would hold one.
+pub struct Live {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    /// Frames read while waiting for another one, in arrival order.
+    pending: std::collections::VecDeque<(std::time::Instant, Value)>,
+}
+
+/// What a refused WebSocket handshake answered.
+#[derive(Debug)]
+pub struct Refused {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Stack {
+    /// `ws://…/ws`, with `?token=` when given.
+    pub fn ws_url(&self, token: Option<&str>) -> String {
+        let base = format!("{}/ws", self.url.replacen("http", "ws", 1));
+        match token {
+            Some(t) => format!("{base}?token={t}"),
+            None => base,
+        }
+    }
+
+    /// Opens a connection; a refused handshake is `Err` with its status and body.
+    pub async fn connect(&self, token: Option<&str>) -> Result<Live, Refused> {
+        use tokio_tungstenite::tungstenite::Error;
+        match tokio_tungstenite::connect_async(self.ws_url(token)).await {
+            Ok((ws, _)) => Ok(Live {
+                ws,
+                pending: Default::default(),
+            }),
+            Err(Error::Http(res)) => Err(Refused {
+                status: res.status().as_u16(),
+                body: String::from_utf8_lossy(res.body().as_deref().unwrap_or_default())
+                    .into_owned(),
+            }),
+            Err(e) => panic!("connecting to {}: {e}", self.ws_url(None)),
+        }
+    }
+}
+
+impl Live {
+    pub async fn send_text(&mut self, text: &str) {
+        use futures::SinkExt;
+        self.ws
+            .send(tokio_tungstenite::tungstenite::Message::text(text))
+            .await
+            .expect("the connection is open");
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        self.send_text(&message.to_string()).await;
+    }
+
+    /// The next JSON frame (with when it arrived) within `within`; `None` if none came.
+    /// Panics if the server closed the connection.
+    pub async fn next(&mut self, within: Duration) -> Option<(std::time::Instant, Value)> {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        if let Some(frame) = self.pending.pop_front() {
+            return Some(frame);
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()?;
+            match msg {
+                Some(Ok(Message::Text(t))) => {
+                    let v = serde_json::from_str(&t)
+                        .unwrap_or_else(|_| panic!("a frame that is not JSON: {t}"));
+                    return Some((std::time::Instant::now(), v));
+                }
+                Some(Ok(Message::Close(f))) => panic!("the server closed the connection: {f:?}"),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => panic!("the connection failed: {e}"),
+                None => panic!("the connection ended"),
+            }
+        }
+    }
+
+    /// The next frame of type `kind` within `within` (with when it arrived); frames of
+    /// other types are kept for later `next` calls.
+    pub async fn wait_for(&mut self, kind: &str, within: Duration) -> (std::time::Instant, Value) {
+        let deadline = std::time::Instant::now() + within;
+        let mut skipped = Vec::new();
+        let found = loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.next(left).await {
+                Some((at, v)) if v["type"] == kind => break Some((at, v)),
+                Some(other) => skipped.push(other),
+                None => break None,
+            }
+        };
+        let seen: Vec<Value> = skipped.iter().map(|(_, v)| v["type"].clone()).collect();
+        self.pending.extend(skipped);
+        found.unwrap_or_else(|| panic!("no {kind} within {within:?}; got {seen:?}"))
+    }
+
+    /// Sends a message and returns the server's answer (the next non-event frame).
+    pub async fn ask(&mut self, message: Value) -> Value {
+        self.send(message).await;
+        self.reply().await
+    }
+
+    /// The next frame that answers a message (not a tournament event).
+    pub async fn reply(&mut self) -> Value {
+        let mut events = Vec::new();
+        let answer = loop {
+            match self.next(Duration::from_secs(10)).await {
+                Some((at, v)) if v.get("event_id").is_some() => events.push((at, v)),
+                Some((_, v)) => break v,
+                None => panic!("no answer within 10 s"),
+            }
+        };
+        self.pending.extend(events);
+        answer
+    }
+
+    pub async fn subscribe(&mut self, tournament_id: &str) {
+        let a = self
+            .ask(serde_json::json!({"action": "subscribe", "tournament_id": tournament_id}))
+            .await;
+        assert_eq!(a["type"], "subscribed", "{a}");
+        assert_eq!(a["tournament_id"], tournament_id, "{a}");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+    }
+}

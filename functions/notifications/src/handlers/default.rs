@@ -1,0 +1,80 @@
+//! `$default` (`notifications-default`): every client message. `subscribe`, `unsubscribe`
+//! and `ping` are answered with `subscribed`, `unsubscribed` and `pong`; anything else gets
+//! `{"type":"error",...}` and the connection stays open. The answer is the route response
+//! API Gateway sends back on the socket, so every outcome is a 200 with a JSON body.
+
+use std::sync::Arc;
+
+use gymit_shared::{dynamo::StoreError, http, ApiError, Ctx, Request, Response};
+use serde_json::{json, Value};
+
+use crate::{
+    handlers::connection_id,
+    messages::{self, Action, Refusal, LOBBY},
+    store::{Subscribed, MAX_SUBSCRIPTIONS},
+    Notifications,
+};
+
+pub async fn handle(
+    state: Arc<Notifications>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let connection_id = connection_id(&req)?;
+    let reply = match messages::parse(req.body().as_ref()) {
+        Ok(action) => act(&state, &connection_id, action)
+            .await
+            .unwrap_or_else(|r| r.to_json()),
+        Err(refusal) => refusal.to_json(),
+    };
+    http::json(200, &reply)
+}
+
+async fn act(state: &Notifications, connection_id: &str, action: Action) -> Result<Value, Refusal> {
+    match action {
+        Action::Ping => Ok(json!({ "type": "pong" })),
+        Action::Subscribe(tournament_id) => {
+            if tournament_id != LOBBY
+                && !state
+                    .store
+                    .tournament_exists(&tournament_id)
+                    .await
+                    .map_err(unavailable)?
+            {
+                return Err(Refusal::new("not_found", "no such tournament"));
+            }
+            match state
+                .store
+                .subscribe(connection_id, &tournament_id)
+                .await
+                .map_err(unavailable)?
+            {
+                Subscribed::New | Subscribed::Already => {
+                    tracing::info!(%connection_id, %tournament_id, "subscribed");
+                    Ok(json!({ "type": "subscribed", "tournament_id": tournament_id }))
+                }
+                Subscribed::Full => Err(Refusal::new(
+                    "too_many_subscriptions",
+                    format!("a connection may follow at most {MAX_SUBSCRIPTIONS} tournaments"),
+                )),
+                Subscribed::Gone => Err(Refusal::new("gone", "the connection is closed")),
+            }
+        }
+        Action::Unsubscribe(tournament_id) => {
+            state
+                .store
+                .unsubscribe(connection_id, &tournament_id)
+                .await
+                .map_err(unavailable)?;
+            Ok(json!({ "type": "unsubscribed", "tournament_id": tournament_id }))
+        }
+    }
+}
+
+fn unavailable(e: StoreError) -> Refusal {
+    tracing::error!(error = %e, "connections table");
+    Refusal::new(
+        "dependency_unavailable",
+        "the service is briefly unavailable, try again",
+    )
+}

@@ -1,0 +1,182 @@
+//! `notifications-fanout` (SNS `tournament-events`): posts each tournament event to every
+//! connection subscribed to its tournament (and `tournament.*` events to the lobby) through
+//! the WebSocket API's `@connections` endpoint.
+//!
+//! One Query per event finds the subscribers; posts run concurrently, at most
+//! `concurrency` at a time, each bounded by `post_timeout`, so a slow or dead socket delays
+//! no one else by more than that. A `GoneException` (410) removes the connection and its
+//! subscriptions; other failures are retried twice and then logged, and never stop the
+//! others. Only a failure to read the subscribers fails the invocation (and so is retried).
+
+use std::time::Duration;
+
+use aws_sdk_apigatewaymanagement::{
+    config::{retry::RetryConfig, timeout::TimeoutConfig},
+    primitives::Blob,
+    Client,
+};
+use futures::{stream, StreamExt};
+use gymit_shared::{config, events::sns_messages};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{
+    messages::{event_frame, goes_to_lobby, LOBBY},
+    store::ConnectionsStore,
+};
+
+pub struct Fanout {
+    pub store: ConnectionsStore,
+    pub api: Client,
+    pub post_timeout: Duration,
+    pub concurrency: usize,
+}
+
+impl Fanout {
+    /// The management client for `endpoint` (on AWS
+    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`), with this module's
+    /// retries and timeout instead of the SDK's, which would hold a slot for seconds.
+    pub async fn new(store: ConnectionsStore, endpoint: &str, post_timeout: Duration) -> Self {
+        let sdk = gymit_shared::aws::sdk_config().await;
+        let api = aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
+            .endpoint_url(endpoint)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(post_timeout.min(Duration::from_secs(1)))
+                    .operation_timeout(post_timeout)
+                    .build(),
+            )
+            .build();
+        Self {
+            store,
+            api: Client::from_conf(api),
+            post_timeout,
+            concurrency: 64,
+        }
+    }
+
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let endpoint = config::required("WEBSOCKET_API_ENDPOINT")?;
+        let timeout_ms = config::parsed_or("FANOUT_POST_TIMEOUT_MS", 2000u64)?;
+        Ok(Self::new(
+            crate::store_from_env().await?,
+            &endpoint,
+            Duration::from_millis(timeout_ms),
+        )
+        .await)
+    }
+}
+
+/// What one invocation did, for its log line and for tests.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub events: usize,
+    pub delivered: usize,
+    pub gone: usize,
+    pub failed: usize,
+}
+
+enum Outcome {
+    Delivered,
+    Gone,
+    Failed,
+}
+
+pub async fn handle(state: &Fanout, event: Value) -> Result<Report, String> {
+    let mut report = Report::default();
+    for e in sns_messages(&event) {
+        if e.entity.0 != "tournament_id" {
+            tracing::warn!(event_id = %e.event_id, "not a tournament event: skipped");
+            continue;
+        }
+        let mut recipients = state
+            .store
+            .subscribers(&e.entity.1)
+            .await
+            .map_err(|err| err.to_string())?;
+        if goes_to_lobby(&e.event_type) {
+            let lobby = state
+                .store
+                .subscribers(LOBBY)
+                .await
+                .map_err(|err| err.to_string())?;
+            recipients.extend(lobby);
+            recipients.sort();
+            recipients.dedup();
+        }
+        let frame = Blob::new(event_frame(&e).to_string());
+        let outcomes: Vec<Outcome> = stream::iter(recipients.iter())
+            .map(|id| deliver(state, id, frame.clone()))
+            .buffer_unordered(state.concurrency.max(1))
+            .collect()
+            .await;
+        report.events += 1;
+        let mut this = Report::default();
+        for o in outcomes {
+            match o {
+                Outcome::Delivered => this.delivered += 1,
+                Outcome::Gone => this.gone += 1,
+                Outcome::Failed => this.failed += 1,
+            }
+        }
+        tracing::info!(
+            event_id = %e.event_id,
+            event_type = %e.event_type,
+            tournament_id = %e.entity.1,
+            subscribers = recipients.len(),
+            delivered = this.delivered,
+            gone = this.gone,
+            failed = this.failed,
+            "fanned out"
+        );
+        report.delivered += this.delivered;
+        report.gone += this.gone;
+        report.failed += this.failed;
+    }
+    Ok(report)
+}
+
+/// Posts one frame to one connection: a 410 removes the connection, a timeout gives up
+/// (the socket is too slow to wait for), anything else is tried up to three times.
+async fn deliver(state: &Fanout, connection_id: &str, frame: Blob) -> Outcome {
+    for attempt in 0..3u32 {
+        if attempt > 0 {
+            tokio::time::sleep(gymit_shared::retry::jittered(25, attempt)).await;
+        }
+        let post = state
+            .api
+            .post_to_connection()
+            .connection_id(connection_id)
+            .data(frame.clone())
+            .send();
+        let err = match tokio::time::timeout(state.post_timeout, post).await {
+            Ok(Ok(_)) => return Outcome::Delivered,
+            Ok(Err(err)) => err,
+            Err(_) => {
+                tracing::warn!(%connection_id, "post timed out");
+                return Outcome::Failed;
+            }
+        };
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        if status == Some(410)
+            || err
+                .as_service_error()
+                .is_some_and(|e| e.is_gone_exception())
+        {
+            if let Err(e) = state.store.remove_connection(connection_id).await {
+                tracing::warn!(%connection_id, error = %e, "removing a gone connection failed");
+            }
+            return Outcome::Gone;
+        }
+        let detail = aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err);
+        // 5xx, throttling and no answer at all are worth another try; other refusals
+        // (forbidden, payload too large) would fail the same way again.
+        if !status.is_none_or(|s| s == 429 || s >= 500) {
+            tracing::warn!(%connection_id, error = %detail, "post refused");
+            return Outcome::Failed;
+        }
+        tracing::warn!(%connection_id, attempt, error = %detail, "post failed");
+    }
+    Outcome::Failed
+}

@@ -1,0 +1,361 @@
+//! The connections table, the only way the notification functions touch DynamoDB.
+//!
+//! Items (`pk`, `sk`):
+//! - `CONN#<connection id>`, `#META`: the connection, who opened it, when, and how many
+//!   subscriptions it holds (capped, so one socket cannot make every fan-out expensive);
+//! - `CONN#<connection id>`, `SUB#<tournament id>`: the connection's side of a subscription,
+//!   so a disconnect finds everything to delete with one Query;
+//! - `SUB#<tournament id>`, `CONN#<connection id>`: the tournament's side, so a fan-out finds
+//!   every subscriber with one Query. The lobby is the tournament id `*`.
+//!
+//! Every item expires (`expires_at`, TTL) two hours after it was written: API Gateway closes
+//! any connection after two hours, so nothing outlives its socket for long even when a
+//! `$disconnect` never arrives.
+
+use aws_sdk_dynamodb::{
+    types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest},
+    Client,
+};
+use gymit_shared::dynamo::{n, s, transaction_error, Item, StoreError};
+
+/// API Gateway's maximum connection duration, and so the life of every item.
+pub const CONNECTION_TTL_SECONDS: i64 = 2 * 3600;
+/// Subscriptions one connection may hold at a time.
+pub const MAX_SUBSCRIPTIONS: i64 = 50;
+
+const META: &str = "#META";
+
+/// Who opened a connection: nobody (a spectator) or a verified user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub connection_id: String,
+    pub user_id: Option<String>,
+    pub role: Option<String>,
+    pub connected_at: String,
+}
+
+/// What a subscribe did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    New,
+    Already,
+    /// The connection already holds `MAX_SUBSCRIPTIONS`.
+    Full,
+    /// The connection is gone (disconnected or expired).
+    Gone,
+}
+
+pub struct ConnectionsStore {
+    db: Client,
+    table: String,
+    tournaments_table: String,
+}
+
+fn conn_pk(connection_id: &str) -> AttributeValue {
+    s(format!("CONN#{connection_id}"))
+}
+
+fn sub_pk(tournament_id: &str) -> AttributeValue {
+    s(format!("SUB#{tournament_id}"))
+}
+
+fn key(pk: AttributeValue, sk: AttributeValue) -> Item {
+    Item::from([("pk".to_string(), pk), ("sk".to_string(), sk)])
+}
+
+fn expires_at() -> AttributeValue {
+    n(gymit_shared::time::epoch_seconds() + CONNECTION_TTL_SECONDS)
+}
+
+fn string_of(item: &Item, name: &str) -> Option<String> {
+    item.get(name)?.as_s().ok().cloned()
+}
+
+impl ConnectionsStore {
+    /// `tournaments_table` is read (GetItem on a tournament's `META` item) only to refuse
+    /// subscriptions to tournaments that do not exist.
+    pub fn new(db: Client, table: String, tournaments_table: String) -> Self {
+        Self {
+            db,
+            table,
+            tournaments_table,
+        }
+    }
+
+    pub async fn put_connection(&self, c: &Connection) -> Result<(), StoreError> {
+        let mut item = key(conn_pk(&c.connection_id), s(META));
+        item.extend([
+            ("kind".to_string(), s("connection")),
+            ("connection_id".to_string(), s(&c.connection_id)),
+            ("connected_at".to_string(), s(&c.connected_at)),
+            ("subscriptions".to_string(), n(0)),
+            ("expires_at".to_string(), expires_at()),
+        ]);
+        if let Some(u) = &c.user_id {
+            item.insert("user_id".into(), s(u));
+        }
+        if let Some(r) = &c.role {
+            item.insert("role".into(), s(r));
+        }
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
+    }
+
+    pub async fn connection(&self, connection_id: &str) -> Result<Option<Connection>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(conn_pk(connection_id), s(META))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out.item.map(|item| Connection {
+            connection_id: connection_id.to_string(),
+            user_id: string_of(&item, "user_id"),
+            role: string_of(&item, "role"),
+            connected_at: string_of(&item, "connected_at").unwrap_or_default(),
+        }))
+    }
+
+    /// Whether tournament `id` exists (in the tournament service's table).
+    pub async fn tournament_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.tournaments_table)
+            .set_key(Some(key(s(format!("TOURNAMENT#{id}")), s("META"))))
+            .projection_expression("pk")
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out.item.is_some())
+    }
+
+    /// Subscribes a connection to a tournament: both sides of the subscription and the
+    /// connection's count in one transaction, which holds only while the connection exists
+    /// and has room.
+    pub async fn subscribe(
+        &self,
+        connection_id: &str,
+        tournament_id: &str,
+    ) -> Result<Subscribed, StoreError> {
+        let count = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(conn_pk(connection_id), s(META))))
+            .update_expression("SET subscriptions = subscriptions + :one")
+            .condition_expression("attribute_exists(pk) AND subscriptions < :max")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(MAX_SUBSCRIPTIONS))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut mine = key(conn_pk(connection_id), s(format!("SUB#{tournament_id}")));
+        mine.extend([
+            ("kind".to_string(), s("subscription")),
+            ("tournament_id".to_string(), s(tournament_id)),
+            ("expires_at".to_string(), expires_at()),
+        ]);
+        let mine = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(mine))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut theirs = key(sub_pk(tournament_id), s(format!("CONN#{connection_id}")));
+        theirs.extend([
+            ("kind".to_string(), s("subscriber")),
+            ("connection_id".to_string(), s(connection_id)),
+            ("expires_at".to_string(), expires_at()),
+        ]);
+        let theirs = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(theirs))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let result = self
+            .db
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .transact_items(TransactWriteItem::builder().put(mine).build())
+            .transact_items(TransactWriteItem::builder().put(theirs).build())
+            .send()
+            .await;
+        match result.map_err(transaction_error) {
+            Ok(_) => Ok(Subscribed::New),
+            Err(StoreError::TransactionCancelled(reasons)) => {
+                let failed =
+                    |i: usize| reasons.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
+                if failed(1) {
+                    Ok(Subscribed::Already)
+                } else if failed(0) {
+                    match self.connection(connection_id).await? {
+                        Some(_) => Ok(Subscribed::Full),
+                        None => Ok(Subscribed::Gone),
+                    }
+                } else {
+                    Err(StoreError::TransactionCancelled(reasons))
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes a subscription; `false` when there was none (which is not an error).
+    pub async fn unsubscribe(
+        &self,
+        connection_id: &str,
+        tournament_id: &str,
+    ) -> Result<bool, StoreError> {
+        let mine = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                conn_pk(connection_id),
+                s(format!("SUB#{tournament_id}")),
+            )))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let theirs = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                sub_pk(tournament_id),
+                s(format!("CONN#{connection_id}")),
+            )))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let count = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(conn_pk(connection_id), s(META))))
+            .update_expression("SET subscriptions = subscriptions - :one")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":one", n(1))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let result = self
+            .db
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(mine).build())
+            .transact_items(TransactWriteItem::builder().delete(theirs).build())
+            .transact_items(TransactWriteItem::builder().update(count).build())
+            .send()
+            .await;
+        match result.map_err(transaction_error) {
+            Ok(_) => Ok(true),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.iter().any(|r| r == "ConditionalCheckFailed") =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The connection ids subscribed to `tournament_id` (one Query, paginated).
+    pub async fn subscribers(&self, tournament_id: &str) -> Result<Vec<String>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", sub_pk(tournament_id))
+                .projection_expression("connection_id")
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            ids.extend(
+                out.items()
+                    .iter()
+                    .filter_map(|item| string_of(item, "connection_id")),
+            );
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(ids);
+            }
+        }
+    }
+
+    /// Deletes a connection and both sides of each of its subscriptions. Idempotent: a
+    /// connection that is already gone is nothing to do. Returns how many items it deleted.
+    pub async fn remove_connection(&self, connection_id: &str) -> Result<usize, StoreError> {
+        let mut keys = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", conn_pk(connection_id))
+                .projection_expression("pk, sk, tournament_id")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for item in out.items() {
+                if let Some(t) = string_of(item, "tournament_id") {
+                    keys.push(key(sub_pk(&t), s(format!("CONN#{connection_id}"))));
+                }
+                if let (Some(pk), Some(sk)) = (item.get("pk"), item.get("sk")) {
+                    keys.push(key(pk.clone(), sk.clone()));
+                }
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        let deleted = keys.len();
+        for chunk in keys.chunks(25) {
+            self.delete_all(chunk).await?;
+        }
+        Ok(deleted)
+    }
+
+    /// One BatchWriteItem of deletes, resubmitting what DynamoDB leaves unprocessed.
+    async fn delete_all(&self, keys: &[Item]) -> Result<(), StoreError> {
+        let mut requests: Vec<WriteRequest> = keys
+            .iter()
+            .map(|k| {
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(k.clone()))
+                    .build()
+                    .map_err(|e| StoreError::Other(e.to_string()))?;
+                Ok(WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<_, StoreError>>()?;
+        for attempt in 0..8 {
+            if requests.is_empty() {
+                return Ok(());
+            }
+            if attempt > 0 {
+                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
+            }
+            let out = self
+                .db
+                .batch_write_item()
+                .request_items(&self.table, requests)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            requests = out
+                .unprocessed_items
+                .and_then(|mut m| m.remove(&self.table))
+                .unwrap_or_default();
+        }
+        Err(StoreError::Unavailable(
+            "deletes left unprocessed after 8 attempts".into(),
+        ))
+    }
+}

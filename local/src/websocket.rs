@@ -1,0 +1,480 @@
+//! The WebSocket API of the template, served by the gateway at `/<stage>` (`/ws`), and its
+//! `@connections` management API, as API Gateway does them:
+//!
+//! - an upgrade invokes the `$connect` route's function with an
+//!   `APIGatewayWebsocketProxyRequest` (headers and query string passed through) and is
+//!   refused with the function's own status and body when it answers anything but 2xx;
+//! - each text frame goes to the route the selection expression picks
+//!   (`$request.body.action`), or `$default`; when the route has a route response, the
+//!   function's body goes back on the socket;
+//! - a close from either side, an idle connection (10 minutes) and any connection after
+//!   2 hours invoke `$disconnect`;
+//! - `POST /<stage>/@connections/{id}` sends a frame, `GET` describes the connection,
+//!   `DELETE` closes it; an unknown or closed connection is 410 `GoneException`.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{
+        ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
+        Path, RawQuery, State,
+    },
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use base64::{engine::general_purpose::URL_SAFE, Engine};
+use chrono::{DateTime, Utc};
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+use crate::{
+    gateway::Gateway,
+    template::{WebSocketApi, WebSocketRoute},
+};
+
+/// API Gateway's limits: 128 KiB per message, 10 minutes idle, 2 hours in all.
+const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+/// Frames queued for one client before it counts as too slow to keep.
+const QUEUE: usize = 1024;
+
+/// Open connections and how to reach them.
+pub struct Live {
+    api: WebSocketApi,
+    idle: Duration,
+    max: Duration,
+    connections: Mutex<HashMap<String, Conn>>,
+}
+
+#[derive(Clone)]
+struct Conn {
+    tx: mpsc::Sender<Message>,
+    close: Arc<Notify>,
+    connected_at: DateTime<Utc>,
+    last_active: Arc<Mutex<DateTime<Utc>>>,
+    user_agent: String,
+}
+
+fn seconds_from_env(name: &str, default: u64) -> Duration {
+    Duration::from_secs(
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default),
+    )
+}
+
+impl Live {
+    /// Idle and maximum durations can be shortened with `GYMIT_WS_IDLE_SECONDS` and
+    /// `GYMIT_WS_MAX_SECONDS` (to watch them happen).
+    pub fn new(api: WebSocketApi) -> Self {
+        Self {
+            api,
+            idle: seconds_from_env("GYMIT_WS_IDLE_SECONDS", 600),
+            max: seconds_from_env("GYMIT_WS_MAX_SECONDS", 7200),
+            connections: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn stage(&self) -> &str {
+        &self.api.stage
+    }
+
+    fn route(&self, key: &str) -> Option<&WebSocketRoute> {
+        self.api.routes.iter().find(|r| r.key == key)
+    }
+
+    /// The route for a message: the selection expression's value if a route has that key,
+    /// else `$default`.
+    fn route_for(&self, text: &str) -> Option<&WebSocketRoute> {
+        let selected = self
+            .api
+            .selection_expression
+            .strip_prefix("$request.body.")
+            .and_then(|path| {
+                let body: Value = serde_json::from_str(text).ok()?;
+                path.split('.')
+                    .try_fold(&body, |v, k| v.get(k))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+        selected
+            .and_then(|key| self.route(&key).filter(|_| !key.starts_with('$')))
+            .or_else(|| self.route("$default"))
+    }
+
+    fn get(&self, id: &str) -> Option<Conn> {
+        self.connections
+            .lock()
+            .expect("not poisoned")
+            .get(id)
+            .cloned()
+    }
+}
+
+fn connection_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 11];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE.encode(bytes)
+}
+
+/// The common part of every event's `requestContext`.
+fn context(
+    live: &Live,
+    id: &str,
+    conn_at: DateTime<Utc>,
+    event: &str,
+    route: &str,
+    host: &str,
+    ua: &str,
+) -> Value {
+    let now = Utc::now();
+    let request_id = uuid::Uuid::now_v7().to_string();
+    json!({
+        "routeKey": route,
+        "eventType": event,
+        "extendedRequestId": request_id,
+        "requestTime": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
+        "messageDirection": "IN",
+        "stage": live.api.stage,
+        "connectedAt": conn_at.timestamp_millis(),
+        "requestTimeEpoch": now.timestamp_millis(),
+        "identity": { "sourceIp": "127.0.0.1", "userAgent": ua },
+        "requestId": request_id,
+        "domainName": host,
+        "connectionId": id,
+        "apiId": "local",
+    })
+}
+
+/// `GET /<stage>`: the upgrade, gated by `$connect`.
+pub async fn upgrade(
+    State(gw): State<Arc<Gateway>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let Some(live) = gw.live.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let id = connection_id();
+    let connected_at = Utc::now();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (host, ua) = (header("host"), header("user-agent"));
+    if let Some(route) = live.route("$connect") {
+        let mut event = json!({
+            "headers": crate::gateway::headers_json(&headers),
+            "multiValueHeaders": crate::gateway::headers_json(&headers)
+                .into_iter()
+                .map(|(k, v)| (k, json!([v])))
+                .collect::<serde_json::Map<_, _>>(),
+            "requestContext": context(&live, &id, connected_at, "CONNECT", "$connect", &host, &ua),
+            "isBase64Encoded": false,
+        });
+        let query = crate::gateway::query_json(query.as_deref().unwrap_or_default());
+        if !query.is_empty() {
+            event["multiValueQueryStringParameters"] = query
+                .iter()
+                .map(|(k, v)| (k.clone(), json!([v])))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+            event["queryStringParameters"] = Value::Object(query);
+        }
+        match gw.invoke(&route.binary, &event).await {
+            Ok(v) => {
+                let status = v["statusCode"].as_u64().unwrap_or(502);
+                if !(200..300).contains(&status) {
+                    println!("ws {id}: refused by $connect ({status})");
+                    return crate::gateway::function_response(&v, &id);
+                }
+            }
+            Err((status, code, detail)) => {
+                eprintln!("ws {id}: $connect failed: {detail}");
+                return crate::gateway::problem(status, code, &detail, &id);
+            }
+        }
+    }
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(gw, live, id, connected_at, host, ua, socket))
+}
+
+/// Why a connection ended: the close code and reason `$disconnect` is told.
+struct Ending(u16, &'static str);
+
+async fn serve(
+    gw: Arc<Gateway>,
+    live: Arc<Live>,
+    id: String,
+    connected_at: DateTime<Utc>,
+    host: String,
+    ua: String,
+    socket: WebSocket,
+) {
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = mpsc::channel::<Message>(QUEUE);
+    let conn = Conn {
+        tx: tx.clone(),
+        close: Arc::new(Notify::new()),
+        connected_at,
+        last_active: Arc::new(Mutex::new(connected_at)),
+        user_agent: ua.clone(),
+    };
+    live.connections
+        .lock()
+        .expect("not poisoned")
+        .insert(id.clone(), conn.clone());
+    println!("ws {id}: connected");
+    let writer = tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            let last = matches!(m, Message::Close(_));
+            if sink.send(m).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    let deadline = tokio::time::Instant::now() + live.max;
+    let ending = loop {
+        let frame = tokio::select! {
+            f = tokio::time::timeout(live.idle, stream.next()) => f,
+            _ = tokio::time::sleep_until(deadline) => break Ending(1001, "Going away"),
+            _ = conn.close.notified() => break Ending(1000, "Connection closed by the management API"),
+        };
+        let text = match frame {
+            Err(_) => break Ending(1001, "Going away"),
+            Ok(None) => break Ending(1006, "Connection closed abnormally"),
+            Ok(Some(Err(_))) => break Ending(1009, "Message too big or malformed frame"),
+            Ok(Some(Ok(Message::Close(f)))) => {
+                break Ending(
+                    f.map(|f| f.code).unwrap_or(1005),
+                    "Client closed the connection",
+                )
+            }
+            Ok(Some(Ok(Message::Text(t)))) => t.to_string(),
+            Ok(Some(Ok(Message::Binary(b)))) => String::from_utf8_lossy(&b).into_owned(),
+            Ok(Some(Ok(_))) => {
+                *conn.last_active.lock().expect("not poisoned") = Utc::now();
+                continue;
+            }
+        };
+        *conn.last_active.lock().expect("not poisoned") = Utc::now();
+        let Some(route) = live.route_for(&text) else {
+            let _ = tx
+                .send(Message::Text(
+                    json!({ "message": "Forbidden", "connectionId": id })
+                        .to_string()
+                        .into(),
+                ))
+                .await;
+            continue;
+        };
+        let mut event = json!({
+            "requestContext": context(&live, &id, connected_at, "MESSAGE", &route.key, &host, &ua),
+            "body": text,
+            "isBase64Encoded": false,
+        });
+        event["requestContext"]["messageId"] = json!(uuid::Uuid::now_v7().simple().to_string());
+        match gw.invoke(&route.binary, &event).await {
+            Ok(v) if route.responds => {
+                if let Some(body) = v["body"].as_str().filter(|b| !b.is_empty()) {
+                    let _ = tx.send(Message::Text(body.to_string().into())).await;
+                }
+            }
+            Ok(_) => {}
+            Err((_, _, detail)) => {
+                eprintln!("ws {id}: {} failed: {detail}", route.key);
+                let _ = tx
+                    .send(Message::Text(
+                        json!({ "message": "Internal server error", "connectionId": id })
+                            .to_string()
+                            .into(),
+                    ))
+                    .await;
+            }
+        }
+    };
+    live.connections.lock().expect("not poisoned").remove(&id);
+    if ending.0 != 1006 && ending.0 != 1005 {
+        let _ = tx
+            .send(Message::Close(Some(CloseFrame {
+                code: ending.0,
+                reason: ending.1.into(),
+            })))
+            .await;
+    }
+    drop(tx);
+    let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+    println!("ws {id}: disconnected ({} {})", ending.0, ending.1);
+    if let Some(route) = live.route("$disconnect") {
+        let mut event = json!({
+            "requestContext": context(&live, &id, connected_at, "DISCONNECT", "$disconnect", &host, &ua),
+            "isBase64Encoded": false,
+        });
+        event["requestContext"]["disconnectStatusCode"] = json!(ending.0);
+        event["requestContext"]["disconnectReason"] = json!(ending.1);
+        if let Err((_, _, detail)) = gw.invoke(&route.binary, &event).await {
+            eprintln!("ws {id}: $disconnect failed: {detail}");
+        }
+    }
+}
+
+fn gone(id: &str) -> Response {
+    println!("ws {id}: post refused: gone");
+    Response::builder()
+        .status(StatusCode::GONE)
+        .header("content-type", "application/json")
+        .header("x-amzn-errortype", "GoneException")
+        .body(Body::from(
+            json!({ "message": format!("connection {id} is gone") }).to_string(),
+        ))
+        .expect("a valid response")
+}
+
+/// The open connection `id` (the management routes exist only when the template has a
+/// WebSocket API).
+fn open(gw: &Gateway, id: &str) -> Option<Conn> {
+    gw.live.as_ref()?.get(id)
+}
+
+/// `POST @connections/{id}`: one frame to the client.
+pub async fn post(State(gw): State<Arc<Gateway>>, Path(id): Path<String>, body: Bytes) -> Response {
+    if body.len() > MAX_MESSAGE_BYTES {
+        return Response::builder()
+            .status(StatusCode::PAYLOAD_TOO_LARGE)
+            .header("x-amzn-errortype", "PayloadTooLargeException")
+            .body(Body::from(
+                json!({ "message": "payload too large" }).to_string(),
+            ))
+            .expect("a valid response");
+    }
+    let Some(conn) = open(&gw, &id) else {
+        return gone(&id);
+    };
+    let frame = match String::from_utf8(body.to_vec()) {
+        Ok(text) => Message::Text(text.into()),
+        Err(_) => Message::Binary(body),
+    };
+    let bytes = match &frame {
+        Message::Text(t) => t.len(),
+        _ => 0,
+    };
+    match conn.tx.try_send(frame) {
+        Ok(()) => {
+            println!("ws {id}: post {bytes} bytes");
+            StatusCode::OK.into_response()
+        }
+        Err(mpsc::error::TrySendError::Full(_)) => {
+            eprintln!("ws {id}: too slow to keep up ({QUEUE} frames queued): closing it");
+            conn.close.notify_one();
+            gone(&id)
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => gone(&id),
+    }
+}
+
+/// `GET @connections/{id}`: when it connected, who it is, when it was last active.
+pub async fn describe(State(gw): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
+    let Some(conn) = open(&gw, &id) else {
+        return gone(&id);
+    };
+    let last = *conn.last_active.lock().expect("not poisoned");
+    axum::Json(json!({
+        "ConnectedAt": conn.connected_at.to_rfc3339(),
+        "Identity": { "SourceIp": "127.0.0.1", "UserAgent": conn.user_agent },
+        "LastActiveAt": last.to_rfc3339(),
+    }))
+    .into_response()
+}
+
+/// `DELETE @connections/{id}`: the server closes the connection (`$disconnect` follows).
+pub async fn delete(State(gw): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
+    let Some(conn) = open(&gw, &id) else {
+        return gone(&id);
+    };
+    conn.close.notify_one();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live() -> Live {
+        let route = |key: &str, binary: &str| WebSocketRoute {
+            key: key.into(),
+            binary: binary.into(),
+            responds: key == "$default",
+        };
+        Live::new(WebSocketApi {
+            selection_expression: "$request.body.action".into(),
+            stage: "ws".into(),
+            routes: vec![
+                route("$connect", "c"),
+                route("$default", "d"),
+                route("ping", "p"),
+            ],
+        })
+    }
+
+    #[test]
+    fn the_selection_expression_picks_a_route_or_default() {
+        let l = live();
+        assert_eq!(l.route_for(r#"{"action":"ping"}"#).unwrap().binary, "p");
+        assert_eq!(
+            l.route_for(r#"{"action":"subscribe"}"#).unwrap().binary,
+            "d"
+        );
+        assert_eq!(l.route_for("not json").unwrap().binary, "d");
+        assert_eq!(l.route_for(r#"{"action":7}"#).unwrap().binary, "d");
+        // A client cannot select a special route by naming it.
+        assert_eq!(l.route_for(r#"{"action":"$connect"}"#).unwrap().binary, "d");
+    }
+
+    #[test]
+    fn connection_ids_look_like_api_gateways() {
+        let a = connection_id();
+        assert_eq!(a.len(), 16);
+        assert!(a.ends_with('='));
+        assert_ne!(a, connection_id());
+    }
+
+    #[test]
+    fn events_are_what_lambda_http_reads_as_websocket_requests() {
+        let l = live();
+        let now = Utc::now();
+        let ctx = context(
+            &l,
+            "abc",
+            now,
+            "MESSAGE",
+            "$default",
+            "127.0.0.1:8000",
+            "test",
+        );
+        let event = json!({ "requestContext": ctx, "body": "{}", "isBase64Encoded": false });
+        let parsed: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
+            serde_json::from_value(event).expect("a WebSocket proxy request");
+        assert_eq!(parsed.request_context.connection_id.as_deref(), Some("abc"));
+        assert_eq!(
+            parsed.request_context.event_type.as_deref(),
+            Some("MESSAGE")
+        );
+        assert_eq!(parsed.request_context.connected_at, now.timestamp_millis());
+    }
+}

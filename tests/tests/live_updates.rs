@@ -1,0 +1,238 @@
+//! Live updates through the gateway's WebSocket API with a real client (tokio-tungstenite),
+//! as a spectator's browser would use them: the protocol of API.md, refusals, and every
+//! kind of tournament change arriving within a second of the HTTP response that made it.
+
+use std::time::{Duration, Instant};
+
+use gymit_e2e::{Session, Stack};
+use serde_json::{json, Value};
+
+const WITHIN: Duration = Duration::from_secs(1);
+
+async fn tournament(s: &Stack, owner: &Session, max: u32) -> String {
+    let a = s
+        .post(
+            "/api/tournaments",
+            Some(&owner.access_token),
+            json!({
+                "name": format!("Live {}", uuid::Uuid::now_v7()),
+                "start_date": "2027-05-01T09:00:00+02:00",
+                "max_participants": max,
+                "tournament_type": "single_elimination",
+            }),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{a:?}");
+    a.body["tournament"]["id"].as_str().unwrap().to_string()
+}
+
+/// Adds a participant by name; returns the response time and the participant.
+async fn add(s: &Stack, owner: &Session, id: &str, name: &str) -> (Instant, Value) {
+    let a = s
+        .post(
+            &format!("/api/tournaments/{id}/participants"),
+            Some(&owner.access_token),
+            json!({ "name": name }),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{a:?}");
+    (Instant::now(), a.body["participant"].clone())
+}
+
+/// Asserts the envelope of API.md and that it arrived within a second of `since`.
+fn assert_event(frame: &(Instant, Value), kind: &str, tournament_id: &str, since: Instant) {
+    let (at, v) = frame;
+    assert_eq!(v["type"], kind, "{v}");
+    assert_eq!(v["tournament_id"], tournament_id, "{v}");
+    assert!(
+        v["event_id"]
+            .as_str()
+            .is_some_and(|e| uuid::Uuid::parse_str(e).is_ok()),
+        "{v}"
+    );
+    assert!(
+        v["occurred_at"]
+            .as_str()
+            .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok()),
+        "{v}"
+    );
+    assert!(v["data"].is_object(), "{v}");
+    let latency = at.saturating_duration_since(since);
+    assert!(
+        latency < WITHIN,
+        "{kind} arrived {latency:?} after the response"
+    );
+}
+
+#[tokio::test]
+async fn a_spectator_subscribes_pings_and_keeps_the_connection_through_bad_messages() {
+    let s = Stack::get();
+    let mut live = s.connect(None).await.expect("anonymous spectators connect");
+    live.subscribe("*").await;
+    assert_eq!(live.ask(json!({"action": "ping"})).await["type"], "pong");
+
+    for (frame, code) in [
+        ("{not json".to_string(), "malformed_message"),
+        ("[1,2,3]".to_string(), "malformed_message"),
+        (r#"{"action":"dance"}"#.to_string(), "unknown_action"),
+        (r#"{"tournament_id":"*"}"#.to_string(), "validation_error"),
+        (
+            r#"{"action":"subscribe","tournament_id":"x' OR 1=1"}"#.to_string(),
+            "validation_error",
+        ),
+        (
+            format!(r#"{{"action":"ping","pad":"{}"}}"#, "x".repeat(33 * 1024)),
+            "message_too_large",
+        ),
+        (
+            json!({"action": "subscribe", "tournament_id": uuid::Uuid::now_v7()}).to_string(),
+            "not_found",
+        ),
+    ] {
+        live.send_text(&frame).await;
+        let answer = live.reply().await;
+        assert_eq!(answer["type"], "error", "{answer}");
+        assert_eq!(answer["code"], code, "{answer}");
+        assert!(answer["message"].is_string(), "{answer}");
+        // The connection stays open and usable.
+        assert_eq!(live.ask(json!({"action": "ping"})).await["type"], "pong");
+    }
+    let a = live
+        .ask(json!({"action": "unsubscribe", "tournament_id": "*"}))
+        .await;
+    assert_eq!(a, json!({"type": "unsubscribed", "tournament_id": "*"}));
+    live.close().await;
+}
+
+#[tokio::test]
+async fn an_invalid_token_is_refused_and_a_valid_one_connects() {
+    let s = Stack::get();
+    for token in [
+        "not-a-token".to_string(),
+        format!(
+            "{}x",
+            s.user_with_role("ws-tamper", "member").await.access_token
+        ),
+    ] {
+        let refused = s.connect(Some(&token)).await.err().expect("refused");
+        assert_eq!(refused.status, 401, "{refused:?}");
+    }
+    let member = s.new_user("ws-member").await;
+    let mut live = s
+        .connect(Some(&member.access_token))
+        .await
+        .expect("a valid token connects");
+    assert_eq!(live.ask(json!({"action": "ping"})).await["type"], "pong");
+    live.close().await;
+}
+
+#[tokio::test]
+async fn a_join_a_start_and_a_result_arrive_within_a_second() {
+    let s = Stack::get();
+    let trainer = s.user_with_role("ws-trainer", "trainer").await;
+    let id = tournament(&s, &trainer, 4).await;
+    let mut live = s.connect(None).await.unwrap();
+    live.subscribe(&id).await;
+    let mut lobby = s.connect(None).await.unwrap();
+    lobby.subscribe("*").await;
+
+    let mut players = Vec::new();
+    for name in ["Ana", "Ben", "Cy", "Di"] {
+        let (since, participant) = add(&s, &trainer, &id, name).await;
+        let frame = live.wait_for("participant.joined", WITHIN * 3).await;
+        assert_event(&frame, "participant.joined", &id, since);
+        assert_eq!(frame.1["data"]["participant"]["id"], participant["id"]);
+        players.push(participant);
+    }
+
+    let a = s
+        .post(
+            &format!("/api/tournaments/{id}/start"),
+            Some(&trainer.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    let since = Instant::now();
+    let frame = live.wait_for("tournament.started", WITHIN * 3).await;
+    assert_event(&frame, "tournament.started", &id, since);
+    assert_eq!(frame.1["data"]["tournament"]["status"], "in_progress");
+    // The lobby hears about the start, and nothing of the joins.
+    let lobby_frame = lobby.wait_for("tournament.started", WITHIN * 3).await;
+    assert_eq!(lobby_frame.1["tournament_id"], id);
+
+    let bracket = s
+        .get_json(&format!("/api/tournaments/{id}/bracket"), None)
+        .await;
+    let first = bracket.body["bracket"]["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["status"] == "ready")
+        .expect("a ready match")
+        .clone();
+    let a = s
+        .post(
+            &format!(
+                "/api/tournaments/{id}/matches/{}/result",
+                first["id"].as_str().unwrap()
+            ),
+            Some(&trainer.access_token),
+            json!({ "winner_id": first["participant1_id"], "score": "3-1" }),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    let since = Instant::now();
+    let frame = live.wait_for("match.completed", WITHIN * 3).await;
+    assert_event(&frame, "match.completed", &id, since);
+    assert_eq!(frame.1["data"]["match"]["id"], first["id"]);
+    assert_eq!(
+        frame.1["data"]["match"]["winner_id"],
+        first["participant1_id"]
+    );
+    assert!(frame.1["data"]["updated_matches"].is_array());
+
+    // The lobby got no participant or match event in all that time.
+    while let Some((_, v)) = lobby.next(Duration::from_millis(300)).await {
+        assert!(
+            v["type"].as_str().unwrap().starts_with("tournament."),
+            "the lobby got {v}"
+        );
+    }
+    live.close().await;
+    lobby.close().await;
+}
+
+#[tokio::test]
+async fn nothing_arrives_unsubscribed_and_unsubscribe_stops_delivery() {
+    let s = Stack::get();
+    let trainer = s.user_with_role("ws-quiet", "trainer").await;
+    let followed = tournament(&s, &trainer, 8).await;
+    let other = tournament(&s, &trainer, 8).await;
+    let mut live = s.connect(None).await.unwrap();
+    live.subscribe(&followed).await;
+
+    add(&s, &trainer, &other, "Elsewhere").await;
+    let (since, _) = add(&s, &trainer, &followed, "Here").await;
+    let frame = live.wait_for("participant.joined", WITHIN * 3).await;
+    assert_event(&frame, "participant.joined", &followed, since);
+    // Give the other tournament's event every chance to (wrongly) arrive.
+    while let Some((_, v)) = live.next(Duration::from_millis(700)).await {
+        assert_ne!(
+            v["tournament_id"], other,
+            "an unsubscribed tournament's event: {v}"
+        );
+    }
+
+    let a = live
+        .ask(json!({"action": "unsubscribe", "tournament_id": followed}))
+        .await;
+    assert_eq!(a["type"], "unsubscribed", "{a}");
+    add(&s, &trainer, &followed, "After").await;
+    if let Some((_, v)) = live.next(Duration::from_millis(1500)).await {
+        panic!("an event after unsubscribing: {v}");
+    }
+    // Still connected, just quiet.
+    assert_eq!(live.ask(json!({"action": "ping"})).await["type"], "pong");
+    live.close().await;
+}
