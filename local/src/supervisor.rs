@@ -97,10 +97,12 @@ fn ensure_free(port: u16, what: &str) -> Result<(), Error> {
 }
 
 /// `cargo lambda watch` starts every function instance with `cargo run --bin <name>`, and
-/// with several instances per function those runs queue on cargo's build lock (about 0.2 s
+/// with several instances per function those runs queue on cargo's build lock (0.2 s to 2 s
 /// each) before the function even starts. This shim, given to watch as `CARGO`, starts the
-/// built binary directly when it is newer than every source file, and falls back to the real
-/// `cargo run` (which rebuilds: hot reload still works) when it is not.
+/// built binary directly when it is newer than every source file it was built from (cargo's
+/// dep-info, `<bin>.d`, lists them: a test or another crate edited since does not count)
+/// and than `Cargo.lock`, and falls back to the real `cargo run` (which rebuilds: hot reload
+/// still works) when it is not.
 fn write_cargo_shim(root: &Path) -> Result<PathBuf, Error> {
     let real = String::from_utf8(
         std::process::Command::new("rustup")
@@ -122,8 +124,12 @@ if [ "$1" = run ]; then
   bin=""; prev=""
   for a in "$@"; do [ "$prev" = --bin ] && bin="$a"; prev="$a"; done
   exe="{debug}/$bin"
-  if [ -n "$bin" ] && [ -x "$exe" ] && [ -z "$(find {root}/shared {root}/functions {root}/Cargo.toml {root}/Cargo.lock -newer "$exe" -print -quit 2>/dev/null)" ]; then
-    exec "$exe"
+  if [ -n "$bin" ] && [ -x "$exe" ] && [ -f "$exe.d" ]; then
+    # Paths in dep-info are space-separated; the workspace path has no spaces.
+    sources=$(sed 's/^[^:]*://' "$exe.d")
+    if [ -z "$(find $sources {root}/Cargo.lock -newer "$exe" -print -quit 2>&1)" ]; then
+      exec "$exe"
+    fi
   fi
 fi
 exec {real} "$@"
