@@ -102,7 +102,8 @@ fn ensure_free(port: u16, what: &str) -> Result<(), Error> {
 /// built binary directly when it is newer than every source file it was built from (cargo's
 /// dep-info, `<bin>.d`, lists them: a test or another crate edited since does not count)
 /// and than `Cargo.lock`, and falls back to the real `cargo run` (which rebuilds: hot reload
-/// still works) when it is not.
+/// still works) when it is not. A test stack (no hot reload) sets `GYMIT_PREBUILT=1`: it
+/// runs the binaries its own build just produced, whatever is edited meanwhile.
 fn write_cargo_shim(root: &Path) -> Result<PathBuf, Error> {
     let real = String::from_utf8(
         std::process::Command::new("rustup")
@@ -124,6 +125,10 @@ if [ "$1" = run ]; then
   bin=""; prev=""
   for a in "$@"; do [ "$prev" = --bin ] && bin="$a"; prev="$a"; done
   exe="{debug}/$bin"
+  # A test stack built every binary just before it started: run what it built.
+  if [ -n "$bin" ] && [ -x "$exe" ] && [ "$GYMIT_PREBUILT" = 1 ]; then
+    exec "$exe"
+  fi
   if [ -n "$bin" ] && [ -x "$exe" ] && [ -f "$exe.d" ]; then
     # Paths in dep-info are space-separated; the workspace path has no spaces.
     sources=$(sed 's/^[^:]*://' "$exe.d")
@@ -291,7 +296,7 @@ impl Stack {
             .arg("--env-file")
             .arg(&env_file);
         if !hot_reload {
-            watch.arg("--ignore-changes");
+            watch.arg("--ignore-changes").env("GYMIT_PREBUILT", "1");
         }
         if std::env::var("GYMIT_VERBOSE").is_err() && !hot_reload {
             watch.stdout(Stdio::null()).stderr(Stdio::null());

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use aws_sdk_apigatewaymanagement::{
     config::{retry::RetryConfig, timeout::TimeoutConfig},
+    error::SdkError,
     primitives::Blob,
     Client,
 };
@@ -158,6 +159,17 @@ async fn deliver(state: &Fanout, connection_id: &str, frame: Blob) -> Outcome {
                 return Outcome::Failed;
             }
         };
+        // The SDK's own timer (the same budget) usually fires before ours: a timeout either
+        // way means this socket is too slow to wait for again.
+        let timed_out = match &err {
+            SdkError::TimeoutError(_) => true,
+            SdkError::DispatchFailure(e) => e.is_timeout(),
+            _ => false,
+        };
+        if timed_out {
+            tracing::warn!(%connection_id, "post timed out");
+            return Outcome::Failed;
+        }
         let status = err.raw_response().map(|r| r.status().as_u16());
         if status == Some(410)
             || err

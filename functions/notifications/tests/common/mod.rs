@@ -1,0 +1,256 @@
+//! What the notification tests share: fresh tables in the emulator (`AWS_ENDPOINT_URL`),
+//! the state the route functions build, WebSocket proxy events as API Gateway sends them,
+//! tournaments that exist, and a look at every item of the connections table.
+
+// Each test binary uses its own part of this module.
+#![allow(dead_code)]
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use gymit_notifications::{
+    handlers::{connect, default, disconnect},
+    store::ConnectionsStore,
+    Notifications,
+};
+use gymit_shared::{dynamo::Item, identity::Role, jwt::Tokens, Request, Response};
+use serde_json::{json, Value};
+
+pub const SECRET: &str = "notifications-test-secret-notifications-test";
+
+/// Fresh connections and tournaments tables, and a client to look into them.
+pub struct Tables {
+    pub db: aws_sdk_dynamodb::Client,
+    pub connections: String,
+    pub tournaments: String,
+}
+
+impl Tables {
+    pub async fn fresh() -> Self {
+        let tables =
+            gymit_local::testing::fresh_tables(&["ConnectionsTable", "TournamentsTable"]).await;
+        Self {
+            db: gymit_shared::aws::dynamodb().await,
+            connections: tables["ConnectionsTable"].clone(),
+            tournaments: tables["TournamentsTable"].clone(),
+        }
+    }
+
+    /// A store over these tables, as `store_from_env` builds it.
+    pub async fn store(&self) -> ConnectionsStore {
+        ConnectionsStore::new(
+            gymit_shared::aws::dynamodb().await,
+            self.connections.clone(),
+            self.tournaments.clone(),
+        )
+    }
+
+    /// The state of the three route functions, as `Notifications::from_env` builds it.
+    pub async fn notifications(&self) -> Arc<Notifications> {
+        Arc::new(Notifications {
+            store: self.store().await,
+            tokens: Tokens::new(SECRET),
+        })
+    }
+
+    /// A tournament that exists: its `META` item, as the tournament service stores it
+    /// (only the key matters to the notification service).
+    pub async fn tournament(&self) -> String {
+        let id = uuid::Uuid::now_v7().to_string();
+        let s = |v: &str| AttributeValue::S(v.to_string());
+        self.db
+            .put_item()
+            .table_name(&self.tournaments)
+            .item("pk", s(&format!("TOURNAMENT#{id}")))
+            .item("sk", s("META"))
+            .item("id", s(&id))
+            .item("name", s("Spring Open"))
+            .item("status", s("open"))
+            .item("list_pk", s("TOURNAMENT"))
+            .send()
+            .await
+            .expect("tournament put");
+        id
+    }
+
+    /// Every item of the connections table by (pk, sk).
+    pub async fn items(&self) -> BTreeMap<(String, String), Item> {
+        let mut all = BTreeMap::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .scan()
+                .table_name(&self.connections)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            for item in out.items.unwrap_or_default() {
+                all.insert((text(&item, "pk"), text(&item, "sk")), item);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return all;
+            }
+        }
+    }
+
+    /// The (pk, sk) of every item of the connections table, sorted.
+    pub async fn keys(&self) -> Vec<(String, String)> {
+        self.items().await.into_keys().collect()
+    }
+}
+
+pub fn text(item: &Item, name: &str) -> String {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .unwrap_or_else(|| panic!("item without {name}: {item:?}"))
+        .clone()
+}
+
+pub fn number(item: &Item, name: &str) -> i64 {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("item without number {name}: {item:?}"))
+}
+
+/// The three items one subscription of `conn` to `tid` consists of, with the connection's.
+pub fn subscribed_keys(conn: &str, tids: &[&str]) -> Vec<(String, String)> {
+    let mut keys = vec![(format!("CONN#{conn}"), "#META".to_string())];
+    for t in tids {
+        keys.push((format!("CONN#{conn}"), format!("SUB#{t}")));
+        keys.push((format!("SUB#{t}"), format!("CONN#{conn}")));
+    }
+    keys.sort();
+    keys
+}
+
+/// A connection id like API Gateway's (16 characters, base64 with padding).
+pub fn connection_id() -> String {
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    format!("{}Q=", &random[random.len() - 14..])
+}
+
+/// A fresh access token for a new user of `role`; returns the user id and the token.
+pub fn token(role: Role) -> (String, String) {
+    let user_id = uuid::Uuid::now_v7().to_string();
+    let (token, _) = Tokens::new(SECRET)
+        .issue(&user_id, "someone@example.com", role, true)
+        .expect("token");
+    (user_id, token)
+}
+
+/// An `APIGatewayWebsocketProxyRequest` as API Gateway sends it to a route's function.
+pub fn websocket_event(
+    event_type: &str,
+    route: &str,
+    connection_id: &str,
+    query: Option<Value>,
+    body: Option<&str>,
+) -> Request {
+    let now = gymit_shared::time::now().timestamp_millis();
+    let request_id = uuid::Uuid::now_v7().to_string();
+    let mut event = json!({
+        "headers": { "Host": "abc123.execute-api.us-east-1.amazonaws.com" },
+        "multiValueHeaders": { "Host": ["abc123.execute-api.us-east-1.amazonaws.com"] },
+        "requestContext": {
+            "routeKey": route,
+            "eventType": event_type,
+            "extendedRequestId": request_id,
+            "requestTime": "09/Mar/2026:10:00:00 +0000",
+            "messageDirection": "IN",
+            "stage": "ws",
+            "connectedAt": now - 1000,
+            "requestTimeEpoch": now,
+            "identity": { "sourceIp": "203.0.113.7", "userAgent": "notifications-test" },
+            "requestId": request_id,
+            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
+            "connectionId": connection_id,
+            "apiId": "abc123",
+        },
+        "isBase64Encoded": false,
+    });
+    match event_type {
+        "MESSAGE" => {
+            event["requestContext"]["messageId"] = json!(uuid::Uuid::now_v7().simple().to_string());
+        }
+        "DISCONNECT" => {
+            event["requestContext"]["disconnectStatusCode"] = json!(1000);
+            event["requestContext"]["disconnectReason"] = json!("Client-side close frame");
+        }
+        _ => {}
+    }
+    if let Some(q) = query {
+        let multi: serde_json::Map<String, Value> = q
+            .as_object()
+            .expect("query is an object")
+            .iter()
+            .map(|(k, v)| (k.clone(), json!([v])))
+            .collect();
+        event["queryStringParameters"] = q;
+        event["multiValueQueryStringParameters"] = Value::Object(multi);
+    }
+    if let Some(b) = body {
+        event["body"] = json!(b);
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("a WebSocket proxy event")
+}
+
+fn status_and_body(response: Response) -> (u16, Value) {
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
+
+/// `$connect` (`notifications-connect`) with `?token=` when given.
+pub async fn connect(state: &Arc<Notifications>, conn: &str, token: Option<&str>) -> (u16, Value) {
+    let query = token.map(|t| json!({ "token": t }));
+    let req = websocket_event("CONNECT", "$connect", conn, query, None);
+    let response =
+        gymit_shared::http::handle("notifications-connect", state.clone(), req, connect::handle)
+            .await;
+    status_and_body(response)
+}
+
+/// `$default` (`notifications-default`) with one client message; the status and the reply.
+pub async fn send(state: &Arc<Notifications>, conn: &str, message: &str) -> (u16, Value) {
+    let req = websocket_event("MESSAGE", "$default", conn, None, Some(message));
+    let response =
+        gymit_shared::http::handle("notifications-default", state.clone(), req, default::handle)
+            .await;
+    status_and_body(response)
+}
+
+/// Sends `message` and returns the reply, which is always a 200 (the route response).
+pub async fn reply(state: &Arc<Notifications>, conn: &str, message: Value) -> Value {
+    let (status, reply) = send(state, conn, &message.to_string()).await;
+    assert_eq!(
+        status, 200,
+        "$default answers every message with 200: {reply}"
+    );
+    reply
+}
+
+pub async fn subscribe(state: &Arc<Notifications>, conn: &str, tid: &str) -> Value {
+    reply(
+        state,
+        conn,
+        json!({ "action": "subscribe", "tournament_id": tid }),
+    )
+    .await
+}
+
+/// `$disconnect` (`notifications-disconnect`).
+pub async fn disconnect(state: &Arc<Notifications>, conn: &str) -> (u16, Value) {
+    let req = websocket_event("DISCONNECT", "$disconnect", conn, None, None);
+    let response = gymit_shared::http::handle(
+        "notifications-disconnect",
+        state.clone(),
+        req,
+        disconnect::handle,
+    )
+    .await;
+    status_and_body(response)
+}

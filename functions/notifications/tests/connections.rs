@@ -1,0 +1,613 @@
+//! The WebSocket route functions of the notification service (`$connect`, `$default`,
+//! `$disconnect`) in process, through the per-invocation wrapper the binaries run
+//! (`gymit_shared::http::handle`), with `APIGatewayWebsocketProxyRequest` events as API
+//! Gateway sends them, against a real DynamoDB emulator (`AWS_ENDPOINT_URL`), each test with
+//! fresh tables of its own. What a client notices: whether its socket opens, what each of its
+//! messages is answered, and which tournaments' events it is subscribed to (the items a
+//! fan-out reads).
+
+mod common;
+
+use common::{
+    connect, connection_id, disconnect, number, reply, send, subscribe, subscribed_keys, text,
+    token, Tables, SECRET,
+};
+use gymit_notifications::{
+    messages::MAX_MESSAGE_BYTES,
+    store::{CONNECTION_TTL_SECONDS, MAX_SUBSCRIPTIONS},
+};
+use gymit_shared::{
+    identity::Role,
+    jwt::{Claims, Tokens, AUDIENCE, ISSUER},
+};
+use serde_json::{json, Value};
+
+/// The error reply of API.md: `{"type":"error","code","message"}` with a message to show.
+fn assert_error(reply: &Value, code: &str) {
+    assert_eq!(reply["type"], "error", "{reply}");
+    assert_eq!(reply["code"], code, "{reply}");
+    assert!(
+        reply["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "an error reply says why: {reply}"
+    );
+    assert_eq!(reply.as_object().map(|o| o.len()), Some(3), "{reply}");
+}
+
+/// `expires_at` of an item is the connection's life from now (API Gateway's two hours).
+fn assert_expires_with_the_socket(item: &gymit_shared::dynamo::Item) {
+    let expires = number(item, "expires_at");
+    let expected = gymit_shared::time::epoch_seconds() + CONNECTION_TTL_SECONDS;
+    assert!(
+        (expected - 60..=expected).contains(&expires),
+        "expires_at {expires} is not two hours from now ({expected})"
+    );
+}
+
+// ------------------------------------------------------------------------ $connect
+
+#[tokio::test]
+async fn an_anonymous_spectator_connects_and_is_recorded_without_an_identity() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let conn = connection_id();
+    let before = gymit_shared::time::now_rfc3339();
+
+    let (status, body) = connect(&state, &conn, None).await;
+
+    assert_eq!(status, 204, "{body}");
+    let after = gymit_shared::time::now_rfc3339();
+    let stored = state
+        .store
+        .connection(&conn)
+        .await
+        .expect("read")
+        .expect("the connection is recorded");
+    assert_eq!(
+        (stored.user_id.as_deref(), stored.role.as_deref()),
+        (None, None)
+    );
+    assert!(
+        before <= stored.connected_at && stored.connected_at <= after,
+        "connected_at {} is now",
+        stored.connected_at
+    );
+    let items = tables.items().await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        subscribed_keys(&conn, &[])
+    );
+    let meta = &items[&(format!("CONN#{conn}"), "#META".to_string())];
+    assert_eq!(number(meta, "subscriptions"), 0);
+    assert_expires_with_the_socket(meta);
+}
+
+#[tokio::test]
+async fn a_valid_token_records_the_user_and_role_of_the_connection() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let (user_id, token) = token(Role::Trainer);
+    let conn = connection_id();
+
+    let (status, body) = connect(&state, &conn, Some(&token)).await;
+
+    assert_eq!(status, 204, "{body}");
+    let stored = state.store.connection(&conn).await.expect("read");
+    assert_eq!(
+        stored.map(|c| (c.user_id, c.role)),
+        Some((Some(user_id), Some("trainer".to_string())))
+    );
+    assert_eq!(tables.keys().await, subscribed_keys(&conn, &[]));
+}
+
+#[tokio::test]
+async fn an_invalid_or_forged_token_refuses_the_connection_and_records_nothing() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let (user_id, good) = token(Role::Member);
+    let now = gymit_shared::time::epoch_seconds();
+    let claims = |role: &str, exp: i64| Claims {
+        sub: user_id.clone(),
+        email: "someone@example.com".into(),
+        role: role.into(),
+        approved: true,
+        iat: now - 3600,
+        exp,
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        jti: uuid::Uuid::now_v7().to_string(),
+    };
+    let other_key = Tokens::new("somebody-elses-secret-somebody-elses-secret")
+        .sign(&claims("admin", now + 900))
+        .expect("sign");
+    // The member's token with its payload swapped for an admin's, signature kept.
+    let parts: Vec<&str> = good.split('.').collect();
+    let admin_payload = Tokens::new(SECRET)
+        .sign(&claims("admin", now + 900))
+        .expect("sign");
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        admin_payload.split('.').nth(1).expect("payload"),
+        parts[2]
+    );
+    // `alg: none`: header {"alg":"none","typ":"JWT"}, the payload of a valid token, no signature.
+    let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]);
+    let expired = Tokens::new(SECRET)
+        .sign(&claims("member", now - 120))
+        .expect("sign");
+
+    for (case, token, code) in [
+        (
+            "signed with another key",
+            other_key.as_str(),
+            "unauthenticated",
+        ),
+        ("tampered payload", tampered.as_str(), "unauthenticated"),
+        ("alg none", unsigned.as_str(), "unauthenticated"),
+        ("not a JWT", "not-a-token", "unauthenticated"),
+        ("expired", expired.as_str(), "token_expired"),
+    ] {
+        let conn = connection_id();
+        let (status, body) = connect(&state, &conn, Some(token)).await;
+        assert_eq!(status, 401, "{case}: {body}");
+        assert_eq!(body["code"], code, "{case}: {body}");
+        assert_eq!(
+            state.store.connection(&conn).await.expect("read"),
+            None,
+            "{case}: a refused connection is not recorded"
+        );
+    }
+    assert!(
+        tables.keys().await.is_empty(),
+        "refused connections leave nothing behind"
+    );
+
+    // The same valid token still connects: the refusals were about the tokens.
+    let conn = connection_id();
+    assert_eq!(connect(&state, &conn, Some(&good)).await.0, 204);
+    let stored = state.store.connection(&conn).await.expect("read");
+    assert_eq!(
+        stored.map(|c| (c.user_id, c.role)),
+        Some((Some(user_id), Some("member".to_string())))
+    );
+}
+
+// ------------------------------------------------------------------------ $default
+
+#[tokio::test]
+async fn subscribing_to_a_tournament_replies_subscribed_and_stores_both_sides() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let tid = tables.tournament().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+
+    let answer = subscribe(&state, &conn, &tid).await;
+
+    assert_eq!(
+        answer,
+        json!({ "type": "subscribed", "tournament_id": tid })
+    );
+    let items = tables.items().await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        subscribed_keys(&conn, &[&tid])
+    );
+    let mine = &items[&(format!("CONN#{conn}"), format!("SUB#{tid}"))];
+    assert_eq!(text(mine, "tournament_id"), tid);
+    let theirs = &items[&(format!("SUB#{tid}"), format!("CONN#{conn}"))];
+    assert_eq!(text(theirs, "connection_id"), conn);
+    for item in items.values() {
+        assert_expires_with_the_socket(item);
+    }
+    assert_eq!(
+        number(
+            &items[&(format!("CONN#{conn}"), "#META".to_string())],
+            "subscriptions"
+        ),
+        1
+    );
+    assert_eq!(
+        state.store.subscribers(&tid).await.expect("query"),
+        [conn.as_str()]
+    );
+}
+
+#[tokio::test]
+async fn subscribing_twice_is_one_subscription() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let tid = tables.tournament().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+
+    let first = subscribe(&state, &conn, &tid).await;
+    let second = subscribe(&state, &conn, &tid).await;
+
+    assert_eq!(first, json!({ "type": "subscribed", "tournament_id": tid }));
+    assert_eq!(second, first, "the second subscribe is answered the same");
+    let items = tables.items().await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        subscribed_keys(&conn, &[&tid])
+    );
+    assert_eq!(
+        number(
+            &items[&(format!("CONN#{conn}"), "#META".to_string())],
+            "subscriptions"
+        ),
+        1,
+        "a repeated subscribe does not use up the connection's allowance"
+    );
+    assert_eq!(
+        state.store.subscribers(&tid).await.expect("query"),
+        [conn.as_str()]
+    );
+}
+
+#[tokio::test]
+async fn subscribing_to_an_unknown_tournament_is_not_found_and_stores_nothing() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+
+    let answer = subscribe(&state, &conn, &unknown).await;
+
+    assert_error(&answer, "not_found");
+    let items = tables.items().await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        subscribed_keys(&conn, &[])
+    );
+    assert_eq!(
+        number(
+            &items[&(format!("CONN#{conn}"), "#META".to_string())],
+            "subscriptions"
+        ),
+        0
+    );
+    assert!(state
+        .store
+        .subscribers(&unknown)
+        .await
+        .expect("query")
+        .is_empty());
+}
+
+#[tokio::test]
+async fn the_lobby_is_a_subscription_to_star() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let lobby = connection_id();
+    let other = connection_id();
+    connect(&state, &lobby, None).await;
+    connect(&state, &other, None).await;
+
+    let answer = subscribe(&state, &lobby, "*").await;
+
+    assert_eq!(
+        answer,
+        json!({ "type": "subscribed", "tournament_id": "*" })
+    );
+    let mut expected = [
+        subscribed_keys(&lobby, &["*"]),
+        subscribed_keys(&other, &[]),
+    ]
+    .concat();
+    expected.sort();
+    assert_eq!(tables.keys().await, expected);
+    assert_eq!(
+        state.store.subscribers("*").await.expect("query"),
+        [lobby.as_str()]
+    );
+}
+
+#[tokio::test]
+async fn unsubscribing_removes_the_subscription_and_frees_its_place() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let (t1, t2) = (tables.tournament().await, tables.tournament().await);
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+    subscribe(&state, &conn, &t1).await;
+    subscribe(&state, &conn, &t2).await;
+    subscribe(&state, &conn, "*").await;
+
+    let answer = reply(
+        &state,
+        &conn,
+        json!({ "action": "unsubscribe", "tournament_id": t1 }),
+    )
+    .await;
+    let lobby_answer = reply(
+        &state,
+        &conn,
+        json!({ "action": "unsubscribe", "tournament_id": "*" }),
+    )
+    .await;
+
+    assert_eq!(
+        answer,
+        json!({ "type": "unsubscribed", "tournament_id": t1 })
+    );
+    assert_eq!(
+        lobby_answer,
+        json!({ "type": "unsubscribed", "tournament_id": "*" })
+    );
+    let meta_key = (format!("CONN#{conn}"), "#META".to_string());
+    let items = tables.items().await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        subscribed_keys(&conn, &[&t2])
+    );
+    assert_eq!(number(&items[&meta_key], "subscriptions"), 1);
+    assert!(state
+        .store
+        .subscribers(&t1)
+        .await
+        .expect("query")
+        .is_empty());
+    assert!(state
+        .store
+        .subscribers("*")
+        .await
+        .expect("query")
+        .is_empty());
+    assert_eq!(
+        state.store.subscribers(&t2).await.expect("query"),
+        [conn.as_str()]
+    );
+
+    // Unsubscribing from what it does not follow is answered the same and changes nothing.
+    let again = reply(
+        &state,
+        &conn,
+        json!({ "action": "unsubscribe", "tournament_id": t1 }),
+    )
+    .await;
+    assert_eq!(
+        again,
+        json!({ "type": "unsubscribed", "tournament_id": t1 })
+    );
+    let items = tables.items().await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        subscribed_keys(&conn, &[&t2])
+    );
+    assert_eq!(
+        number(&items[&meta_key], "subscriptions"),
+        1,
+        "the count only goes down for a subscription that existed"
+    );
+}
+
+#[tokio::test]
+async fn ping_is_answered_with_pong() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+
+    assert_eq!(
+        reply(&state, &conn, json!({ "action": "ping" })).await,
+        json!({ "type": "pong" })
+    );
+}
+
+#[tokio::test]
+async fn bad_messages_get_an_error_reply_and_the_connection_stays_usable() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let tid = tables.tournament().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+    subscribe(&state, &conn, &tid).await;
+    let before = tables.items().await;
+
+    let too_large = format!(
+        r#"{{"action":"subscribe","tournament_id":"{tid}","pad":"{}"}}"#,
+        "x".repeat(MAX_MESSAGE_BYTES)
+    );
+    for (message, code) in [
+        ("{not json", "malformed_message"),
+        ("", "malformed_message"),
+        ("[1,2]", "malformed_message"),
+        (r#""subscribe""#, "malformed_message"),
+        (r#"{"action":"dance"}"#, "unknown_action"),
+        (
+            r#"{"action":"SUBSCRIBE","tournament_id":"*"}"#,
+            "unknown_action",
+        ),
+        (r#"{"tournament_id":"*"}"#, "validation_error"),
+        (r#"{"action":7}"#, "validation_error"),
+        (r#"{"action":"subscribe"}"#, "validation_error"),
+        (
+            r#"{"action":"subscribe","tournament_id":"TOURNAMENT#x"}"#,
+            "validation_error",
+        ),
+        (too_large.as_str(), "message_too_large"),
+    ] {
+        let (status, answer) = send(&state, &conn, message).await;
+        let shown = &message[..message.len().min(60)];
+        assert_eq!(status, 200, "{shown}: {answer}");
+        assert_error(&answer, code);
+    }
+    assert_eq!(
+        tables.items().await,
+        before,
+        "refused messages change nothing"
+    );
+    assert_eq!(
+        reply(&state, &conn, json!({ "action": "ping" })).await,
+        json!({ "type": "pong" })
+    );
+}
+
+#[tokio::test]
+async fn a_message_of_exactly_32_kib_is_read_and_one_byte_more_is_refused() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+    let padded = |size: usize| {
+        let head = r#"{"action":"ping","pad":""#;
+        format!("{head}{}\"}}", "x".repeat(size - head.len() - 2))
+    };
+    assert_eq!(padded(MAX_MESSAGE_BYTES).len(), 32 * 1024);
+
+    let (status, at_limit) = send(&state, &conn, &padded(MAX_MESSAGE_BYTES)).await;
+    assert_eq!((status, at_limit), (200, json!({ "type": "pong" })));
+
+    let (status, over) = send(&state, &conn, &padded(MAX_MESSAGE_BYTES + 1)).await;
+    assert_eq!(status, 200);
+    assert_error(&over, "message_too_large");
+}
+
+#[tokio::test]
+async fn the_fifty_first_subscription_is_refused_and_unsubscribing_makes_room() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+    let mut tournaments = Vec::new();
+    for _ in 0..=MAX_SUBSCRIPTIONS {
+        tournaments.push(tables.tournament().await);
+    }
+    let (fifty, extra) = tournaments.split_at(MAX_SUBSCRIPTIONS as usize);
+    let extra = &extra[0];
+    for tid in fifty {
+        assert_eq!(
+            subscribe(&state, &conn, tid).await,
+            json!({ "type": "subscribed", "tournament_id": tid })
+        );
+    }
+    let meta_key = (format!("CONN#{conn}"), "#META".to_string());
+
+    let refused = subscribe(&state, &conn, extra).await;
+
+    assert_error(&refused, "too_many_subscriptions");
+    let refs: Vec<&str> = fifty.iter().map(String::as_str).collect();
+    let items = tables.items().await;
+    assert_eq!(
+        items.keys().cloned().collect::<Vec<_>>(),
+        subscribed_keys(&conn, &refs)
+    );
+    assert_eq!(
+        number(&items[&meta_key], "subscriptions"),
+        MAX_SUBSCRIPTIONS
+    );
+    assert!(state
+        .store
+        .subscribers(extra)
+        .await
+        .expect("query")
+        .is_empty());
+    assert_error(
+        &subscribe(&state, &conn, "*").await,
+        "too_many_subscriptions",
+    );
+
+    // Renewing a subscription it holds is still fine when full.
+    assert_eq!(
+        subscribe(&state, &conn, &fifty[7]).await,
+        json!({ "type": "subscribed", "tournament_id": fifty[7] })
+    );
+    // One unsubscribe makes room for exactly one more.
+    reply(
+        &state,
+        &conn,
+        json!({ "action": "unsubscribe", "tournament_id": fifty[0] }),
+    )
+    .await;
+    assert_eq!(
+        subscribe(&state, &conn, extra).await,
+        json!({ "type": "subscribed", "tournament_id": extra })
+    );
+    assert_eq!(
+        state.store.subscribers(extra).await.expect("query"),
+        [conn.as_str()]
+    );
+    assert_error(
+        &subscribe(&state, &conn, &fifty[0]).await,
+        "too_many_subscriptions",
+    );
+    assert_eq!(
+        number(&tables.items().await[&meta_key], "subscriptions"),
+        MAX_SUBSCRIPTIONS
+    );
+
+    // A disconnect removes all 101 items (more than one batch of deletes).
+    assert_eq!(disconnect(&state, &conn).await.0, 204);
+    assert!(tables.keys().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_message_on_a_connection_that_is_gone_subscribes_nothing() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let tid = tables.tournament().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+    disconnect(&state, &conn).await;
+
+    let answer = subscribe(&state, &conn, &tid).await;
+
+    assert_error(&answer, "gone");
+    assert!(tables.keys().await.is_empty(), "no orphan subscription");
+    assert!(state
+        .store
+        .subscribers(&tid)
+        .await
+        .expect("query")
+        .is_empty());
+}
+
+// ------------------------------------------------------------------------ $disconnect
+
+#[tokio::test]
+async fn disconnecting_removes_the_connection_and_every_subscription() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let (t1, t2) = (tables.tournament().await, tables.tournament().await);
+    let (leaving, staying) = (connection_id(), connection_id());
+    let (_, token) = token(Role::Member);
+    connect(&state, &leaving, Some(&token)).await;
+    connect(&state, &staying, None).await;
+    for tid in [t1.as_str(), t2.as_str(), "*"] {
+        subscribe(&state, &leaving, tid).await;
+    }
+    subscribe(&state, &staying, &t1).await;
+    assert_eq!(
+        state.store.subscribers(&t1).await.expect("query").len(),
+        2,
+        "both follow t1 before"
+    );
+
+    let (status, body) = disconnect(&state, &leaving).await;
+
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(tables.keys().await, subscribed_keys(&staying, &[&t1]));
+    assert_eq!(
+        state.store.subscribers(&t1).await.expect("query"),
+        [staying.as_str()]
+    );
+    assert!(state
+        .store
+        .subscribers(&t2)
+        .await
+        .expect("query")
+        .is_empty());
+    assert!(state
+        .store
+        .subscribers("*")
+        .await
+        .expect("query")
+        .is_empty());
+    assert_eq!(state.store.connection(&leaving).await.expect("read"), None);
+
+    // API Gateway may deliver `$disconnect` again: nothing left to do, still fine.
+    assert_eq!(disconnect(&state, &leaving).await.0, 204);
+    assert_eq!(tables.keys().await, subscribed_keys(&staying, &[&t1]));
+}

@@ -1,0 +1,633 @@
+//! `notifications-fanout` in process: SNS events carrying tournament events as the
+//! tournaments publisher sends them, subscriptions made through the route functions in a
+//! real DynamoDB emulator (`AWS_ENDPOINT_URL`), and an in-test server playing API Gateway's
+//! `@connections` management API, where each connection may answer, be gone (410), fail
+//! (5xx), refuse (403) or hang. What a client notices: it receives every event of what it
+//! follows exactly once, nothing else, and no other socket makes it wait.
+
+mod common;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+    Router,
+};
+use common::{connect, connection_id, subscribe, subscribed_keys, token, Tables};
+use futures::{stream, StreamExt};
+use gymit_notifications::{
+    handlers::fanout::{self, Fanout, Report},
+    Notifications,
+};
+use gymit_shared::{events::Event, identity::Role};
+use serde_json::{json, Value};
+
+const STAGE: &str = "ws";
+/// The production default (`FANOUT_POST_TIMEOUT_MS`), for tests that are not about time.
+const POST_TIMEOUT: Duration = Duration::from_millis(2000);
+
+/// How one connection answers `POST @connections/{id}`.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// 410 `GoneException`: the client went away without a `$disconnect` yet.
+    Gone,
+    /// `status` for the first `times` posts, then 200.
+    FailFirst { status: u16, times: usize },
+    /// Answers 200 only after this long.
+    Slow(Duration),
+}
+
+/// One POST the management API received.
+#[derive(Clone, Debug)]
+struct Post {
+    connection_id: String,
+    frame: Value,
+    at: Instant,
+    status: u16,
+    authorization: String,
+}
+
+#[derive(Default)]
+struct ManagementApi {
+    answers: Mutex<HashMap<String, Answer>>,
+    posts: Mutex<Vec<Post>>,
+}
+
+impl ManagementApi {
+    fn answer(&self, connection_id: &str, answer: Answer) {
+        self.answers
+            .lock()
+            .expect("not poisoned")
+            .insert(connection_id.to_string(), answer);
+    }
+
+    fn posts(&self) -> Vec<Post> {
+        self.posts.lock().expect("not poisoned").clone()
+    }
+
+    /// Every POST to `connection_id`, answered or not.
+    fn attempts(&self, connection_id: &str) -> Vec<Post> {
+        self.posts()
+            .into_iter()
+            .filter(|p| p.connection_id == connection_id)
+            .collect()
+    }
+
+    /// The frames `connection_id` received (posts answered 200), in order.
+    fn received(&self, connection_id: &str) -> Vec<Value> {
+        self.attempts(connection_id)
+            .into_iter()
+            .filter(|p| p.status == 200)
+            .map(|p| p.frame)
+            .collect()
+    }
+}
+
+async fn post_to_connection(
+    State(api): State<Arc<ManagementApi>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let at = Instant::now();
+    let answer = api.answers.lock().expect("not poisoned").get(&id).copied();
+    let earlier = api.attempts(&id).len();
+    let status = match answer {
+        None => 200,
+        Some(Answer::Gone) => 410,
+        Some(Answer::FailFirst { status, times }) if earlier < times => status,
+        Some(Answer::FailFirst { .. }) => 200,
+        Some(Answer::Slow(_)) => 0, // never counted as received within a test
+    };
+    api.posts.lock().expect("not poisoned").push(Post {
+        connection_id: id.clone(),
+        frame: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        at,
+        status,
+        authorization: headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+    });
+    let error = |status: StatusCode, kind: &str| {
+        (
+            status,
+            [
+                ("content-type", "application/json"),
+                ("x-amzn-errortype", kind),
+            ],
+            json!({ "message": format!("{kind} for {id}") }).to_string(),
+        )
+            .into_response()
+    };
+    match (answer, status) {
+        (Some(Answer::Slow(delay)), _) => {
+            tokio::time::sleep(delay).await;
+            StatusCode::OK.into_response()
+        }
+        (_, 200) => StatusCode::OK.into_response(),
+        (_, 410) => error(StatusCode::GONE, "GoneException"),
+        (_, 403) => error(StatusCode::FORBIDDEN, "ForbiddenException"),
+        (_, 429) => error(StatusCode::TOO_MANY_REQUESTS, "LimitExceededException"),
+        (_, s) => error(
+            StatusCode::from_u16(s).expect("a status"),
+            "InternalServerErrorException",
+        ),
+    }
+}
+
+/// Serves the management API on a free port; returns it and the endpoint to give the
+/// fan-out (with the stage, as on AWS).
+async fn management_api() -> (Arc<ManagementApi>, String) {
+    let api = Arc::new(ManagementApi::default());
+    let app = Router::new()
+        .route(
+            &format!("/{STAGE}/@connections/{{id}}"),
+            post(post_to_connection),
+        )
+        .with_state(api.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (api, format!("http://{addr}/{STAGE}"))
+}
+
+/// A tournament with its tables, the route functions' state, the fan-out pointed at the
+/// test's management API, and that API.
+struct World {
+    tables: Tables,
+    routes: Arc<Notifications>,
+    fanout: Fanout,
+    api: Arc<ManagementApi>,
+}
+
+impl World {
+    async fn new(post_timeout: Duration) -> Self {
+        let tables = Tables::fresh().await;
+        let (api, endpoint) = management_api().await;
+        let fanout = Fanout::new(tables.store().await, &endpoint, post_timeout).await;
+        Self {
+            routes: tables.notifications().await,
+            tables,
+            fanout,
+            api,
+        }
+    }
+
+    /// A new connection (anonymous) subscribed to each of `tids`, through the routes.
+    async fn follower(&self, tids: &[&str]) -> String {
+        let conn = connection_id();
+        let (status, body) = connect(&self.routes, &conn, None).await;
+        assert_eq!(status, 204, "{body}");
+        for tid in tids {
+            let answer = subscribe(&self.routes, &conn, tid).await;
+            assert_eq!(answer["type"], "subscribed", "{answer}");
+        }
+        conn
+    }
+
+    async fn fan_out(&self, events: &[Event]) -> Report {
+        fanout::handle(&self.fanout, sns_event(events))
+            .await
+            .expect("the fan-out succeeds")
+    }
+}
+
+/// The SNS record Lambda delivers for a message the tournaments publisher sent:
+/// `publish_stream_batch` publishes `Event::message()` with the `type` and entity attributes.
+fn sns_record(message: &str, attributes: Value) -> Value {
+    let message_id = uuid::Uuid::now_v7().to_string();
+    let topic = "arn:aws:sns:us-east-1:123456789012:gymit-tournament-events";
+    json!({
+        "EventSource": "aws:sns",
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": format!("{topic}:{}", uuid::Uuid::now_v7()),
+        "Sns": {
+            "Type": "Notification",
+            "MessageId": message_id,
+            "TopicArn": topic,
+            "Subject": null,
+            "Message": message,
+            "Timestamp": "2026-03-09T10:00:00.000Z",
+            "SignatureVersion": "1",
+            "Signature": "EXAMPLE",
+            "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem",
+            "UnsubscribeUrl": format!("https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic}:x"),
+            "MessageAttributes": attributes,
+        }
+    })
+}
+
+fn sns_event(events: &[Event]) -> Value {
+    let records: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            sns_record(
+                &e.message().to_string(),
+                json!({
+                    "type": { "Type": "String", "Value": e.event_type },
+                    e.entity.0.clone(): { "Type": "String", "Value": e.entity.1 },
+                }),
+            )
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+/// A tournament event with the `data` API.md gives its type.
+fn tournament_event(event_type: &str, tid: &str) -> Event {
+    let tournament = json!({ "id": tid, "name": "Spring Open", "status": "open" });
+    let data = match event_type {
+        "participant.joined" | "participant.left" => {
+            json!({ "participant": { "user_id": uuid::Uuid::now_v7(), "seed": 3 } })
+        }
+        "match.completed" => json!({
+            "match": { "id": "m1", "round": 1, "winner_id": "u1", "status": "completed" },
+            "updated_matches": [{ "id": "m5", "round": 2, "status": "ready" }],
+        }),
+        "tournament.completed" => json!({ "tournament": tournament, "champion_id": "u1" }),
+        _ => json!({ "tournament": tournament }),
+    };
+    Event::new(event_type, "tournament_id", tid, data)
+}
+
+/// The frame API.md promises a subscriber for `e`.
+fn frame(e: &Event) -> Value {
+    json!({
+        "type": e.event_type,
+        "event_id": e.event_id,
+        "tournament_id": e.entity.1,
+        "occurred_at": e.occurred_at,
+        "data": e.data,
+    })
+}
+
+fn report(events: usize, delivered: usize, gone: usize, failed: usize) -> Report {
+    Report {
+        events,
+        delivered,
+        gone,
+        failed,
+    }
+}
+
+#[tokio::test]
+async fn every_subscriber_receives_the_event_once_and_no_one_else_does() {
+    let world = World::new(POST_TIMEOUT).await;
+    let (tid, other) = (
+        world.tables.tournament().await,
+        world.tables.tournament().await,
+    );
+    let signed_in = connection_id();
+    let (_, t) = token(Role::Member);
+    assert_eq!(connect(&world.routes, &signed_in, Some(&t)).await.0, 204);
+    subscribe(&world.routes, &signed_in, &tid).await;
+    let a = world.follower(&[&tid]).await;
+    let b = world.follower(&[&tid, &other]).await;
+    let elsewhere = world.follower(&[&other]).await;
+    let lobby = world.follower(&["*"]).await;
+    let idle = world.follower(&[]).await;
+    let event = tournament_event("participant.joined", &tid);
+
+    let report = world.fan_out(std::slice::from_ref(&event)).await;
+
+    assert_eq!(report, self::report(1, 3, 0, 0));
+    for conn in [&signed_in, &a, &b] {
+        assert_eq!(
+            world.api.received(conn),
+            [frame(&event)],
+            "{conn} receives the frame exactly once"
+        );
+    }
+    for conn in [&elsewhere, &lobby, &idle] {
+        assert!(
+            world.api.attempts(conn).is_empty(),
+            "{conn} is sent nothing"
+        );
+    }
+    let posts = world.api.posts();
+    assert_eq!(posts.len(), 3);
+    for p in &posts {
+        assert!(
+            p.authorization.starts_with("AWS4-HMAC-SHA256 ")
+                && p.authorization.contains("/execute-api/aws4_request"),
+            "posts are signed for execute-api: {}",
+            p.authorization
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_lobby_receives_tournament_events_of_every_tournament_and_nothing_else() {
+    let world = World::new(POST_TIMEOUT).await;
+    let (tid, other) = (
+        world.tables.tournament().await,
+        world.tables.tournament().await,
+    );
+    let follower = world.follower(&[&tid]).await;
+    let lobby = world.follower(&["*"]).await;
+    let both = world.follower(&[&tid, "*"]).await;
+    let created = tournament_event("tournament.created", &tid);
+    let joined = tournament_event("participant.joined", &tid);
+    let completed = tournament_event("match.completed", &tid);
+    let left = tournament_event("participant.left", &other);
+    let started = tournament_event("tournament.started", &other);
+    let champion = tournament_event("tournament.completed", &tid);
+    let events = [
+        created.clone(),
+        joined.clone(),
+        completed.clone(),
+        left,
+        started.clone(),
+        champion.clone(),
+    ];
+
+    let report = world.fan_out(&events).await;
+
+    assert_eq!(
+        world.api.received(&follower),
+        [&created, &joined, &completed, &champion].map(frame)
+    );
+    assert_eq!(
+        world.api.received(&lobby),
+        [&created, &started, &champion].map(frame),
+        "the lobby gets tournament.* events, of every tournament"
+    );
+    assert_eq!(
+        world.api.received(&both),
+        [&created, &joined, &completed, &started, &champion].map(frame),
+        "following a tournament and the lobby still means each event once"
+    );
+    assert_eq!(report, self::report(6, 4 + 3 + 5, 0, 0));
+}
+
+#[tokio::test]
+async fn records_that_are_not_tournament_events_are_skipped() {
+    let world = World::new(POST_TIMEOUT).await;
+    let tid = world.tables.tournament().await;
+    let follower = world.follower(&[&tid]).await;
+    let lobby = world.follower(&["*"]).await;
+    let updated = tournament_event("tournament.updated", &tid);
+    let user_event = Event::new(
+        "user.banned",
+        "user_id",
+        &uuid::Uuid::now_v7().to_string(),
+        json!({ "user": {} }),
+    );
+    let mut event = sns_event(&[user_event, updated.clone()]);
+    let records = event["Records"].as_array_mut().expect("records");
+    records.push(sns_record("not json at all", json!({})));
+    records.push(sns_record(r#"{"type":"tournament.updated"}"#, json!({})));
+
+    let report = fanout::handle(&world.fanout, event).await.expect("fan-out");
+
+    assert_eq!(report, self::report(1, 2, 0, 0));
+    assert_eq!(world.api.received(&follower), [frame(&updated)]);
+    assert_eq!(world.api.received(&lobby), [frame(&updated)]);
+    assert_eq!(world.api.posts().len(), 2);
+}
+
+#[tokio::test]
+async fn a_gone_connection_is_removed_with_all_its_subscriptions() {
+    let world = World::new(POST_TIMEOUT).await;
+    let (tid, other) = (
+        world.tables.tournament().await,
+        world.tables.tournament().await,
+    );
+    let gone = world.follower(&[&tid, &other, "*"]).await;
+    let alive = world.follower(&[&tid]).await;
+    world.api.answer(&gone, Answer::Gone);
+    let first = tournament_event("tournament.updated", &tid);
+
+    let report = world.fan_out(std::slice::from_ref(&first)).await;
+
+    assert_eq!(report, self::report(1, 1, 1, 0));
+    assert_eq!(world.api.received(&alive), [frame(&first)]);
+    let statuses: Vec<u16> = world.api.attempts(&gone).iter().map(|p| p.status).collect();
+    assert_eq!(statuses, [410], "a gone connection is not retried");
+    assert_eq!(
+        world.tables.keys().await,
+        subscribed_keys(&alive, &[&tid]),
+        "the gone connection and both sides of its three subscriptions are deleted"
+    );
+    let store = &world.routes.store;
+    assert_eq!(
+        store.subscribers(&tid).await.expect("query"),
+        [alive.as_str()]
+    );
+    assert!(store.subscribers(&other).await.expect("query").is_empty());
+    assert!(store.subscribers("*").await.expect("query").is_empty());
+
+    // The next events are not even tried on it.
+    let second = tournament_event("tournament.started", &tid);
+    let report = world.fan_out(std::slice::from_ref(&second)).await;
+    assert_eq!(report, self::report(1, 1, 0, 0));
+    assert_eq!(world.api.attempts(&gone).len(), 1);
+    assert_eq!(world.api.received(&alive), [frame(&first), frame(&second)]);
+}
+
+#[tokio::test]
+async fn a_failing_connection_is_retried_and_a_refusing_one_is_not() {
+    let world = World::new(POST_TIMEOUT).await;
+    let tid = world.tables.tournament().await;
+    let steady = world.follower(&[&tid]).await;
+    let flaky = world.follower(&[&tid]).await;
+    let throttled = world.follower(&[&tid]).await;
+    let broken = world.follower(&[&tid]).await;
+    let forbidden = world.follower(&[&tid]).await;
+    world.api.answer(
+        &flaky,
+        Answer::FailFirst {
+            status: 500,
+            times: 2,
+        },
+    );
+    world.api.answer(
+        &throttled,
+        Answer::FailFirst {
+            status: 429,
+            times: 1,
+        },
+    );
+    world.api.answer(
+        &broken,
+        Answer::FailFirst {
+            status: 503,
+            times: usize::MAX,
+        },
+    );
+    world.api.answer(
+        &forbidden,
+        Answer::FailFirst {
+            status: 403,
+            times: usize::MAX,
+        },
+    );
+    let event = tournament_event("match.completed", &tid);
+
+    let report = world.fan_out(std::slice::from_ref(&event)).await;
+
+    assert_eq!(report, self::report(1, 3, 0, 2));
+    let statuses =
+        |conn: &str| -> Vec<u16> { world.api.attempts(conn).iter().map(|p| p.status).collect() };
+    assert_eq!(statuses(&steady), [200]);
+    assert_eq!(
+        statuses(&flaky),
+        [500, 500, 200],
+        "retried until it answers"
+    );
+    assert_eq!(statuses(&throttled), [429, 200]);
+    assert_eq!(statuses(&broken), [503, 503, 503], "three tries in all");
+    assert_eq!(statuses(&forbidden), [403], "a refusal is not retried");
+    for conn in [&steady, &flaky, &throttled] {
+        assert_eq!(world.api.received(conn), [frame(&event)], "{conn}");
+    }
+    for p in world.api.posts() {
+        assert_eq!(p.frame, frame(&event), "every try carries the same frame");
+    }
+    // Failing is not being gone: they stay subscribed for the next event.
+    let mut followers = world.routes.store.subscribers(&tid).await.expect("query");
+    followers.sort();
+    let mut all = vec![steady, flaky, throttled, broken, forbidden];
+    all.sort();
+    assert_eq!(followers, all);
+}
+
+#[tokio::test]
+async fn a_slow_connection_does_not_delay_the_others() {
+    let timeout = Duration::from_millis(500);
+    let world = World::new(timeout).await;
+    let tid = world.tables.tournament().await;
+    let slow = world.follower(&[&tid]).await;
+    world
+        .api
+        .answer(&slow, Answer::Slow(Duration::from_secs(10)));
+    let (w, t) = (&world, tid.as_str());
+    let fast: Vec<String> = stream::iter(0..20)
+        .then(|_| async move { w.follower(&[t]).await })
+        .collect()
+        .await;
+    let event = tournament_event("tournament.started", &tid);
+
+    let started = Instant::now();
+    let report = world.fan_out(std::slice::from_ref(&event)).await;
+    let took = started.elapsed();
+
+    let latest = fast
+        .iter()
+        .map(|conn| {
+            let posts = world.api.attempts(conn);
+            assert_eq!(posts.len(), 1, "{conn}");
+            assert_eq!(posts[0].frame, frame(&event));
+            posts[0].at - started
+        })
+        .max()
+        .expect("20 fast followers");
+    let slow_tries = world.api.attempts(&slow).len();
+    println!(
+        "fan-out with one connection hanging 10 s, post timeout {timeout:?}: 20 others \
+         received within {latest:?}, the handler returned after {took:?}, \
+         the slow connection was tried {slow_tries} time(s)"
+    );
+    assert_eq!(report, self::report(1, 20, 0, 1));
+    assert!(
+        latest < timeout,
+        "the others received within {latest:?}, not after the slow one's {timeout:?}"
+    );
+    // One post timeout, not one per try: a socket that hangs is given up.
+    assert!(
+        took < timeout + Duration::from_millis(400),
+        "the handler returned after {took:?}, more than one post timeout"
+    );
+    assert_eq!(slow_tries, 1, "a timed-out post is not retried");
+    assert_eq!(
+        world
+            .routes
+            .store
+            .subscribers(&tid)
+            .await
+            .expect("query")
+            .len(),
+        21,
+        "a slow connection is not removed"
+    );
+}
+
+/// The management client's own timeout equals the post timeout and often fires first; its
+/// `TimeoutError` has no HTTP status, and must not be retried like "no answer at all", or a
+/// hanging socket would cost three post timeouts and hold a slot that long.
+#[tokio::test]
+async fn a_hanging_connection_costs_one_post_timeout_not_three() {
+    let timeout = Duration::from_millis(500);
+    let world = World::new(timeout).await;
+    let tid = world.tables.tournament().await;
+    let (w, t) = (&world, tid.as_str());
+    let hanging: Vec<String> = stream::iter(0..5)
+        .then(|_| async move { w.follower(&[t]).await })
+        .collect()
+        .await;
+    for conn in &hanging {
+        world
+            .api
+            .answer(conn, Answer::Slow(Duration::from_secs(10)));
+    }
+    let event = tournament_event("tournament.updated", &tid);
+
+    let started = Instant::now();
+    let report = world.fan_out(std::slice::from_ref(&event)).await;
+    let took = started.elapsed();
+
+    let tries: Vec<usize> = hanging
+        .iter()
+        .map(|c| world.api.attempts(c).len())
+        .collect();
+    assert_eq!(report, self::report(1, 0, 0, 5));
+    assert_eq!(tries, [1; 5], "a timed-out post is given up, not retried");
+    assert!(
+        took < timeout + Duration::from_millis(400),
+        "the handler returned after {took:?}: hanging sockets may cost one post timeout"
+    );
+}
+
+#[tokio::test]
+async fn two_hundred_followers_receive_an_event_within_the_promised_second() {
+    let world = World::new(POST_TIMEOUT).await;
+    let tid = world.tables.tournament().await;
+    let (w, t) = (&world, tid.as_str());
+    let followers: Vec<String> = stream::iter(0..200)
+        .map(|_| async move { w.follower(&[t]).await })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let event = tournament_event("tournament.updated", &tid);
+
+    let started = Instant::now();
+    let report = world.fan_out(std::slice::from_ref(&event)).await;
+    let took = started.elapsed();
+
+    let mut latest = Duration::ZERO;
+    for conn in &followers {
+        assert_eq!(world.api.received(conn), [frame(&event)], "{conn}");
+        latest = latest.max(world.api.attempts(conn)[0].at - started);
+    }
+    println!(
+        "fan-out to {} followers: the last received after {latest:?}, the handler took {took:?}",
+        followers.len()
+    );
+    assert_eq!(report, self::report(1, 200, 0, 0));
+    assert!(
+        took < Duration::from_secs(1),
+        "API.md: an event reaches clients within 1 s; the fan-out alone took {took:?}"
+    );
+}
