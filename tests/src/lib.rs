@@ -222,7 +222,7 @@ impl Stack {
         self.session(&user.email, PASSWORD).await
     }
 
-    /// Polls `check` every 50 ms for up to 15 s (generous: tests that promise a latency
+    /// Polls `check` every 20 ms for up to 15 s (generous: tests that promise a latency
     /// assert the returned duration themselves); panics if it never holds.
     pub async fn eventually<F, Fut>(&self, check: F) -> Duration
     where
@@ -234,7 +234,7 @@ impl Stack {
             if check().await {
                 return started.elapsed();
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
         panic!("the condition did not hold within 15 s");
     }
@@ -294,6 +294,106 @@ impl Stack {
             Err(e) => panic!("connecting to {}: {e}", self.ws_url(None)),
         }
     }
+
+    /// `n` anonymous spectators subscribed to `tournament_id`, connected 32 at a time as a
+    /// crowd opening a page would.
+    pub async fn spectators(&self, n: usize, tournament_id: &str) -> Vec<Live> {
+        use futures::StreamExt;
+        futures::stream::iter(0..n)
+            .map(|_| async {
+                let mut live = self.connect(None).await.expect("a spectator connects");
+                live.subscribe(tournament_id).await;
+                live
+            })
+            .buffer_unordered(32)
+            .collect()
+            .await
+    }
+}
+
+/// A tournament of `players` named participants (single elimination), created by `owner`;
+/// returns its id.
+pub async fn tournament_with(s: &Stack, owner: &Session, players: usize) -> String {
+    let a = s
+        .post(
+            "/api/tournaments",
+            Some(&owner.access_token),
+            serde_json::json!({
+                "name": format!("Live {}", uuid::Uuid::now_v7()),
+                "start_date": "2027-05-01T09:00:00+02:00",
+                "max_participants": players.max(2),
+                "tournament_type": "single_elimination",
+            }),
+        )
+        .await;
+    assert_eq!(a.status, 201, "{a:?}");
+    let id = a.body["tournament"]["id"].as_str().unwrap().to_string();
+    for i in 0..players {
+        let a = s
+            .post(
+                &format!("/api/tournaments/{id}/participants"),
+                Some(&owner.access_token),
+                serde_json::json!({ "name": format!("Player {i}") }),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{a:?}");
+    }
+    id
+}
+
+/// Reports the first ready match of a started tournament (participant 1 wins); returns the
+/// instant the HTTP response arrived and the match.
+pub async fn report_first_ready(
+    s: &Stack,
+    owner: &Session,
+    id: &str,
+) -> (std::time::Instant, Value) {
+    let bracket = s
+        .get_json(&format!("/api/tournaments/{id}/bracket"), None)
+        .await;
+    let ready = bracket.body["bracket"]["matches"]
+        .as_array()
+        .expect("a bracket")
+        .iter()
+        .find(|m| m["status"] == "ready")
+        .expect("a ready match")
+        .clone();
+    let a = s
+        .post(
+            &format!(
+                "/api/tournaments/{id}/matches/{}/result",
+                ready["id"].as_str().unwrap()
+            ),
+            Some(&owner.access_token),
+            serde_json::json!({ "winner_id": ready["participant1_id"], "score": "2-0" }),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    (std::time::Instant::now(), ready)
+}
+
+/// How long after `since` each connection received its next `kind` frame, and the frame,
+/// all waited for at once, up to `within`; `None` for a connection that got none.
+pub async fn receipts(
+    lives: &mut [Live],
+    kind: &str,
+    since: std::time::Instant,
+    within: Duration,
+) -> Vec<Option<(Duration, Value)>> {
+    futures::future::join_all(lives.iter_mut().map(|live| async move {
+        let deadline = since + within;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match live.next(left).await {
+                Some((at, v)) if v["type"] == kind => {
+                    break Some((at.saturating_duration_since(since), v))
+                }
+                Some(_) => continue,
+                None => break None,
+            }
+        }
+    }))
+    .await
 }
 
 impl Live {

@@ -2,9 +2,11 @@
 //! debug builds of the functions → moto), as a user of `make dev` sees them. Prints a
 //! Markdown table for the README. Run by `gymit-local test-env`, which starts the stack.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use gymit_e2e::{percentiles, Stack, PASSWORD};
+use gymit_e2e::{
+    percentiles, receipts, report_first_ready, tournament_with, Session, Stack, PASSWORD,
+};
 use serde_json::json;
 
 const N: usize = 30;
@@ -139,9 +141,123 @@ async fn main() {
         .await,
     ));
 
+    rows.push((
+        "HTTP result response → match.completed on a subscribed WebSocket",
+        event_latency(&s, &owner).await,
+    ));
+    let (p50, max) = admin_to_auth(&s).await;
+    rows.push((
+        "admin ban/unban response → the member's token follows it (100 changes; p99 column: max)",
+        (p50, max),
+    ));
+    for n in [1, 50, 200] {
+        let last = fan_out(&s, &owner, n).await;
+        rows.push((
+            match n {
+                1 => "one match.completed to the last of 1 subscriber",
+                50 => "one match.completed to the last of 50 subscribers",
+                _ => "one match.completed to the last of 200 subscribers",
+            },
+            (last, last),
+        ));
+    }
+
     println!("| request (sequential; p99 includes the first, cold call) | p50 ms | p99 ms |");
     println!("|---|---|---|");
     for (what, (p50, p99)) in rows {
         println!("| {what} | {p50:.1} | {p99:.1} |");
     }
+}
+
+/// 100 alternating bans and unbans of one member by the root admin: milliseconds from the
+/// admin's HTTP response until the member's existing token is refused (ban) or accepted
+/// again (unban) — the auth record reflecting the change through the event path. Returns
+/// the median and the maximum.
+async fn admin_to_auth(s: &Stack) -> (f64, f64) {
+    let root = s.root().await;
+    let member = s.user_with_role("bench-member", "member").await;
+    let mut samples = Vec::with_capacity(100);
+    for i in 0..100 {
+        let (action, expect) = if i % 2 == 0 {
+            ("ban", 401)
+        } else {
+            ("unban", 200)
+        };
+        let a = s
+            .post(
+                &format!("/api/users/{}/{action}", member.id),
+                Some(&root.access_token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "{action}: {a:?}");
+        let took = s
+            .eventually(|| async {
+                s.get_json("/api/users/me", Some(&member.access_token))
+                    .await
+                    .status
+                    == expect
+            })
+            .await;
+        samples.push(took.as_secs_f64() * 1e3);
+    }
+    let max = samples.iter().copied().fold(0.0, f64::max);
+    (percentiles(samples).0, max)
+}
+
+async fn started(s: &Stack, owner: &Session, id: &str) {
+    let a = s
+        .post(
+            &format!("/api/tournaments/{id}/start"),
+            Some(&owner.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+}
+
+/// HTTP response of a result → its event on one subscribed connection, over N results.
+async fn event_latency(s: &Stack, owner: &Session) -> (f64, f64) {
+    let id = tournament_with(s, owner, 64).await;
+    started(s, owner, &id).await;
+    let mut watcher = s.spectators(1, &id).await;
+    let mut samples = Vec::with_capacity(N);
+    for _ in 0..N {
+        let (since, _) = report_first_ready(s, owner, &id).await;
+        let got = receipts(
+            &mut watcher,
+            "match.completed",
+            since,
+            Duration::from_secs(5),
+        )
+        .await;
+        let (after, _) = got[0].as_ref().expect("the event arrives");
+        samples.push(after.as_secs_f64() * 1e3);
+    }
+    percentiles(samples)
+}
+
+/// One result's event to `n` subscribers: milliseconds from the HTTP response to the last
+/// receipt.
+async fn fan_out(s: &Stack, owner: &Session, n: usize) -> f64 {
+    let id = tournament_with(s, owner, 2).await;
+    started(s, owner, &id).await;
+    let mut crowd = s.spectators(n, &id).await;
+    let (since, _) = report_first_ready(s, owner, &id).await;
+    let got = receipts(
+        &mut crowd,
+        "match.completed",
+        since,
+        Duration::from_secs(10),
+    )
+    .await;
+    let last = got
+        .iter()
+        .map(|g| g.as_ref().expect("every subscriber gets the event").0)
+        .max()
+        .unwrap();
+    for live in crowd {
+        live.close().await;
+    }
+    last.as_secs_f64() * 1e3
 }
