@@ -58,6 +58,7 @@ pub struct Stack {
     children: Vec<Supervised>,
     /// In-process work (gateway, stream pollers), stopped before the children.
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    gateway: Option<Arc<Gateway>>,
     pub gateway_url: String,
     pub lambda_url: String,
     pub endpoint: String,
@@ -219,6 +220,7 @@ impl Stack {
         let mut stack = Stack {
             children,
             tasks: Vec::new(),
+            gateway: None,
             gateway_url: format!("http://127.0.0.1:{}", ports.gateway),
             lambda_url: format!("http://127.0.0.1:{}", ports.lambda),
             endpoint,
@@ -316,6 +318,7 @@ impl Stack {
         crate::gateway::subscribe_sns(&template, &self.gateway_url).await?;
         self.tasks
             .extend(crate::streams::start(&template, gateway.clone()));
+        self.gateway = Some(gateway.clone());
 
         // 6. The root admin.
         if template
@@ -368,6 +371,9 @@ impl Stack {
 
     /// Stops every child: SIGTERM to its process group, then SIGKILL after 3 s.
     pub async fn stop(&mut self) {
+        if let Some(live) = self.gateway.take().and_then(|g| g.live.clone()) {
+            live.settle(Duration::from_secs(3)).await;
+        }
         for t in self.tasks.drain(..) {
             t.abort();
         }

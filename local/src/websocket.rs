@@ -49,6 +49,8 @@ pub struct Live {
     idle: Duration,
     max: Duration,
     connections: Mutex<HashMap<String, Conn>>,
+    /// Connections that ended and whose `$disconnect` is still running.
+    closing: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -78,6 +80,17 @@ impl Live {
             idle: seconds_from_env("GYMIT_WS_IDLE_SECONDS", 600),
             max: seconds_from_env("GYMIT_WS_MAX_SECONDS", 7200),
             connections: Mutex::new(HashMap::new()),
+            closing: Default::default(),
+        }
+    }
+
+    /// Waits (up to `within`) for the `$disconnect` of connections that already ended, so
+    /// a stack that stops right after its clients left does not cut them off.
+    pub async fn settle(&self, within: Duration) {
+        use std::sync::atomic::Ordering;
+        let deadline = tokio::time::Instant::now() + within;
+        while self.closing.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
@@ -310,6 +323,8 @@ async fn serve(
         }
     };
     live.connections.lock().expect("not poisoned").remove(&id);
+    live.closing
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     if ending.0 != 1006 && ending.0 != 1005 {
         let _ = tx
             .send(Message::Close(Some(CloseFrame {
@@ -332,6 +347,8 @@ async fn serve(
             eprintln!("ws {id}: $disconnect failed: {detail}");
         }
     }
+    live.closing
+        .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
 }
 
 fn gone(id: &str) -> Response {

@@ -168,13 +168,18 @@ pub async fn handle(
         attempt += 1;
         tokio::time::sleep(gymit_shared::retry::jittered(5, attempt.min(5))).await;
     };
-    // The exact seed, now that the join is in.
-    let participant = state
-        .store
-        .load(&id)
-        .await?
-        .and_then(|l| l.participant(&participant.id).cloned())
-        .unwrap_or(participant);
+    // The exact seed, now that the join is in. The join is committed whatever this read
+    // does: if it fails, answer with the seed the join saw rather than a 503 that a retry
+    // would turn into `already_registered`.
+    let participant = match state.store.load(&id).await {
+        Ok(loaded) => loaded
+            .and_then(|l| l.participant(&participant.id).cloned())
+            .unwrap_or(participant),
+        Err(e) => {
+            tracing::warn!(tournament_id = %id, error = %e, "reading the seed after a join failed");
+            participant
+        }
+    };
     tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
     http::json(201, &json!({ "participant": participant }))
 }

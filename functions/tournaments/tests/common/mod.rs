@@ -1,0 +1,675 @@
+//! What the tournament integration tests share: a fresh tournaments table and users table
+//! in the emulator (`AWS_ENDPOINT_URL`) per test, the people who call the API (with their
+//! profiles in the users table, as the user service keeps them), every HTTP route with its
+//! handler, called through the same per-invocation wrapper the binaries run
+//! (`gymit_shared::http::handle`), and views of what the table holds: its items, its
+//! outbox events.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Duration,
+};
+
+use aws_sdk_dynamodb::{
+    config::timeout::TimeoutConfig,
+    types::{AttributeValue, PutRequest, WriteRequest},
+    Client,
+};
+use gymit_shared::{dynamo::Item, identity::Role, Request, Response};
+use gymit_tournaments::{
+    handlers::{
+        bracket, cancel, create, disqualify, get, join, list, participant_remove,
+        participants_list, results, standings, start, update,
+    },
+    store::TournamentsStore,
+    Tournaments,
+};
+use lambda_http::{Body, RequestExt};
+use serde_json::{json, Value};
+
+pub const SECRET: &str = "tournaments-test-secret-tournaments-test";
+
+/// `Tournaments::from_env` is the only way to build the state (the users directory has no
+/// other constructor), and the environment is the process's: one test at a time sets it.
+static ENV_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The tournaments table's client as the functions build it, with longer timeouts. The
+/// emulator answers one request at a time and this machine may be busy: an attempt that
+/// outlives the SDK's 3 s attempt timeout is retried, and moto, which ignores the
+/// idempotency token that DynamoDB honours, then applies the retried transaction a second
+/// time (a committed report or join would come back as a conflict). The tests are about
+/// the service, not about the emulator's speed.
+async fn patient_client() -> Client {
+    let sdk = gymit_shared::aws::sdk_config().await;
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(30))
+        .operation_timeout(Duration::from_secs(60))
+        .build();
+    Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .timeout_config(timeouts)
+            .build(),
+    )
+}
+
+/// One test's world: the functions' state on fresh tables.
+#[derive(Clone)]
+pub struct Env {
+    pub state: Arc<Tournaments>,
+    pub db: Client,
+    pub users_table: String,
+}
+
+/// Someone who calls the API.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub approved: bool,
+}
+
+impl Person {
+    /// An approved account (not stored anywhere yet).
+    pub fn new(name: &str, role: Role) -> Self {
+        let id = uuid::Uuid::now_v7().to_string();
+        Self {
+            email: format!(
+                "{}.{}@example.com",
+                name.to_lowercase().replace(' ', "."),
+                &id[24..]
+            ),
+            id,
+            name: name.into(),
+            role,
+            approved: true,
+        }
+    }
+
+    pub fn unapproved(mut self) -> Self {
+        self.approved = false;
+        self
+    }
+}
+
+/// A user's profile item as the user service stores it (what `UsersDirectory` reads).
+pub fn profile_item(p: &Person, active: bool, banned: bool) -> Item {
+    Item::from([
+        (
+            "pk".to_string(),
+            AttributeValue::S(format!("USER#{}", p.id)),
+        ),
+        ("sk".to_string(), AttributeValue::S("PROFILE".into())),
+        ("id".to_string(), AttributeValue::S(p.id.clone())),
+        ("email".to_string(), AttributeValue::S(p.email.clone())),
+        ("full_name".to_string(), AttributeValue::S(p.name.clone())),
+        (
+            "role".to_string(),
+            AttributeValue::S(p.role.as_str().into()),
+        ),
+        ("is_approved".to_string(), AttributeValue::Bool(p.approved)),
+        ("is_active".to_string(), AttributeValue::Bool(active)),
+        ("is_banned".to_string(), AttributeValue::Bool(banned)),
+    ])
+}
+
+/// Every HTTP route of the tournament service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Create,
+    List,
+    Get,
+    Update,
+    Cancel,
+    Join,
+    Participants,
+    RemoveParticipant,
+    Start,
+    Bracket,
+    Report,
+    Correct,
+    Disqualify,
+    Standings,
+}
+
+impl Route {
+    fn method_and_path(self) -> (&'static str, &'static str) {
+        match self {
+            Route::Create => ("POST", "/api/tournaments"),
+            Route::List => ("GET", "/api/tournaments"),
+            Route::Get => ("GET", "/api/tournaments/{id}"),
+            Route::Update => ("PATCH", "/api/tournaments/{id}"),
+            Route::Cancel => ("DELETE", "/api/tournaments/{id}"),
+            Route::Join => ("POST", "/api/tournaments/{id}/participants"),
+            Route::Participants => ("GET", "/api/tournaments/{id}/participants"),
+            Route::RemoveParticipant => (
+                "DELETE",
+                "/api/tournaments/{id}/participants/{participant_id}",
+            ),
+            Route::Start => ("POST", "/api/tournaments/{id}/start"),
+            Route::Bracket => ("GET", "/api/tournaments/{id}/bracket"),
+            Route::Report => ("POST", "/api/tournaments/{id}/matches/{match_id}/result"),
+            Route::Correct => ("PUT", "/api/tournaments/{id}/matches/{match_id}/result"),
+            Route::Disqualify => (
+                "POST",
+                "/api/tournaments/{id}/participants/{participant_id}/disqualify",
+            ),
+            Route::Standings => ("GET", "/api/tournaments/{id}/standings"),
+        }
+    }
+}
+
+/// A request as API Gateway hands it to the function: `ids` fill the path's parameters in
+/// order (`{id}`, then `{participant_id}` or `{match_id}`).
+pub fn request(
+    route: Route,
+    ids: &[&str],
+    bearer: Option<&str>,
+    body: Option<&Value>,
+    query: &[(&str, &str)],
+) -> Request {
+    let (method, template) = route.method_and_path();
+    let names: Vec<&str> = template
+        .split('/')
+        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+        .collect();
+    assert_eq!(names.len(), ids.len(), "{route:?} takes {names:?}");
+    let mut path = template.to_string();
+    let mut params = HashMap::new();
+    for (name, value) in names.iter().zip(ids) {
+        path = path.replace(&format!("{{{name}}}"), value);
+        params.insert(name.to_string(), value.to_string());
+    }
+    let mut builder = lambda_http::http::Request::builder()
+        .method(method)
+        .uri(path);
+    if let Some(t) = bearer {
+        builder = builder.header("authorization", format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        builder = builder.header("content-type", "application/json");
+    }
+    let query: HashMap<String, String> = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    builder
+        .body(body.map_or(Body::Empty, |b| Body::Text(b.to_string())))
+        .expect("a valid request")
+        .with_path_parameters(params)
+        .with_query_string_parameters(query)
+}
+
+/// An item's string attribute.
+pub fn string(item: &Item, key: &str) -> String {
+    item.get(key)
+        .and_then(|v| v.as_s().ok())
+        .unwrap_or_else(|| panic!("item without {key}: {item:?}"))
+        .clone()
+}
+
+/// An outbox event item of the table, as stored.
+#[derive(Debug, Clone)]
+pub struct EventItem {
+    pub event_id: String,
+    pub event_type: String,
+    pub entity: (String, String),
+    pub data: Value,
+}
+
+pub type Snapshot = BTreeMap<(String, String), Item>;
+
+/// The default body of a create.
+pub fn tournament_body(overrides: Value) -> Value {
+    let mut body = json!({
+        "name": "Winter Cup",
+        "start_date": "2026-12-01T10:00:00Z",
+        "max_participants": 8,
+        "tournament_type": "single_elimination",
+    });
+    for (k, v) in overrides.as_object().expect("overrides are an object") {
+        body[k] = v.clone();
+    }
+    body
+}
+
+/// The match `id` of a `bracket` object.
+pub fn match_of<'a>(bracket: &'a Value, id: &str) -> &'a Value {
+    bracket["matches"]
+        .as_array()
+        .expect("a bracket lists matches")
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no match {id} in {bracket}"))
+}
+
+pub fn ids_of(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|i| i["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+impl Env {
+    /// Fresh tables and the state `Tournaments::from_env` builds for them.
+    pub async fn new() -> Self {
+        let tables = gymit_local::testing::fresh_tables(&["TournamentsTable", "UsersTable"]).await;
+        let mut state = {
+            let _one_at_a_time = ENV_LOCK.lock().await;
+            std::env::set_var("TOURNAMENTS_TABLE", &tables["TournamentsTable"]);
+            std::env::set_var("USERS_TABLE", &tables["UsersTable"]);
+            std::env::set_var("JWT_SECRET", SECRET);
+            Tournaments::from_env()
+                .await
+                .expect("the state builds from its environment")
+        };
+        assert_eq!(state.store.table(), tables["TournamentsTable"]);
+        state.store =
+            TournamentsStore::new(patient_client().await, tables["TournamentsTable"].clone());
+        Self {
+            db: state.store.db().clone(),
+            state: Arc::new(state),
+            users_table: tables["UsersTable"].clone(),
+        }
+    }
+
+    /// Stores `p`'s profile in the users table.
+    pub async fn put_profile(&self, p: &Person, active: bool, banned: bool) {
+        self.db
+            .put_item()
+            .table_name(&self.users_table)
+            .set_item(Some(profile_item(p, active, banned)))
+            .send()
+            .await
+            .expect("profile stored");
+    }
+
+    /// An approved, active user with a profile.
+    pub async fn person(&self, name: &str, role: Role) -> Person {
+        let p = Person::new(name, role);
+        self.put_profile(&p, true, false).await;
+        p
+    }
+
+    pub async fn member(&self, name: &str) -> Person {
+        self.person(name, Role::Member).await
+    }
+
+    pub async fn trainer(&self, name: &str) -> Person {
+        self.person(name, Role::Trainer).await
+    }
+
+    pub async fn admin(&self, name: &str) -> Person {
+        self.person(name, Role::Admin).await
+    }
+
+    /// Many members with profiles (batch writes).
+    pub async fn members(&self, prefix: &str, n: usize) -> Vec<Person> {
+        let people: Vec<Person> = (0..n)
+            .map(|i| Person::new(&format!("{prefix} {i}"), Role::Member))
+            .collect();
+        for chunk in people.chunks(25) {
+            let mut pending: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|p| {
+                    let put = PutRequest::builder()
+                        .set_item(Some(profile_item(p, true, false)))
+                        .build()
+                        .expect("a put");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            while !pending.is_empty() {
+                let out = self
+                    .db
+                    .batch_write_item()
+                    .request_items(&self.users_table, pending)
+                    .send()
+                    .await
+                    .expect("profiles stored");
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.users_table))
+                    .unwrap_or_default();
+            }
+        }
+        people
+    }
+
+    pub fn token(&self, p: &Person) -> String {
+        self.state
+            .tokens
+            .issue(&p.id, &p.email, p.role, p.approved)
+            .expect("token")
+            .0
+    }
+
+    /// Calls `route` as `caller` (None: anonymous); status and JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        route: Route,
+        ids: &[&str],
+        caller: Option<&Person>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        self.call_with_query(route, ids, caller, body, &[]).await
+    }
+
+    pub async fn call_with_query(
+        &self,
+        route: Route,
+        ids: &[&str],
+        caller: Option<&Person>,
+        body: Option<Value>,
+        query: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let token = caller.map(|c| self.token(c));
+        let req = request(route, ids, token.as_deref(), body.as_ref(), query);
+        let s = self.state.clone();
+        use gymit_shared::http::handle;
+        let response: Response = match route {
+            Route::Create => handle("tournaments-create", s, req, create::handle).await,
+            Route::List => handle("tournaments-list", s, req, list::handle).await,
+            Route::Get => handle("tournaments-get", s, req, get::handle).await,
+            Route::Update => handle("tournaments-update", s, req, update::handle).await,
+            Route::Cancel => handle("tournaments-cancel", s, req, cancel::handle).await,
+            Route::Join => handle("tournaments-join", s, req, join::handle).await,
+            Route::Participants => {
+                handle(
+                    "tournaments-participants-list",
+                    s,
+                    req,
+                    participants_list::handle,
+                )
+                .await
+            }
+            Route::RemoveParticipant => {
+                handle(
+                    "tournaments-participant-remove",
+                    s,
+                    req,
+                    participant_remove::handle,
+                )
+                .await
+            }
+            Route::Start => handle("tournaments-start", s, req, start::handle).await,
+            Route::Bracket => handle("tournaments-bracket", s, req, bracket::handle).await,
+            Route::Report => handle("tournaments-result-report", s, req, results::report).await,
+            Route::Correct => handle("tournaments-result-correct", s, req, results::correct).await,
+            Route::Disqualify => handle("tournaments-disqualify", s, req, disqualify::handle).await,
+            Route::Standings => handle("tournaments-standings", s, req, standings::handle).await,
+        };
+        let status = response.status().as_u16();
+        if status >= 400 {
+            assert_eq!(
+                response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok()),
+                Some("application/problem+json"),
+                "{route:?}: an error is problem+json"
+            );
+        }
+        let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    /// Every item of the tournaments table.
+    pub async fn snapshot(&self) -> Snapshot {
+        let mut out = Snapshot::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .db
+                .scan()
+                .table_name(self.state.store.table())
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .expect("scan");
+            for item in page.items.unwrap_or_default() {
+                out.insert((string(&item, "pk"), string(&item, "sk")), item);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out
+    }
+
+    /// Every outbox event of the table, oldest first.
+    pub async fn events(&self) -> Vec<EventItem> {
+        events_of(&self.snapshot().await)
+    }
+
+    /// Calls `route` and checks that it is refused with `status` and `code` and that the
+    /// table holds exactly what it held before (no state change, no event).
+    pub async fn refused(
+        &self,
+        route: Route,
+        ids: &[&str],
+        caller: Option<&Person>,
+        body: Option<Value>,
+        expected: (u16, &str),
+    ) -> Value {
+        self.refused_with_query(route, ids, caller, body, &[], expected)
+            .await
+    }
+
+    pub async fn refused_with_query(
+        &self,
+        route: Route,
+        ids: &[&str],
+        caller: Option<&Person>,
+        body: Option<Value>,
+        query: &[(&str, &str)],
+        (status, code): (u16, &str),
+    ) -> Value {
+        let before = self.snapshot().await;
+        let (got, answer) = self
+            .call_with_query(route, ids, caller, body.clone(), query)
+            .await;
+        assert_eq!(
+            (got, answer["code"].as_str()),
+            (status, Some(code)),
+            "{route:?} {ids:?} {query:?} as {:?} with {body:?}: {answer}",
+            caller.map(|c| (&c.name, c.role))
+        );
+        assert_eq!(answer["status"], status, "problem+json carries the status");
+        let after = self.snapshot().await;
+        assert!(
+            before == after,
+            "{route:?} was refused ({code}) but changed the table: {:?}",
+            diff(&before, &after)
+        );
+        answer
+    }
+
+    /// Calls `route`, checks the status, and that exactly the outbox events `types` (in
+    /// any order) were written, each about tournament `ids[0]` (or the created one).
+    /// Returns the answer and the new events.
+    pub async fn accepted(
+        &self,
+        route: Route,
+        ids: &[&str],
+        caller: Option<&Person>,
+        body: Option<Value>,
+        status: u16,
+        types: &[&str],
+    ) -> (Value, Vec<EventItem>) {
+        let before = self.events().await;
+        let (got, answer) = self.call(route, ids, caller, body.clone()).await;
+        assert_eq!(got, status, "{route:?} {ids:?} with {body:?}: {answer}");
+        let new: Vec<EventItem> = self
+            .events()
+            .await
+            .into_iter()
+            .filter(|e| !before.iter().any(|b| b.event_id == e.event_id))
+            .collect();
+        let mut got_types: Vec<&str> = new.iter().map(|e| e.event_type.as_str()).collect();
+        let mut want: Vec<&str> = types.to_vec();
+        got_types.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got_types, want, "{route:?}: the events written");
+        let tournament_id = ids
+            .first()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| answer["tournament"]["id"].as_str().unwrap_or("").into());
+        for e in &new {
+            assert_eq!(
+                e.entity,
+                ("tournament_id".to_string(), tournament_id.clone()),
+                "{e:?}"
+            );
+        }
+        (answer, new)
+    }
+
+    /// Creates a tournament as `owner` with the defaults of `tournament_body`.
+    pub async fn create(&self, owner: &Person, overrides: Value) -> Value {
+        let (status, answer) = self
+            .call(
+                Route::Create,
+                &[],
+                Some(owner),
+                Some(tournament_body(overrides)),
+            )
+            .await;
+        assert_eq!(status, 201, "{answer}");
+        answer["tournament"].clone()
+    }
+
+    /// The owner adds a participant without an account.
+    pub async fn add(&self, owner: &Person, tournament_id: &str, name: &str) -> Value {
+        let (status, answer) = self
+            .call(
+                Route::Join,
+                &[tournament_id],
+                Some(owner),
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(status, 201, "{answer}");
+        answer["participant"].clone()
+    }
+
+    /// A tournament with `names` added in that order (so seeded in it).
+    pub async fn with_participants(
+        &self,
+        owner: &Person,
+        overrides: Value,
+        names: &[&str],
+    ) -> (String, Vec<Value>) {
+        let t = self.create(owner, overrides).await;
+        let id = t["id"].as_str().unwrap().to_string();
+        let mut ps = Vec::new();
+        for n in names {
+            ps.push(self.add(owner, &id, n).await);
+        }
+        (id, ps)
+    }
+
+    /// Starts tournament `id` as `owner`; returns the bracket.
+    pub async fn start(&self, owner: &Person, id: &str) -> Value {
+        let (status, answer) = self.call(Route::Start, &[id], Some(owner), None).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["bracket"].clone()
+    }
+
+    /// The bracket as anyone reads it.
+    pub async fn bracket(&self, id: &str) -> Value {
+        let (status, answer) = self.call(Route::Bracket, &[id], None, None).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["bracket"].clone()
+    }
+
+    /// The participants as anyone reads them.
+    pub async fn participants(&self, id: &str) -> Vec<Value> {
+        let (status, answer) = self.call(Route::Participants, &[id], None, None).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["items"].as_array().expect("items").clone()
+    }
+
+    /// Reports `winner` on `match_id` as `owner`.
+    pub async fn report(
+        &self,
+        owner: &Person,
+        id: &str,
+        match_id: &str,
+        winner: &str,
+        score: &str,
+    ) -> Value {
+        let (status, answer) = self
+            .call(
+                Route::Report,
+                &[id, match_id],
+                Some(owner),
+                Some(json!({ "winner_id": winner, "score": score })),
+            )
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        answer
+    }
+
+    /// The stored tournament, as the store reads it.
+    pub async fn stored(&self, id: &str) -> gymit_tournaments::store::Loaded {
+        self.state
+            .store
+            .load(id)
+            .await
+            .expect("load")
+            .expect("the tournament exists")
+    }
+}
+
+pub fn events_of(snapshot: &Snapshot) -> Vec<EventItem> {
+    let mut events: Vec<EventItem> = snapshot
+        .values()
+        .filter(|i| i.get("sk").and_then(|v| v.as_s().ok()).map(String::as_str) == Some("EVENT"))
+        .map(|i| {
+            assert_eq!(string(i, "kind"), "event", "the stream filter needs kind");
+            assert_eq!(string(i, "pk"), format!("EVENT#{}", string(i, "event_id")));
+            let expires: i64 = i
+                .get("expires_at")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .expect("an event item expires");
+            assert!(expires > gymit_shared::time::epoch_seconds());
+            EventItem {
+                event_id: string(i, "event_id"),
+                event_type: string(i, "type"),
+                entity: (string(i, "entity_key"), string(i, "entity_id")),
+                data: serde_json::from_str(&string(i, "data")).expect("data is JSON"),
+            }
+        })
+        .collect();
+    events.sort_by(|a, b| a.event_id.cmp(&b.event_id)); // UUID v7: time ordered
+    events
+}
+
+/// The keys that differ between two snapshots.
+pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in after {
+        match before.get(k) {
+            None => out.push(format!("added {k:?}")),
+            Some(old) if old != v => out.push(format!("changed {k:?}: {old:?} -> {v:?}")),
+            _ => {}
+        }
+    }
+    for k in before.keys() {
+        if !after.contains_key(k) {
+            out.push(format!("removed {k:?}"));
+        }
+    }
+    out
+}
