@@ -184,7 +184,7 @@ async fn deliver(gateway: &Gateway, binary: &str, batch: &[Value], max_retries: 
     );
 }
 
-fn record_json(r: &aws_sdk_dynamodbstreams::types::Record, stream_arn: &str) -> Value {
+pub(crate) fn record_json(r: &aws_sdk_dynamodbstreams::types::Record, stream_arn: &str) -> Value {
     let d = r.dynamodb.as_ref();
     let mut dynamodb = json!({
         "ApproximateCreationDateTime": d.and_then(|d| d.approximate_creation_date_time).map(|t| t.secs()).unwrap_or_default(),

@@ -38,3 +38,123 @@ pub async fn fresh_tables(logical_ids: &[&str]) -> HashMap<String, String> {
     }
     names
 }
+
+/// Every record of `table`'s stream so far, as the Lambda event a DynamoDB event source
+/// mapping delivers (the same conversion the local poller uses), checked against
+/// `aws_lambda_events`' type for it.
+pub async fn stream_batch(table: &str) -> serde_json::Value {
+    use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+    let sdk = crate::sdk_config().await;
+    let arn = aws_sdk_dynamodb::Client::new(&sdk)
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .expect("describe table")
+        .table
+        .and_then(|t| t.latest_stream_arn)
+        .unwrap_or_else(|| panic!("{table} has no stream (template.yaml)"));
+    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let shards = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .expect("describe stream")
+        .stream_description
+        .and_then(|d| d.shards)
+        .unwrap_or_default();
+    let mut records = Vec::new();
+    for shard in shards {
+        let mut iterator = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(shard.shard_id().unwrap_or_default())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("shard iterator")
+            .shard_iterator;
+        while let Some(it) = iterator.take() {
+            let out = streams
+                .get_records()
+                .shard_iterator(it)
+                .send()
+                .await
+                .expect("get records");
+            let page = out.records.unwrap_or_default();
+            if page.is_empty() {
+                break;
+            }
+            records.extend(page.iter().map(|r| crate::streams::record_json(r, &arn)));
+            iterator = out.next_shard_iterator;
+        }
+    }
+    let batch = serde_json::json!({ "Records": records });
+    let parsed: aws_lambda_events::event::dynamodb::Event =
+        serde_json::from_value(batch.clone()).expect("a valid DynamoDB stream Lambda event");
+    assert_eq!(parsed.records.len(), records.len());
+    batch
+}
+
+/// What each path of a [`subscriber`] endpoint received: the SNS envelopes, in order.
+pub type Inbox = std::sync::Arc<std::sync::Mutex<HashMap<String, Vec<serde_json::Value>>>>;
+
+/// An HTTP endpoint for SNS subscriptions, `http://…/<name>` for any name; returns its base
+/// URL and its inbox.
+pub async fn subscriber() -> (String, Inbox) {
+    use axum::extract::{Path, State};
+    async fn receive(State(inbox): State<Inbox>, Path(name): Path<String>, body: String) {
+        let envelope = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+        inbox
+            .lock()
+            .expect("not poisoned")
+            .entry(name)
+            .or_default()
+            .push(envelope);
+    }
+    let inbox = Inbox::default();
+    let app = axum::Router::new()
+        .route("/{name}", axum::routing::post(receive))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("bound");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), inbox)
+}
+
+pub async fn sns() -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::new(&crate::sdk_config().await)
+}
+
+/// A new topic named `<prefix>-<unique>`; returns its ARN.
+pub async fn topic(sns: &aws_sdk_sns::Client, prefix: &str) -> String {
+    sns.create_topic()
+        .name(format!("{prefix}-{}", uuid::Uuid::now_v7().simple()))
+        .send()
+        .await
+        .expect("topic created")
+        .topic_arn
+        .expect("topic arn")
+}
+
+/// An HTTP subscription of `endpoint` to `topic`, with an optional filter policy.
+pub async fn subscribe(
+    sns: &aws_sdk_sns::Client,
+    topic: &str,
+    endpoint: &str,
+    filter: Option<serde_json::Value>,
+) {
+    let mut req = sns
+        .subscribe()
+        .topic_arn(topic)
+        .protocol("http")
+        .endpoint(endpoint)
+        .return_subscription_arn(true);
+    if let Some(f) = filter {
+        req = req.attributes("FilterPolicy", f.to_string());
+    }
+    req.send().await.expect("subscribed");
+}

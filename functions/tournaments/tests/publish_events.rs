@@ -5,171 +5,10 @@
 
 mod common;
 
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
-
-use aws_lambda_events::event::dynamodb::Event as StreamEvent;
-use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
-use axum::{
-    extract::{Path, State},
-    routing::post,
-    Router,
-};
 use common::{Env, Route};
+use gymit_local::testing::{sns, stream_batch, subscribe, subscriber, topic};
 use gymit_shared::events::{Event, Publisher};
-use serde_json::{json, Map, Value};
-
-fn attr_json(v: &AttributeValue) -> Value {
-    match v {
-        AttributeValue::S(s) => json!({ "S": s }),
-        AttributeValue::N(n) => json!({ "N": n }),
-        AttributeValue::Bool(b) => json!({ "BOOL": b }),
-        AttributeValue::Null(_) => json!({ "NULL": true }),
-        AttributeValue::L(l) => json!({ "L": l.iter().map(attr_json).collect::<Vec<_>>() }),
-        AttributeValue::M(m) => json!({ "M": item_json(m) }),
-        other => panic!("unexpected attribute in a tournaments item: {other:?}"),
-    }
-}
-
-fn item_json(item: &HashMap<String, AttributeValue>) -> Value {
-    Value::Object(
-        item.iter()
-            .map(|(k, v)| (k.clone(), attr_json(v)))
-            .collect::<Map<_, _>>(),
-    )
-}
-
-/// Every record of the table's stream so far, as the Lambda event a DynamoDB event source
-/// mapping delivers (checked against `aws_lambda_events`' type for it).
-async fn stream_batch(env: &Env) -> Value {
-    let sdk = gymit_shared::aws::sdk_config().await;
-    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
-    let arn = env
-        .db
-        .describe_table()
-        .table_name(env.state.store.table())
-        .send()
-        .await
-        .expect("describe table")
-        .table
-        .and_then(|t| t.latest_stream_arn)
-        .expect("the tournaments table has a stream (template.yaml)");
-    let shards = streams
-        .describe_stream()
-        .stream_arn(&arn)
-        .send()
-        .await
-        .expect("describe stream")
-        .stream_description
-        .and_then(|d| d.shards)
-        .unwrap_or_default();
-    let mut records = Vec::new();
-    for shard in shards {
-        let mut iterator = streams
-            .get_shard_iterator()
-            .stream_arn(&arn)
-            .shard_id(shard.shard_id().unwrap_or_default())
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .expect("shard iterator")
-            .shard_iterator;
-        while let Some(it) = iterator.take() {
-            let out = streams
-                .get_records()
-                .shard_iterator(it)
-                .send()
-                .await
-                .expect("get records");
-            let page = out.records.unwrap_or_default();
-            if page.is_empty() {
-                break;
-            }
-            for r in page {
-                let change = r.dynamodb.expect("a stream record has its change");
-                records.push(json!({
-                    "eventID": r.event_id,
-                    "eventName": r.event_name.map(|n| n.as_str().to_string()),
-                    "eventVersion": r.event_version,
-                    "eventSource": "aws:dynamodb",
-                    "awsRegion": r.aws_region,
-                    "eventSourceARN": arn,
-                    "dynamodb": {
-                        "Keys": change.keys.as_ref().map(item_json),
-                        "NewImage": change.new_image.as_ref().map(item_json),
-                        "SequenceNumber": change.sequence_number,
-                        "SizeBytes": change.size_bytes,
-                        "StreamViewType": change.stream_view_type.map(|v| v.as_str().to_string()),
-                    },
-                }));
-            }
-            iterator = out.next_shard_iterator;
-        }
-    }
-    let batch = json!({ "Records": records });
-    let parsed: StreamEvent =
-        serde_json::from_value(batch.clone()).expect("a valid DynamoDB stream Lambda event");
-    assert_eq!(parsed.records.len(), records.len());
-    batch
-}
-
-type Inbox = Arc<Mutex<HashMap<String, Vec<Value>>>>;
-
-async fn receive(State(inbox): State<Inbox>, Path(name): Path<String>, body: String) {
-    let envelope: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    inbox
-        .lock()
-        .unwrap()
-        .entry(name)
-        .or_default()
-        .push(envelope);
-}
-
-/// An HTTP endpoint for SNS subscriptions: `http://…/<name>`; returns its base and what
-/// each name received (the SNS envelopes).
-async fn subscriber() -> (String, Inbox) {
-    let inbox: Inbox = Arc::default();
-    let app = Router::new()
-        .route("/{name}", post(receive))
-        .with_state(inbox.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), inbox)
-}
-
-async fn sns() -> aws_sdk_sns::Client {
-    aws_sdk_sns::Client::new(&gymit_shared::aws::sdk_config().await)
-}
-
-async fn topic(sns: &aws_sdk_sns::Client) -> String {
-    sns.create_topic()
-        .name(format!(
-            "test-tournament-events-{}",
-            uuid::Uuid::now_v7().simple()
-        ))
-        .send()
-        .await
-        .expect("topic created")
-        .topic_arn
-        .expect("topic arn")
-}
-
-async fn subscribe(sns: &aws_sdk_sns::Client, topic: &str, endpoint: &str, filter: Option<Value>) {
-    let mut req = sns
-        .subscribe()
-        .topic_arn(topic)
-        .protocol("http")
-        .endpoint(endpoint)
-        .return_subscription_arn(true);
-    if let Some(f) = filter {
-        req = req.attributes("FilterPolicy", f.to_string());
-    }
-    req.send().await.expect("subscribed");
-}
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes() {
@@ -185,7 +24,7 @@ async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes()
     assert_eq!(types, ["tournament.created", "participant.joined"]);
 
     // The stream holds every write; two of its records are new event items.
-    let batch = stream_batch(&env).await;
+    let batch = stream_batch(env.state.store.table()).await;
     let records = batch["Records"].as_array().unwrap();
     let in_stream: Vec<Event> = records
         .iter()
@@ -199,7 +38,7 @@ async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes()
     );
 
     let sns = sns().await;
-    let topic_arn = topic(&sns).await;
+    let topic_arn = topic(&sns, "test-tournament-events").await;
     let (base, received) = subscriber().await;
     subscribe(&sns, &topic_arn, &format!("{base}/all"), None).await;
     subscribe(
@@ -277,7 +116,7 @@ async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes()
     // replaying the batch publishes again (at least once; consumers dedupe by event_id).
     let (status, _) = env.call(Route::Cancel, &[&id], Some(&owner), None).await;
     assert_eq!(status, 200);
-    let batch = stream_batch(&env).await;
+    let batch = stream_batch(env.state.store.table()).await;
     let out = publisher.handle(batch).await.expect("published");
     assert_eq!(out, json!({ "published": 3 }));
     let inbox = received.lock().unwrap().clone();
@@ -297,7 +136,7 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
     let t = env.create(&owner, json!({})).await;
     let id = t["id"].as_str().unwrap().to_string();
     env.add(&owner, &id, "Guest").await;
-    let batch = stream_batch(&env).await;
+    let batch = stream_batch(env.state.store.table()).await;
     let records = batch["Records"].as_array().unwrap().clone();
     let (events, others): (Vec<Value>, Vec<Value>) = records
         .into_iter()

@@ -3,26 +3,14 @@
 //! with its outbox event in one transaction), and the messages go to a real SNS topic whose
 //! HTTP subscriptions, one of them filtered on the message attributes, deliver into this test.
 
-use std::{
-    collections::HashMap,
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-};
-
-use aws_lambda_events::event::dynamodb::Event as StreamEvent;
-use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
-use axum::{
-    extract::{Path, State},
-    routing::post,
-    Router,
-};
+use gymit_local::testing::{sns, stream_batch, subscribe, subscriber, topic};
 use gymit_shared::{events::Event, identity::Role, user::User};
 use gymit_users::{
     domain::{Change, Profile},
     handlers::{admin, publish_events},
     store::UsersStore,
 };
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 async fn store() -> UsersStore {
     let tables = gymit_local::testing::fresh_tables(&["UsersTable"]).await;
@@ -64,155 +52,6 @@ async fn created_then_approved(store: &UsersStore, user: &User) -> Event {
     event
 }
 
-fn attr_json(v: &AttributeValue) -> Value {
-    match v {
-        AttributeValue::S(s) => json!({ "S": s }),
-        AttributeValue::N(n) => json!({ "N": n }),
-        AttributeValue::Bool(b) => json!({ "BOOL": b }),
-        AttributeValue::Null(_) => json!({ "NULL": true }),
-        AttributeValue::L(l) => json!({ "L": l.iter().map(attr_json).collect::<Vec<_>>() }),
-        AttributeValue::M(m) => json!({ "M": item_json(m) }),
-        other => panic!("unexpected attribute in a users item: {other:?}"),
-    }
-}
-
-fn item_json(item: &HashMap<String, AttributeValue>) -> Value {
-    Value::Object(
-        item.iter()
-            .map(|(k, v)| (k.clone(), attr_json(v)))
-            .collect::<Map<_, _>>(),
-    )
-}
-
-/// Every record of the table's stream so far, as the Lambda event a DynamoDB event source
-/// mapping delivers (checked against `aws_lambda_events`' type for it).
-async fn stream_batch(store: &UsersStore) -> Value {
-    let sdk = gymit_shared::aws::sdk_config().await;
-    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
-    let arn = store
-        .db()
-        .describe_table()
-        .table_name(store.table())
-        .send()
-        .await
-        .expect("describe table")
-        .table
-        .and_then(|t| t.latest_stream_arn)
-        .expect("the users table has a stream (template.yaml)");
-    let shards = streams
-        .describe_stream()
-        .stream_arn(&arn)
-        .send()
-        .await
-        .expect("describe stream")
-        .stream_description
-        .and_then(|d| d.shards)
-        .unwrap_or_default();
-    let mut records = Vec::new();
-    for shard in shards {
-        let mut iterator = streams
-            .get_shard_iterator()
-            .stream_arn(&arn)
-            .shard_id(shard.shard_id().unwrap_or_default())
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .expect("shard iterator")
-            .shard_iterator;
-        while let Some(it) = iterator.take() {
-            let out = streams
-                .get_records()
-                .shard_iterator(it)
-                .send()
-                .await
-                .expect("get records");
-            let page = out.records.unwrap_or_default();
-            if page.is_empty() {
-                break;
-            }
-            for r in page {
-                let change = r.dynamodb.expect("a stream record has its change");
-                records.push(json!({
-                    "eventID": r.event_id,
-                    "eventName": r.event_name.map(|n| n.as_str().to_string()),
-                    "eventVersion": r.event_version,
-                    "eventSource": "aws:dynamodb",
-                    "awsRegion": r.aws_region,
-                    "eventSourceARN": arn,
-                    "dynamodb": {
-                        "Keys": change.keys.as_ref().map(item_json),
-                        "NewImage": change.new_image.as_ref().map(item_json),
-                        "SequenceNumber": change.sequence_number,
-                        "SizeBytes": change.size_bytes,
-                        "StreamViewType": change.stream_view_type.map(|v| v.as_str().to_string()),
-                    },
-                }));
-            }
-            iterator = out.next_shard_iterator;
-        }
-    }
-    let batch = json!({ "Records": records });
-    let parsed: StreamEvent =
-        serde_json::from_value(batch.clone()).expect("a valid DynamoDB stream Lambda event");
-    assert_eq!(parsed.records.len(), records.len());
-    batch
-}
-
-type Inbox = Arc<Mutex<HashMap<String, Vec<Value>>>>;
-
-async fn receive(State(inbox): State<Inbox>, Path(name): Path<String>, body: String) {
-    let envelope: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
-    inbox
-        .lock()
-        .unwrap()
-        .entry(name)
-        .or_default()
-        .push(envelope);
-}
-
-/// An HTTP endpoint for SNS subscriptions: `http://…/<name>`; returns its base and what
-/// each name received (the SNS envelopes).
-async fn subscriber() -> (String, Inbox) {
-    let inbox: Inbox = Arc::default();
-    let app = Router::new()
-        .route("/{name}", post(receive))
-        .with_state(inbox.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}"), inbox)
-}
-
-async fn sns() -> aws_sdk_sns::Client {
-    aws_sdk_sns::Client::new(&gymit_shared::aws::sdk_config().await)
-}
-
-async fn topic(sns: &aws_sdk_sns::Client) -> String {
-    sns.create_topic()
-        .name(format!(
-            "test-user-events-{}",
-            uuid::Uuid::now_v7().simple()
-        ))
-        .send()
-        .await
-        .expect("topic created")
-        .topic_arn
-        .expect("topic arn")
-}
-
-async fn subscribe(sns: &aws_sdk_sns::Client, topic: &str, endpoint: &str, filter: Option<Value>) {
-    let mut req = sns
-        .subscribe()
-        .topic_arn(topic)
-        .protocol("http")
-        .endpoint(endpoint)
-        .return_subscription_arn(true);
-    if let Some(f) = filter {
-        req = req.attributes("FilterPolicy", f.to_string());
-    }
-    req.send().await.expect("subscribed");
-}
-
 #[tokio::test]
 async fn only_event_items_are_published_with_type_and_entity_attributes() {
     let store = store().await;
@@ -220,7 +59,7 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
     let event = created_then_approved(&store, &user).await;
 
     // The stream holds the profile's INSERT and MODIFY and the event item's INSERT.
-    let batch = stream_batch(&store).await;
+    let batch = stream_batch(store.table()).await;
     let records = batch["Records"].as_array().unwrap();
     let names: Vec<&str> = records
         .iter()
@@ -238,7 +77,7 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
     );
 
     let sns = sns().await;
-    let topic_arn = topic(&sns).await;
+    let topic_arn = topic(&sns, "test-user-events").await;
     let (base, received) = subscriber().await;
     subscribe(&sns, &topic_arn, &format!("{base}/all"), None).await;
     // Delivered only if the message attributes are `type` and `user_id` with these values.
@@ -305,7 +144,7 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
     let store = store().await;
     let user = member();
     let event = created_then_approved(&store, &user).await;
-    let batch = stream_batch(&store).await;
+    let batch = stream_batch(store.table()).await;
     let records = batch["Records"].as_array().unwrap().clone();
 
     // The event item seen as a MODIFY or REMOVE (not a new event), and the profile records.
