@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use gymit_e2e::{Session, Stack};
+use gymit_e2e::{report_first_ready, Session, Stack};
 use serde_json::{json, Value};
 
 const WITHIN: Duration = Duration::from_secs(1);
@@ -161,28 +161,7 @@ async fn a_join_a_start_and_a_result_arrive_within_a_second() {
     let lobby_frame = lobby.wait_for("tournament.started", WITHIN * 3).await;
     assert_eq!(lobby_frame.1["tournament_id"], id);
 
-    let bracket = s
-        .get_json(&format!("/api/tournaments/{id}/bracket"), None)
-        .await;
-    let first = bracket.body["bracket"]["matches"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["status"] == "ready")
-        .expect("a ready match")
-        .clone();
-    let a = s
-        .post(
-            &format!(
-                "/api/tournaments/{id}/matches/{}/result",
-                first["id"].as_str().unwrap()
-            ),
-            Some(&trainer.access_token),
-            json!({ "winner_id": first["participant1_id"], "score": "3-1" }),
-        )
-        .await;
-    assert_eq!(a.status, 200, "{a:?}");
-    let since = Instant::now();
+    let (since, first) = report_first_ready(&s, &trainer, &id).await;
     let frame = live.wait_for("match.completed", WITHIN * 3).await;
     assert_event(&frame, "match.completed", &id, since);
     assert_eq!(frame.1["data"]["match"]["id"], first["id"]);

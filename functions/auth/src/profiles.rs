@@ -7,6 +7,9 @@ use std::time::Duration;
 use aws_sdk_lambda::primitives::Blob;
 use gymit_shared::user::User;
 
+/// How long profile creation may take in all.
+const BUDGET: Duration = Duration::from_secs(6);
+
 pub struct Profiles {
     lambda: aws_sdk_lambda::Client,
     function: String,
@@ -25,10 +28,17 @@ impl Profiles {
     /// Creates (idempotently) the profile of `user`. `Err` carries why the last attempt failed.
     pub async fn create(&self, user: &User, correlation_id: &str) -> Result<(), String> {
         let payload = serde_json::json!({ "user": user, "correlation_id": correlation_id });
+        // All attempts fit in BUDGET, well inside the function's 10 s timeout, so a caller
+        // that gives up still has the time to undo the account (auth-register).
+        let deadline = tokio::time::Instant::now() + BUDGET;
         let mut last = String::new();
         for attempt in 0..self.attempts {
             if attempt > 0 {
                 tokio::time::sleep(gymit_shared::retry::jittered(100, attempt)).await;
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
             }
             let call = self
                 .lambda
@@ -36,7 +46,7 @@ impl Profiles {
                 .function_name(&self.function)
                 .payload(Blob::new(payload.to_string()))
                 .send();
-            match tokio::time::timeout(Duration::from_secs(4), call).await {
+            match tokio::time::timeout(left.min(Duration::from_secs(4)), call).await {
                 Ok(Ok(out)) if out.function_error().is_none() && out.status_code() == 200 => {
                     return Ok(())
                 }

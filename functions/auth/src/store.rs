@@ -164,20 +164,10 @@ impl AuthStore {
             .consistent_read(true)
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        let out = self
-            .db
-            .batch_get_item()
-            .request_items(&self.table, keys)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        let items = self.batch_get(keys).await?;
         let mut failures = None;
         let mut user_id = None;
-        for item in out
-            .responses
-            .and_then(|mut r| r.remove(&self.table))
-            .unwrap_or_default()
-        {
+        for item in items {
             match item
                 .get("sk")
                 .and_then(|v| v.as_s().ok())
@@ -189,6 +179,44 @@ impl AuthStore {
             }
         }
         Ok((failures, user_id))
+    }
+
+    /// The items of one BatchGetItem on this table, asking again for the keys DynamoDB left
+    /// unprocessed (under throttling it may answer only part): a missing lockout, email or
+    /// revocation item must mean "does not exist", never "was not read".
+    async fn batch_get(&self, keys: KeysAndAttributes) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut pending = Some(keys);
+        for attempt in 0..5u32 {
+            let Some(keys) = pending.take() else {
+                return Ok(items);
+            };
+            if attempt > 0 {
+                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
+            }
+            let out = self
+                .db
+                .batch_get_item()
+                .request_items(&self.table, keys)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            items.extend(
+                out.responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default(),
+            );
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut u| u.remove(&self.table))
+                .filter(|k| !k.keys().is_empty());
+        }
+        match pending {
+            None => Ok(items),
+            Some(_) => Err(StoreError::Other(
+                "BatchGetItem left keys unprocessed after 5 attempts".into(),
+            )),
+        }
     }
 
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
@@ -299,20 +327,10 @@ impl AuthStore {
             .consistent_read(true)
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        let out = self
-            .db
-            .batch_get_item()
-            .request_items(&self.table, keys)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
+        let items = self.batch_get(keys).await?;
         let mut account = None;
         let mut revoked = false;
-        for item in out
-            .responses
-            .and_then(|mut r| r.remove(&self.table))
-            .unwrap_or_default()
-        {
+        for item in items {
             match item
                 .get("sk")
                 .and_then(|v| v.as_s().ok())
