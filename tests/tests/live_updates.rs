@@ -215,3 +215,134 @@ async fn nothing_arrives_unsubscribed_and_unsubscribe_stops_delivery() {
     assert_eq!(live.ask(json!({"action": "ping"})).await["type"], "pong");
     live.close().await;
 }
+
+/// The next event of `kind` about tournament `id` (other tests' events pass by), within 3 s.
+async fn event_of(live: &mut gymit_e2e::Live, kind: &str, id: &str) -> Value {
+    let deadline = Instant::now() + WITHIN * 3;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match live.next(left).await {
+            Some((_, v)) if v["type"] == kind && v["tournament_id"] == id => {
+                let mut keys: Vec<&str> =
+                    v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+                keys.sort_unstable();
+                assert_eq!(
+                    keys,
+                    ["data", "event_id", "occurred_at", "tournament_id", "type"],
+                    "{v}"
+                );
+                return v;
+            }
+            Some(_) => continue,
+            None => panic!("no {kind} for {id} within {:?}", WITHIN * 3),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_event_type_arrives_shaped_as_the_contract_says() {
+    let s = Stack::get();
+    let trainer = s.user_with_role("ws-shapes", "trainer").await;
+    let mut lobby = s.connect(None).await.unwrap();
+    lobby.subscribe("*").await;
+
+    let id = tournament(&s, &trainer, 2).await;
+    let created = event_of(&mut lobby, "tournament.created", &id).await;
+    assert_eq!(created["data"]["tournament"]["id"], id, "{created}");
+    assert_eq!(created["data"]["tournament"]["status"], "registration_open");
+    let mut live = s.connect(None).await.unwrap();
+    live.subscribe(&id).await;
+
+    let a = s
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/tournaments/{id}"),
+            Some(&trainer.access_token),
+            Some(json!({"description": "Finals night", "max_participants": 3})),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    let updated = event_of(&mut live, "tournament.updated", &id).await;
+    assert_eq!(updated["data"]["tournament"]["description"], "Finals night");
+    assert_eq!(updated["data"]["tournament"]["max_participants"], 3);
+
+    let (_, ana) = add(&s, &trainer, &id, "Ana").await;
+    let (_, ben) = add(&s, &trainer, &id, "Ben").await;
+    let (_, cy) = add(&s, &trainer, &id, "Cy").await;
+    // Three commits, three events: each with its participant, in whatever order they land.
+    let mut joined = Vec::new();
+    for _ in 0..3 {
+        let e = event_of(&mut live, "participant.joined", &id).await;
+        joined.push(e["data"]["participant"].clone());
+    }
+    joined.sort_by_key(|p| p["name"].as_str().unwrap_or_default().to_string());
+    assert_eq!(joined, [ana, ben, cy.clone()]);
+    let a = s
+        .delete(
+            &format!(
+                "/api/tournaments/{id}/participants/{}",
+                cy["id"].as_str().unwrap()
+            ),
+            Some(&trainer.access_token),
+        )
+        .await;
+    assert!(a.status.is_success(), "{a:?}");
+    let left = event_of(&mut live, "participant.left", &id).await;
+    assert_eq!(left["data"]["participant"]["id"], cy["id"], "{left}");
+
+    let a = s
+        .post(
+            &format!("/api/tournaments/{id}/start"),
+            Some(&trainer.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    let started = event_of(&mut live, "tournament.started", &id).await;
+    assert_eq!(started["data"]["tournament"]["status"], "in_progress");
+
+    let (_, fin) = report_first_ready(&s, &trainer, &id).await;
+    let played = event_of(&mut live, "match.completed", &id).await;
+    assert_eq!(played["data"]["match"]["id"], fin["id"], "{played}");
+    assert_eq!(played["data"]["match"]["status"], "completed", "{played}");
+    assert!(played["data"]["updated_matches"].is_array(), "{played}");
+    assert!(played.to_string().len() < 32 * 1024);
+    let completed = event_of(&mut live, "tournament.completed", &id).await;
+    assert_eq!(completed["data"]["tournament"]["status"], "completed");
+    assert_eq!(
+        completed["data"]["champion_id"], fin["participant1_id"],
+        "{completed}"
+    );
+    // The lobby hears every tournament.* of it too, in whatever order they land.
+    let mut heard = std::collections::BTreeSet::new();
+    while heard.len() < 3 {
+        let (_, v) = lobby.next(WITHIN * 3).await.expect("the lobby's events");
+        if v["tournament_id"] == id {
+            heard.insert(v["type"].as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        heard,
+        [
+            "tournament.completed",
+            "tournament.started",
+            "tournament.updated"
+        ]
+        .map(String::from)
+        .into()
+    );
+
+    let other = tournament(&s, &trainer, 4).await;
+    let a = s
+        .delete(
+            &format!("/api/tournaments/{other}"),
+            Some(&trainer.access_token),
+        )
+        .await;
+    assert!(a.status.is_success(), "{a:?}");
+    let cancelled = event_of(&mut lobby, "tournament.cancelled", &other).await;
+    assert_eq!(cancelled["data"]["tournament"]["status"], "cancelled");
+    live.close().await;
+    lobby.close().await;
+}
