@@ -101,9 +101,9 @@ fn ensure_free(port: u16, what: &str) -> Result<(), Error> {
 /// with several instances per function those runs queue on cargo's build lock (0.2 s to 2 s
 /// each) before the function even starts. This shim, given to watch as `CARGO`, starts the
 /// built binary directly when it is newer than every source file it was built from (cargo's
-/// dep-info, `<bin>.d`, lists them: a test or another crate edited since does not count)
-/// and than `Cargo.lock`, and falls back to the real `cargo run` (which rebuilds: hot reload
-/// still works) when it is not. A test stack (no hot reload) sets `GYMIT_PREBUILT=1`: it
+/// dep-info, `<bin>.d`, lists them: a test, another crate or `Cargo.lock` changed since
+/// does not count, as cargo would not relink the binary for them), and falls back to the
+/// real `cargo run` (which rebuilds: hot reload still works) when it is not. A test stack (no hot reload) sets `GYMIT_PREBUILT=1`: it
 /// runs the binaries its own build just produced, whatever is edited meanwhile.
 fn write_cargo_shim(root: &Path) -> Result<PathBuf, Error> {
     let real = String::from_utf8(
@@ -133,14 +133,13 @@ if [ "$1" = run ]; then
   if [ -n "$bin" ] && [ -x "$exe" ] && [ -f "$exe.d" ]; then
     # Paths in dep-info are space-separated; the workspace path has no spaces.
     sources=$(sed 's/^[^:]*://' "$exe.d")
-    if [ -z "$(find $sources {root}/Cargo.lock -newer "$exe" -print -quit 2>&1)" ]; then
+    if [ -z "$(find $sources -newer "$exe" -print -quit 2>&1)" ]; then
       exec "$exe"
     fi
   fi
 fi
 exec {real} "$@"
 "#,
-        root = root.display(),
         debug = crate::debug_dir().display(),
         real = real
     );
@@ -326,23 +325,34 @@ impl Stack {
             .iter()
             .any(|f| f.binary == "auth-bootstrap-admin")
         {
-            match gateway
-                .invoke("auth-bootstrap-admin", &serde_json::json!({}))
-                .await
-            {
-                Ok(v) => println!(
-                    "root admin {}: {}",
-                    v["user"]["email"].as_str().unwrap_or("?"),
-                    if v["created"] == true {
-                        "created"
-                    } else {
-                        "exists"
+            // It is idempotent, and on a stack this fresh its first call may outlast the
+            // cold start of the users-create it invokes (seconds under hot reload): try
+            // again before giving up.
+            let mut attempt = 1;
+            let v = loop {
+                match gateway
+                    .invoke("auth-bootstrap-admin", &serde_json::json!({}))
+                    .await
+                {
+                    Ok(v) => break v,
+                    Err((_, _, detail)) if attempt < 3 => {
+                        println!("creating the root admin: attempt {attempt} failed ({detail}); trying again");
+                        attempt += 1;
                     }
-                ),
-                Err((_, _, detail)) => {
-                    return Err(format!("creating the root admin failed: {detail}").into())
+                    Err((_, _, detail)) => {
+                        return Err(format!("creating the root admin failed: {detail}").into())
+                    }
                 }
-            }
+            };
+            println!(
+                "root admin {}: {}",
+                v["user"]["email"].as_str().unwrap_or("?"),
+                if v["created"] == true {
+                    "created"
+                } else {
+                    "exists"
+                }
+            );
         }
         Ok(())
     }

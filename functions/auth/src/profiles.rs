@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use gymit_shared::user::User;
 
 /// How long profile creation may take in all.
-const BUDGET: Duration = Duration::from_secs(6);
+const BUDGET: Duration = Duration::from_secs(8);
 
 pub struct Profiles {
     lambda: aws_sdk_lambda::Client,
@@ -28,8 +28,8 @@ impl Profiles {
     /// Creates (idempotently) the profile of `user`. `Err` carries why the last attempt failed.
     pub async fn create(&self, user: &User, correlation_id: &str) -> Result<(), String> {
         let payload = serde_json::json!({ "user": user, "correlation_id": correlation_id });
-        // All attempts fit in BUDGET, well inside the function's 10 s timeout, so a caller
-        // that gives up still has the time to undo the account (auth-register).
+        // All attempts fit in BUDGET, inside the function's 10 s timeout, so a caller that
+        // gives up still has the time to undo the account (auth-register).
         let deadline = tokio::time::Instant::now() + BUDGET;
         let mut last = String::new();
         for attempt in 0..self.attempts {
