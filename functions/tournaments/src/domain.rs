@@ -339,6 +339,10 @@ pub fn engine_error(e: EngineError) -> ApiError {
             "already_disqualified",
             "this participant is already disqualified",
         ),
+        EngineError::Finished => ApiError::conflict(
+            "invalid_state",
+            "every place is decided: nobody can be disqualified any more",
+        ),
     }
 }
 

@@ -191,6 +191,8 @@ pub enum EngineError {
     Forfeited,
     /// Disqualifying someone already disqualified.
     AlreadyDisqualified,
+    /// Disqualifying once every place is decided (the tournament is over).
+    Finished,
 }
 
 /// A tournament's matches and the participants who were disqualified.
@@ -675,6 +677,9 @@ impl Bracket {
         if !self.matches.iter().any(|m| m.has(participant)) {
             return Err(EngineError::UnknownParticipant);
         }
+        if self.is_finished() {
+            return Err(EngineError::Finished);
+        }
         self.disqualified.insert(participant.to_string());
         let theirs = (0..self.matches.len())
             .filter(|&i| self.matches[i].has(participant))
@@ -709,13 +714,33 @@ impl Bracket {
         if has(Side::GrandFinal) {
             return decided(Side::GrandFinal, 2).or_else(|| decided(Side::GrandFinal, 1));
         }
-        let last = self
-            .matches
+        let last = |side: Side| {
+            self.matches
+                .iter()
+                .filter(|m| m.bracket == side)
+                .map(|m| m.round)
+                .max()
+        };
+        let round = last(Side::Winners)?;
+        let winner = decided(Side::Winners, round);
+        if !winner
+            .as_ref()
+            .is_some_and(|w| self.disqualified.contains(w))
+        {
+            return winner;
+        }
+        // The winners bracket's winner was disqualified after their last match, while other
+        // matches (a third-place match, the losers bracket) played on: a disqualified
+        // participant holds no place. Without a grand final the losers-bracket winner takes
+        // first place; in single elimination the final's loser does.
+        if has(Side::Losers) {
+            return decided(Side::Losers, last(Side::Losers)?);
+        }
+        self.matches
             .iter()
-            .filter(|m| m.bracket == Side::Winners)
-            .map(|m| m.round)
-            .max()?;
-        decided(Side::Winners, last)
+            .find(|m| m.bracket == Side::Winners && m.round == round && m.status != Status::Skipped)
+            .and_then(|m| m.loser_id().map(str::to_string))
+            .filter(|l| !self.disqualified.contains(l))
     }
 
     /// The ids of matches that differ from `before` (same wiring assumed).

@@ -469,7 +469,11 @@ fn play_randomly(f: Format, n: usize, seed: u64, dq_at: Option<(usize, usize)>) 
         }
         if let Some((at, who)) = dq_at {
             if at == step {
-                b.disqualify(&names[who]).unwrap();
+                if b.is_finished() {
+                    assert_eq!(b.disqualify(&names[who]), Err(EngineError::Finished));
+                } else {
+                    b.disqualify(&names[who]).unwrap();
+                }
             }
         }
         let now = ready(&b);
