@@ -381,17 +381,9 @@ pub async fn receipts(
     within: Duration,
 ) -> Vec<Option<(Duration, Value)>> {
     futures::future::join_all(lives.iter_mut().map(|live| async move {
-        let deadline = since + within;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match live.next(left).await {
-                Some((at, v)) if v["type"] == kind => {
-                    break Some((at.saturating_duration_since(since), v))
-                }
-                Some(_) => continue,
-                None => break None,
-            }
-        }
+        let left = (since + within).saturating_duration_since(std::time::Instant::now());
+        let (at, v) = live.next_where(left, |v| v["type"] == kind).await?;
+        Some((at.saturating_duration_since(since), v))
     }))
     .await
 }
@@ -436,22 +428,37 @@ impl Live {
         }
     }
 
-    /// The next frame of type `kind` within `within` (with when it arrived); frames of
-    /// other types are kept for later `next` calls.
-    pub async fn wait_for(&mut self, kind: &str, within: Duration) -> (std::time::Instant, Value) {
+    /// The next frame that `wanted` accepts, within `within` (with when it arrived), or
+    /// `None`; the frames passed over are kept, in order, for later calls.
+    pub async fn next_where(
+        &mut self,
+        within: Duration,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Option<(std::time::Instant, Value)> {
         let deadline = std::time::Instant::now() + within;
         let mut skipped = Vec::new();
         let found = loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match self.next(left).await {
-                Some((at, v)) if v["type"] == kind => break Some((at, v)),
+                Some((at, v)) if wanted(&v) => break Some((at, v)),
                 Some(other) => skipped.push(other),
                 None => break None,
             }
         };
-        let seen: Vec<Value> = skipped.iter().map(|(_, v)| v["type"].clone()).collect();
         self.pending.extend(skipped);
-        found.unwrap_or_else(|| panic!("no {kind} within {within:?}; got {seen:?}"))
+        found
+    }
+
+    /// The next frame of type `kind` within `within` (with when it arrived); frames of
+    /// other types are kept for later `next` calls.
+    pub async fn wait_for(&mut self, kind: &str, within: Duration) -> (std::time::Instant, Value) {
+        match self.next_where(within, |v| v["type"] == kind).await {
+            Some(found) => found,
+            None => {
+                let seen: Vec<&Value> = self.pending.iter().map(|(_, v)| &v["type"]).collect();
+                panic!("no {kind} within {within:?}; got {seen:?}")
+            }
+        }
     }
 
     /// Sends a message and returns the server's answer (the next non-event frame).

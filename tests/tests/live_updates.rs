@@ -216,27 +216,22 @@ async fn nothing_arrives_unsubscribed_and_unsubscribe_stops_delivery() {
     live.close().await;
 }
 
-/// The next event of `kind` about tournament `id` (other tests' events pass by), within 3 s.
+/// The next event of `kind` about tournament `id` within 3 s (other frames are kept).
 async fn event_of(live: &mut gymit_e2e::Live, kind: &str, id: &str) -> Value {
-    let deadline = Instant::now() + WITHIN * 3;
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match live.next(left).await {
-            Some((_, v)) if v["type"] == kind && v["tournament_id"] == id => {
-                let mut keys: Vec<&str> =
-                    v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
-                keys.sort_unstable();
-                assert_eq!(
-                    keys,
-                    ["data", "event_id", "occurred_at", "tournament_id", "type"],
-                    "{v}"
-                );
-                return v;
-            }
-            Some(_) => continue,
-            None => panic!("no {kind} for {id} within {:?}", WITHIN * 3),
-        }
-    }
+    let (_, v) = live
+        .next_where(WITHIN * 3, |v| {
+            v["type"] == kind && v["tournament_id"] == id
+        })
+        .await
+        .unwrap_or_else(|| panic!("no {kind} for {id} within {:?}", WITHIN * 3));
+    let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["data", "event_id", "occurred_at", "tournament_id", "type"],
+        "{v}"
+    );
+    v
 }
 
 #[tokio::test]
