@@ -90,7 +90,8 @@ fn references(v: &Value) -> Vec<String> {
         _ => return vec![],
     };
     match (name.as_str(), arg) {
-        ("Ref", Value::String(s)) => vec![s.clone()],
+        // `!Ref Fn.Alias` is SAM's reference to a function's AutoPublishAlias alias.
+        ("Ref", Value::String(s)) => vec![s.split('.').next().unwrap_or(s).to_string()],
         ("GetAtt", Value::String(s)) => vec![s.split('.').next().unwrap_or(s).to_string()],
         ("GetAtt", Value::Sequence(s)) => s
             .first()
@@ -225,7 +226,10 @@ impl Template {
     pub fn authorizer_binary(&self) -> Option<String> {
         let api = &self.http_api()?["Properties"]["Auth"];
         let name = api["DefaultAuthorizer"].as_str()?;
-        let target = self.getatt_target(&api["Authorizers"][name]["FunctionArn"])?;
+        let arn = &api["Authorizers"][name]["FunctionArn"];
+        let target = self
+            .getatt_target(arn)
+            .or_else(|| references(arn).into_iter().next())?;
         self.resource(&target)?["Metadata"]["BuildProperties"]["Binary"]
             .as_str()
             .map(str::to_string)
@@ -305,9 +309,7 @@ impl Template {
         self.of_type("AWS::DynamoDB::Table")
             .into_iter()
             .map(|(l, r)| {
-                let name = self
-                    .resolve(&r["Properties"]["TableName"])
-                    .unwrap_or_else(|_| format!("{}-{l}", self.stack));
+                let name = self.table_name(l, r);
                 (l.to_string(), name, r["Properties"].clone())
             })
             .collect()
@@ -463,7 +465,22 @@ impl Template {
         Ok(out)
     }
 
+    /// A table's name: its `TableName`, or when the template leaves naming to
+    /// CloudFormation, `<stack>-<logical id without "Table", lower case>` (`AuthTable` →
+    /// `gymit-auth`).
+    fn table_name(&self, logical: &str, r: &Value) -> String {
+        self.resolve(&r["Properties"]["TableName"])
+            .unwrap_or_else(|_| {
+                let base = logical.strip_suffix("Table").unwrap_or(logical);
+                format!("{}-{}", self.stack, base.to_lowercase())
+            })
+    }
+
     fn ref_value(&self, name: &str) -> Result<String, Error> {
+        // `!Ref Fn.Alias` (SAM, AutoPublishAlias): locally the function itself answers.
+        if let Some(function) = name.strip_suffix(".Alias") {
+            return self.ref_value(function);
+        }
         match name {
             "AWS::StackName" => return Ok(self.stack.clone()),
             "AWS::Region" => return Ok(self.region.clone()),
@@ -480,7 +497,7 @@ impl Template {
             .ok_or_else(|| format!("!Ref to unknown {name}"))?;
         let props = &r["Properties"];
         Ok(match r["Type"].as_str().unwrap_or_default() {
-            "AWS::DynamoDB::Table" => self.resolve(&props["TableName"])?,
+            "AWS::DynamoDB::Table" => self.table_name(name, r),
             "AWS::SNS::Topic" => self.topic_arn(&self.resolve(&props["TopicName"])?),
             "AWS::ApiGatewayV2::Stage" => self.resolve(&props["StageName"])?,
             "AWS::Serverless::Function" => r["Metadata"]["BuildProperties"]["Binary"]
@@ -599,6 +616,32 @@ Resources:
         assert_eq!(f.streams[0].batch_size, 5);
         assert!(f.streams[0].trim_horizon);
         assert_eq!(f.streams[0].filters[0]["eventName"][0], "INSERT");
+        assert_eq!(t.authorizer_binary().as_deref(), Some("the-authorizer"));
+    }
+
+    #[test]
+    fn aliases_and_unnamed_tables_resolve_to_local_names() {
+        let t = Template::parse(
+            r#"
+Resources:
+  Api: { Type: AWS::Serverless::HttpApi, Properties: { Auth: { DefaultAuthorizer: A, Authorizers: { A: { FunctionArn: !Ref AuthFn.Alias } } } } }
+  AuthTable: { Type: AWS::DynamoDB::Table, Properties: {} }
+  AuthFn: { Type: AWS::Serverless::Function, Metadata: { BuildProperties: { Binary: the-authorizer } } }
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: { BuildProperties: { Binary: things-get } }
+    Properties: { Environment: { Variables: { CALLEE: !Ref AuthFn.Alias, TABLE: !Ref AuthTable, ARN: !GetAtt AuthTable.Arn } } }
+"#,
+        )
+        .unwrap();
+        let env = t.environment().unwrap();
+        assert_eq!(env["CALLEE"], "the-authorizer");
+        assert_eq!(env["TABLE"], "gymit-auth");
+        assert_eq!(
+            env["ARN"],
+            "arn:aws:dynamodb:us-east-1:123456789012:table/gymit-auth"
+        );
+        assert_eq!(t.tables()[0].1, "gymit-auth");
         assert_eq!(t.authorizer_binary().as_deref(), Some("the-authorizer"));
     }
 
