@@ -7,10 +7,12 @@ PY := python3
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.txt | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
+# The SAM CLI sends no usage data from here (and lint stays offline).
+export SAM_CLI_TELEMETRY ?= 0
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: dev test lint build bench deploy events clean
+.PHONY: dev test lint build package bench deploy events clean
 
 ## Pinned tools (moto, cargo-lambda + zig, cfn-lint) in a local virtualenv.
 $(STAMP): requirements-dev.txt
@@ -34,6 +36,7 @@ lint: $(STAMP)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cfn-lint template.yaml
+	sam validate --lint --region $${AWS_REGION:-us-east-1}
 
 ## Release zips for arm64 Lambda (target/lambda/<function>/bootstrap.zip).
 build: $(STAMP)
@@ -44,9 +47,19 @@ bench: $(STAMP)
 	cargo build --workspace --bins
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo run -q -p gymit-e2e --bin bench
 
-## Deploy with SAM (needs AWS credentials and the AWS SAM CLI).
-deploy: $(STAMP)
-	sam build && sam deploy --guided
+## What `sam deploy` uploads: every function built for arm64 in release (one cargo run for
+## all of them, then `sam build` into .aws-sam/build, which finds them fresh), and each
+## function's zip size, largest first.
+package: $(STAMP)
+	cargo lambda build --release --arm64
+	sam build
+	$(PY) local/package_sizes.py .aws-sam/build
+
+## Deploy with SAM to the samconfig.toml environment DEPLOY_ENV (dev or prod; needs AWS
+## credentials). Canary deploys: see README "Deploying".
+DEPLOY_ENV ?= dev
+deploy: package
+	sam deploy --config-env $(DEPLOY_ENV)
 
 ## Regenerate the sample events in events/ from template.yaml.
 events: $(STAMP)
