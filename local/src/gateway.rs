@@ -312,6 +312,7 @@ impl Gateway {
             .route("/_local/sns/{binary}", post(sns_notification))
             .fallback(http_api)
             .with_state(self)
+            .layer(crate::web::layer())
     }
 }
 

@@ -15,6 +15,7 @@ pub mod streams;
 pub mod supervisor;
 pub mod template;
 pub mod testing;
+pub mod web;
 pub mod websocket;
 
 /// The workspace root: the nearest directory at or above the current one with a
