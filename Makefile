@@ -51,7 +51,7 @@ bench: $(STAMP)
 ## all of them, then `sam build` into .aws-sam/build, which finds them fresh), and each
 ## function's zip size, largest first.
 package: $(STAMP)
-	cargo lambda build --release --arm64
+	cargo lambda build --release --arm64 -p gymit-auth -p gymit-users -p gymit-tournaments -p gymit-notifications
 	sam build
 	$(PY) local/package_sizes.py .aws-sam/build
 
