@@ -1,0 +1,350 @@
+//! template.yaml, the function binaries and openapi.yaml stay in step, and every function
+//! ships the way README "Deploying" says: a canary through its `live` alias, rolled back by
+//! its own alarms, logging into a log group that expires, every trigger at the alias, and
+//! every dead-letter queue watched.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gymit_local::template::Template;
+use serde_yaml::Value;
+
+fn root() -> std::path::PathBuf {
+    gymit_local::workspace_root()
+}
+
+fn yaml(file: &str) -> Value {
+    let path = root().join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The argument of an intrinsic function, short (`!Ref x`) or long (`{Ref: x}`,
+/// `{Fn::Sub: x}`) form.
+fn intrinsic<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    match v {
+        Value::Tagged(t) if t.tag == format!("!{name}") => Some(&t.value),
+        Value::Mapping(m) if m.len() == 1 => {
+            let long = if name == "Ref" {
+                name.to_string()
+            } else {
+                format!("Fn::{name}")
+            };
+            m.get(long.as_str())
+        }
+        _ => None,
+    }
+}
+
+fn ref_of(v: &Value) -> Option<&str> {
+    intrinsic(v, "Ref")?.as_str()
+}
+
+fn resources(t: &Value) -> BTreeMap<String, Value> {
+    t["Resources"]
+        .as_mapping()
+        .expect("Resources")
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.clone())))
+        .collect()
+}
+
+fn of_type(t: &Value, kind: &str) -> BTreeMap<String, Value> {
+    resources(t)
+        .into_iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some(kind))
+        .collect()
+}
+
+fn notifies_the_alarm_topic(alarm: &Value) -> bool {
+    alarm["Properties"]["AlarmActions"]
+        .as_sequence()
+        .is_some_and(|a| a.iter().any(|x| ref_of(x) == Some("AlarmTopic")))
+}
+
+/// The value of an alarm's dimension `name`.
+fn dimension<'a>(alarm: &'a Value, name: &str) -> Option<&'a Value> {
+    alarm["Properties"]["Dimensions"]
+        .as_sequence()?
+        .iter()
+        .find(|d| d["Name"].as_str() == Some(name))
+        .map(|d| &d["Value"])
+}
+
+#[test]
+fn every_function_binary_has_exactly_one_template_function() {
+    let mut binaries = BTreeSet::new();
+    for service in std::fs::read_dir(root().join("functions")).unwrap() {
+        let bin = service.unwrap().path().join("src/bin");
+        for file in std::fs::read_dir(&bin).into_iter().flatten() {
+            let path = file.unwrap().path();
+            if path.extension().is_some_and(|e| e == "rs") {
+                binaries.insert(path.file_stem().unwrap().to_string_lossy().to_string());
+            }
+        }
+    }
+    let template = Template::load(&root().join("template.yaml")).unwrap();
+    let mut in_template: BTreeMap<String, usize> = BTreeMap::new();
+    for f in template.functions() {
+        *in_template.entry(f.binary).or_default() += 1;
+    }
+    let twice: Vec<_> = in_template.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "binaries with two functions: {twice:?}");
+    let declared: BTreeSet<String> = in_template.into_keys().collect();
+    assert_eq!(
+        binaries.difference(&declared).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "binaries without a function in template.yaml"
+    );
+    assert_eq!(
+        declared.difference(&binaries).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "template functions without a binary in functions/*/src/bin"
+    );
+    assert!(binaries.len() >= 40, "found only {binaries:?}");
+}
+
+#[test]
+fn openapi_and_the_template_have_the_same_routes_and_the_same_public_ones() {
+    let template = Template::load(&root().join("template.yaml")).unwrap();
+    // (method, path) → whether the route needs a token; `$default` is API Gateway's
+    // catch-all route, not part of the contract.
+    let routes: BTreeMap<(String, String), bool> = template
+        .functions()
+        .into_iter()
+        .flat_map(|f| f.routes)
+        .filter(|r| r.path != "$default")
+        .map(|r| ((r.method, r.path), r.authorized))
+        .collect();
+    let api = yaml("openapi.yaml");
+    let secured_by_default = api["security"].as_sequence().is_some_and(|s| !s.is_empty());
+    let mut documented = BTreeMap::new();
+    for (path, item) in api["paths"].as_mapping().expect("paths") {
+        for (method, op) in item.as_mapping().into_iter().flatten() {
+            let method = method.as_str().unwrap_or_default();
+            if !["get", "post", "put", "patch", "delete"].contains(&method) {
+                continue;
+            }
+            let secured = match op["security"].as_sequence() {
+                Some(s) => !s.is_empty(),
+                None => secured_by_default,
+            };
+            documented.insert(
+                (
+                    method.to_uppercase(),
+                    path.as_str().unwrap_or_default().to_string(),
+                ),
+                secured,
+            );
+        }
+    }
+    let only_template: Vec<_> = routes
+        .keys()
+        .filter(|k| !documented.contains_key(*k))
+        .collect();
+    let only_openapi: Vec<_> = documented
+        .keys()
+        .filter(|k| !routes.contains_key(*k))
+        .collect();
+    assert!(
+        only_template.is_empty(),
+        "routes missing from openapi.yaml: {only_template:?}"
+    );
+    assert!(
+        only_openapi.is_empty(),
+        "openapi.yaml routes with no function: {only_openapi:?}"
+    );
+    let disagree: Vec<_> = routes
+        .iter()
+        .filter(|(k, authorized)| documented[*k] != **authorized)
+        .collect();
+    assert!(
+        disagree.is_empty(),
+        "routes public in one and authorized in the other (template says): {disagree:?}"
+    );
+}
+
+#[test]
+fn every_function_deploys_by_canary_with_its_own_rollback_alarms_and_log_group() {
+    let t = yaml("template.yaml");
+    let all = resources(&t);
+    let globals = &t["Globals"]["Function"];
+    assert_eq!(globals["AutoPublishAlias"].as_str(), Some("live"));
+    assert!(
+        !globals["DeploymentPreference"]["Type"].is_null(),
+        "Globals: a DeploymentPreference Type for every function"
+    );
+    let functions = of_type(&t, "AWS::Serverless::Function");
+    assert!(functions.len() >= 40);
+    let alias = |f: &str| format!("${{{f}}}:live");
+    for (f, r) in &functions {
+        let p = &r["Properties"];
+        // Its own log group, kept LogRetentionDays.
+        let group = ref_of(&p["LoggingConfig"]["LogGroup"])
+            .unwrap_or_else(|| panic!("{f}: LoggingConfig.LogGroup is not a !Ref"));
+        let lg = all
+            .get(group)
+            .unwrap_or_else(|| panic!("{f}: no resource {group}"));
+        assert_eq!(lg["Type"].as_str(), Some("AWS::Logs::LogGroup"), "{f}");
+        assert_eq!(
+            ref_of(&lg["Properties"]["RetentionInDays"]),
+            Some("LogRetentionDays"),
+            "{f}: {group} must expire after LogRetentionDays"
+        );
+        // Rollback alarms: errors and p99 duration of the live alias, both paging.
+        let alarms: Vec<&Value> = p["DeploymentPreference"]["Alarms"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{f}: no DeploymentPreference.Alarms"))
+            .iter()
+            .map(|a| {
+                let name = ref_of(a).unwrap_or_else(|| panic!("{f}: alarm is not a !Ref"));
+                all.get(name)
+                    .unwrap_or_else(|| panic!("{f}: no resource {name}"))
+            })
+            .collect();
+        for (metric, stat) in [("Errors", "Statistic"), ("Duration", "ExtendedStatistic")] {
+            let alarm = alarms
+                .iter()
+                .find(|a| a["Properties"]["MetricName"].as_str() == Some(metric))
+                .unwrap_or_else(|| panic!("{f}: no {metric} alarm rolls its deploys back"));
+            let ap = &alarm["Properties"];
+            assert_eq!(ap["Namespace"].as_str(), Some("AWS/Lambda"), "{f} {metric}");
+            assert_eq!(
+                dimension(alarm, "FunctionName").and_then(ref_of),
+                Some(f.as_str()),
+                "{f}: its {metric} alarm watches another function"
+            );
+            assert_eq!(
+                dimension(alarm, "Resource")
+                    .and_then(|v| intrinsic(v, "Sub"))
+                    .and_then(Value::as_str),
+                Some(alias(f).as_str()),
+                "{f}: its {metric} alarm must watch the live alias"
+            );
+            if metric == "Duration" {
+                assert_eq!(ap[stat].as_str(), Some("p99"), "{f}");
+            }
+            assert!(
+                notifies_the_alarm_topic(alarm),
+                "{f}: {metric} alarm pages no one"
+            );
+        }
+        // Stream consumers: how far behind the stream they are.
+        let reads_a_stream = p["Events"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+            .any(|(_, e)| e["Type"].as_str() == Some("DynamoDB"));
+        if reads_a_stream {
+            assert!(
+                of_type(&t, "AWS::CloudWatch::Alarm").values().any(|a| {
+                    a["Properties"]["MetricName"].as_str() == Some("IteratorAge")
+                        && dimension(a, "FunctionName").and_then(ref_of) == Some(f.as_str())
+                }),
+                "{f} reads a stream and has no IteratorAge alarm"
+            );
+        }
+    }
+    for (name, alarm) in of_type(&t, "AWS::CloudWatch::Alarm") {
+        assert!(notifies_the_alarm_topic(&alarm), "{name} notifies no one");
+    }
+}
+
+/// Dead-letter queues (`AWS::SQS::Queue` named `*DeadLetterQueue` / `*Dlq`) without an
+/// alarm on their depth that notifies the alarm topic.
+fn unwatched_dead_letter_queues(t: &Value) -> Vec<String> {
+    let alarms = of_type(t, "AWS::CloudWatch::Alarm");
+    of_type(t, "AWS::SQS::Queue")
+        .into_keys()
+        .filter(|q| q.ends_with("DeadLetterQueue") || q.ends_with("Dlq"))
+        .filter(|q| {
+            !alarms.values().any(|a| {
+                a["Properties"]["Namespace"].as_str() == Some("AWS/SQS")
+                    && a["Properties"]["MetricName"].as_str()
+                        == Some("ApproximateNumberOfMessagesVisible")
+                    && dimension(a, "QueueName")
+                        .and_then(|v| intrinsic(v, "GetAtt"))
+                        .and_then(Value::as_str)
+                        == Some(format!("{q}.QueueName").as_str())
+                    && notifies_the_alarm_topic(a)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn every_dead_letter_queue_has_a_depth_alarm() {
+    let t = yaml("template.yaml");
+    assert_eq!(
+        unwatched_dead_letter_queues(&t),
+        Vec::<String>::new(),
+        "copy the DLQ alarm pattern in template.yaml (section 'alarms and logs')"
+    );
+    // The check itself: a queue alone is reported, the pattern's alarm satisfies it.
+    let mut sample: Value = serde_yaml::from_str(
+        "Resources:\n  FanoutDlq: { Type: AWS::SQS::Queue }\n  Work: { Type: AWS::SQS::Queue }\n",
+    )
+    .unwrap();
+    assert_eq!(unwatched_dead_letter_queues(&sample), vec!["FanoutDlq"]);
+    let alarm: Value = serde_yaml::from_str(
+        r#"
+Type: AWS::CloudWatch::Alarm
+Properties:
+  Namespace: AWS/SQS
+  MetricName: ApproximateNumberOfMessagesVisible
+  Dimensions: [{ Name: QueueName, Value: !GetAtt FanoutDlq.QueueName }]
+  AlarmActions: [!Ref AlarmTopic]
+"#,
+    )
+    .unwrap();
+    sample["Resources"]
+        .as_mapping_mut()
+        .unwrap()
+        .insert("FanoutDlqDepthAlarm".into(), alarm);
+    assert!(unwatched_dead_letter_queues(&sample).is_empty());
+}
+
+#[test]
+fn every_trigger_invokes_the_live_alias_not_the_latest_code() {
+    let t = yaml("template.yaml");
+    let functions = of_type(&t, "AWS::Serverless::Function");
+    // The HTTP API's authorizer.
+    for (name, api) in of_type(&t, "AWS::Serverless::HttpApi") {
+        for (id, a) in api["Properties"]["Auth"]["Authorizers"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+        {
+            let target = ref_of(&a["FunctionArn"]).unwrap_or_default();
+            assert!(
+                target.ends_with(".Alias"),
+                "{name} authorizer {id:?}: FunctionArn must be !Ref <Function>.Alias"
+            );
+        }
+    }
+    // WebSocket integrations and the permissions API Gateway invokes them with.
+    let mentions_alias = |v: &Value| serde_yaml::to_string(v).unwrap().contains(".Alias");
+    for (name, i) in of_type(&t, "AWS::ApiGatewayV2::Integration") {
+        assert!(mentions_alias(&i["Properties"]["IntegrationUri"]), "{name}");
+    }
+    for (name, p) in of_type(&t, "AWS::Lambda::Permission") {
+        assert!(mentions_alias(&p["Properties"]["FunctionName"]), "{name}");
+    }
+    // A function that invokes another one (auth-register → users-create) calls the alias.
+    for (name, f) in &functions {
+        for (var, v) in f["Properties"]["Environment"]["Variables"]
+            .as_mapping()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(target) = ref_of(v) {
+                let function = target.split('.').next().unwrap_or(target);
+                if functions.contains_key(function) {
+                    assert!(
+                        target.ends_with(".Alias"),
+                        "{name}: {var:?} names {function}'s latest code, not its live alias"
+                    );
+                }
+            }
+        }
+    }
+}
