@@ -2,6 +2,11 @@
 //! the authorizer and every function use `Tokens::verify`, which pins HS256 and requires
 //! `exp`, `iss`, `aud` (30 s leeway). `alg: none`, another algorithm, a bad signature, a
 //! wrong issuer or audience, or a past `exp` are all 401.
+//!
+//! Keys rotate: every token names its key in the header's `kid`; a [`KeySet`] signs with
+//! its current key and verifies with it and every key it still accepts (the previous one
+//! while its tokens can live, or the next one before it becomes current). The key set is
+//! the JSON of a Secrets Manager secret, read once at cold start (see `config::jwt_keys`).
 
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -26,16 +31,123 @@ pub struct Claims {
     pub jti: String,
 }
 
-/// Signs and verifies access tokens; built once per process from `JWT_SECRET`.
+impl Claims {
+    /// When the token was issued, in ms: from `jti` (a UUID v7 carries its creation time in
+    /// ms, and our signature vouches for it), else `iat`. Lets a password change at time T
+    /// kill tokens issued before T even within the same second.
+    pub fn issued_at_ms(&self) -> i64 {
+        uuid::Uuid::parse_str(&self.jti)
+            .ok()
+            .filter(|u| u.get_version_num() == 7)
+            .and_then(|u| u.get_timestamp())
+            .map(|ts| {
+                let (secs, nanos) = ts.to_unix();
+                secs as i64 * 1000 + (nanos / 1_000_000) as i64
+            })
+            .filter(|ms| ms / 1000 == self.iat)
+            .unwrap_or(self.iat.saturating_mul(1000))
+    }
+}
+
+/// One HS256 key and its id. `Debug` never shows the secret.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+pub struct SigningKey {
+    pub kid: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys of a deployment: `current` signs, `current` and `accepted` verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySet {
+    pub current: SigningKey,
+    pub accepted: Vec<SigningKey>,
+}
+
+/// The JSON of the secret: `{"secret": "…", "kid"?: "…", "accept"?: [{"kid", "secret"}]}`.
+#[derive(Deserialize)]
+struct SecretJson {
+    secret: String,
+    kid: Option<String>,
+    #[serde(default)]
+    accept: Vec<SigningKey>,
+}
+
+impl KeySet {
+    /// One key; its id is derived from the secret (a hash prefix, which reveals nothing).
+    pub fn single(secret: &str) -> Self {
+        Self {
+            current: SigningKey {
+                kid: derived_kid(secret),
+                secret: secret.to_string(),
+            },
+            accepted: Vec::new(),
+        }
+    }
+
+    /// Parses the secret's JSON; the error names what is wrong, never a secret.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let parsed: SecretJson = serde_json::from_str(json).map_err(|e| {
+            format!(
+                "is not a key set (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        let kid = parsed
+            .kid
+            .filter(|k| !k.trim().is_empty())
+            .unwrap_or_else(|| derived_kid(&parsed.secret));
+        let set = Self {
+            current: SigningKey {
+                kid,
+                secret: parsed.secret,
+            },
+            accepted: parsed.accept,
+        };
+        let mut kids: Vec<&str> = set.all().map(|k| k.kid.as_str()).collect();
+        kids.sort_unstable();
+        if kids.windows(2).any(|w| w[0] == w[1]) {
+            return Err("names one kid twice".into());
+        }
+        Ok(set)
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &SigningKey> {
+        std::iter::once(&self.current).chain(self.accepted.iter())
+    }
+}
+
+fn derived_kid(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest([b"gymit-kid-v1:".as_slice(), secret.as_bytes()].concat());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Signs and verifies access tokens; built once per process from the key set.
 #[derive(Clone)]
 pub struct Tokens {
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// Every key that verifies, by kid; the first is the current one.
+    decoding: Vec<(String, DecodingKey)>,
     validation: Validation,
 }
 
 impl Tokens {
+    /// One key (tests, and deployments that never rotated).
     pub fn new(secret: &str) -> Self {
+        Self::from_keys(&KeySet::single(secret))
+    }
+
+    pub fn from_keys(keys: &KeySet) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
         validation.leeway = LEEWAY_SECONDS;
@@ -44,14 +156,19 @@ impl Tokens {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub", "iat"]);
         Self {
-            encoding: EncodingKey::from_secret(secret.as_bytes()),
-            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            kid: keys.current.kid.clone(),
+            encoding: EncodingKey::from_secret(keys.current.secret.as_bytes()),
+            decoding: keys
+                .all()
+                .map(|k| (k.kid.clone(), DecodingKey::from_secret(k.secret.as_bytes())))
+                .collect(),
             validation,
         }
     }
 
-    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
-        Ok(Self::new(&crate::config::jwt_secret()?))
+    /// From the key set in Secrets Manager (`JWT_SECRET_ARN`), read once at cold start.
+    pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
+        Ok(Self::from_keys(&crate::config::jwt_keys().await?))
     }
 
     /// A fresh 15-minute access token for a user; returns the token and its lifetime.
@@ -62,7 +179,14 @@ impl Tokens {
         role: Role,
         approved: bool,
     ) -> Result<(String, i64), ApiError> {
-        let now = crate::time::epoch_seconds();
+        let at = crate::time::now();
+        let now = at.timestamp();
+        // jti is a UUID v7 of the same instant as iat: `issued_at_ms` reads it back.
+        let jti = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            now as u64,
+            at.timestamp_subsec_nanos(),
+        ));
         let claims = Claims {
             sub: user_id.to_string(),
             email: email.to_string(),
@@ -72,13 +196,15 @@ impl Tokens {
             exp: now + ACCESS_TOKEN_SECONDS,
             iss: ISSUER.to_string(),
             aud: AUDIENCE.to_string(),
-            jti: uuid::Uuid::now_v7().to_string(),
+            jti: jti.to_string(),
         };
         self.sign(&claims).map(|t| (t, ACCESS_TOKEN_SECONDS))
     }
 
     pub fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(|e| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|e| {
             tracing::error!(error = %e, "cannot sign a token");
             ApiError::internal()
         })
@@ -88,12 +214,24 @@ impl Tokens {
         if token.len() > 4096 {
             return Err(ApiError::unauthenticated("invalid token"));
         }
-        match jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation) {
+        let invalid = || ApiError::unauthenticated("invalid token");
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid())?;
+        // A token without kid predates key ids: only the current key may have signed it.
+        let key = match header.kid.as_deref() {
+            None => self.decoding.first().map(|(_, k)| k),
+            Some(kid) => self
+                .decoding
+                .iter()
+                .find(|(id, _)| id == kid)
+                .map(|(_, k)| k),
+        }
+        .ok_or_else(invalid)?;
+        match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
             Ok(data) => Ok(data.claims),
             Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
                 Err(ApiError::token_expired())
             }
-            Err(_) => Err(ApiError::unauthenticated("invalid token")),
+            Err(_) => Err(invalid()),
         }
     }
 }
@@ -207,6 +345,79 @@ mod tests {
             t.verify(&t.sign(&c).unwrap()).unwrap_err().code,
             "token_expired"
         );
+    }
+
+    #[test]
+    fn tokens_name_their_key_and_a_rotation_accepts_old_and_new() {
+        let old =
+            KeySet::parse(r#"{"kid": "k1", "secret": "old-secret-old-secret-old-secret-old!"}"#)
+                .unwrap();
+        let rotated = KeySet::parse(
+            r#"{"kid": "k2", "secret": "new-secret-new-secret-new-secret-new!",
+                "accept": [{"kid": "k1", "secret": "old-secret-old-secret-old-secret-old!"}]}"#,
+        )
+        .unwrap();
+        let (before, _) = Tokens::from_keys(&old)
+            .issue("u1", "a@b.co", Role::Member, true)
+            .unwrap();
+        assert_eq!(
+            jsonwebtoken::decode_header(&before).unwrap().kid.as_deref(),
+            Some("k1")
+        );
+        let now = Tokens::from_keys(&rotated);
+        assert!(
+            now.verify(&before).is_ok(),
+            "the previous key still verifies"
+        );
+        let (after, _) = now.issue("u1", "a@b.co", Role::Member, true).unwrap();
+        assert_eq!(
+            jsonwebtoken::decode_header(&after).unwrap().kid.as_deref(),
+            Some("k2")
+        );
+        assert_eq!(
+            Tokens::from_keys(&old).verify(&after).unwrap_err().status,
+            401,
+            "a key it does not know"
+        );
+        // A token naming k1 but signed with k2's secret is forged.
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("k1".into());
+        let forged = jsonwebtoken::encode(
+            &header,
+            &claims(),
+            &EncodingKey::from_secret(b"new-secret-new-secret-new-secret-new!"),
+        )
+        .unwrap();
+        assert_eq!(now.verify(&forged).unwrap_err().status, 401);
+    }
+
+    #[test]
+    fn a_key_set_is_parsed_strictly() {
+        assert!(KeySet::parse("not json").is_err());
+        assert!(KeySet::parse(r#"{"kid": "k1"}"#).is_err());
+        assert!(KeySet::parse(
+            r#"{"kid": "k1", "secret": "a", "accept": [{"kid": "k1", "secret": "b"}]}"#
+        )
+        .is_err());
+        let legacy = KeySet::parse(r#"{"secret": "abc"}"#).unwrap();
+        assert_eq!(legacy, KeySet::single("abc"));
+        assert!(
+            !format!("{legacy:?}").contains("abc"),
+            "Debug hides secrets"
+        );
+    }
+
+    #[test]
+    fn the_issue_time_has_millisecond_precision() {
+        let t = Tokens::new(SECRET);
+        let before = crate::time::now().timestamp_millis();
+        let (token, _) = t.issue("u1", "a@b.co", Role::Member, true).unwrap();
+        let after = crate::time::now().timestamp_millis();
+        let ms = t.verify(&token).unwrap().issued_at_ms();
+        assert!(before <= ms && ms <= after, "{before} <= {ms} <= {after}");
+        let mut c = claims();
+        c.jti = "not-a-uuid".into();
+        assert_eq!(c.issued_at_ms(), c.iat * 1000);
     }
 
     #[test]

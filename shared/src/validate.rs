@@ -22,13 +22,17 @@ impl Validator {
         }
     }
 
-    /// A text field: trimmed, `min..=max` characters, no control characters. Returns the
-    /// trimmed value (empty when invalid, with the problem recorded).
+    /// A text field: trimmed, `min..=max` characters, no control or invisible formatting
+    /// characters (Unicode Cc, Cf, Zl, Zp: see [`is_forbidden_char`]). Returns the trimmed
+    /// value (empty when invalid, with the problem recorded).
     pub fn text(&mut self, field: &str, raw: &str, min: usize, max: usize) -> String {
         let value = raw.trim();
         let chars = value.chars().count();
-        if value.chars().any(char::is_control) {
-            self.fail(field, "must not contain control characters");
+        if value.chars().any(is_forbidden_char) {
+            self.fail(
+                field,
+                "must not contain control or invisible formatting characters",
+            );
         } else if chars < min || chars > max {
             let message = if min == 0 {
                 format!("must be at most {max} characters")
@@ -49,6 +53,42 @@ impl Validator {
     }
 }
 
+/// The Unicode format characters (general category Cf, Unicode 15.1), as ranges.
+const FORMAT_CHARS: &[(u32, u32)] = &[
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+];
+
+/// Characters refused in every name, description and reason (API.md): control characters
+/// (Cc), invisible formatting characters such as U+202E RIGHT-TO-LEFT OVERRIDE or U+200B
+/// ZERO WIDTH SPACE (Cf), and the line and paragraph separators U+2028 / U+2029 (Zl, Zp).
+pub fn is_forbidden_char(c: char) -> bool {
+    let u = c as u32;
+    c.is_control()
+        || u == 0x2028
+        || u == 0x2029
+        || FORMAT_CHARS.iter().any(|&(lo, hi)| (lo..=hi).contains(&u))
+}
+
 /// Emails are trimmed and lower-cased before anything else looks at them.
 pub fn normalise_email(raw: &str) -> String {
     raw.trim().to_lowercase()
@@ -57,7 +97,11 @@ pub fn normalise_email(raw: &str) -> String {
 /// A pragmatic address check: one `@`, a non-empty local part, a dotted domain of
 /// letters, digits and hyphens, no spaces or control characters, at most 254 characters.
 pub fn is_valid_email(email: &str) -> bool {
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.len() > 254
+        || email
+            .chars()
+            .any(|c| c.is_whitespace() || is_forbidden_char(c))
+    {
         return false;
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -120,6 +164,48 @@ mod tests {
         v.text("bio", "tab\there", 0, 100);
         let err = v.finish().unwrap_err();
         assert_eq!(err.errors.len(), 2);
-        assert_eq!(err.errors[1].message, "must not contain control characters");
+        assert_eq!(
+            err.errors[1].message,
+            "must not contain control or invisible formatting characters"
+        );
+    }
+
+    #[test]
+    fn invisible_formatting_characters_are_refused() {
+        // Cf (RLO, ZWSP, ZWJ, BOM, soft hyphen, a tag), Zl, Zp, Cc.
+        for c in [
+            '\u{202E}',
+            '\u{200B}',
+            '\u{200D}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{E0041}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{0007}',
+            '\u{0085}',
+        ] {
+            let mut v = Validator::new();
+            v.text("name", &format!("Ana{c}Lopez"), 1, 100);
+            assert!(v.finish().is_err(), "U+{:04X}", c as u32);
+            assert!(
+                !is_valid_email(&format!("a{c}b@gym.example")),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+        // Visible letters, marks and spaces of other scripts stay allowed.
+        for ok in [
+            "José Müller",
+            "Łukasz",
+            "李小龍",
+            "محمد",
+            "Zoë\u{0301}",
+            "Ana\u{00A0}Lopez",
+        ] {
+            let mut v = Validator::new();
+            v.text("name", ok, 1, 100);
+            assert!(v.finish().is_ok(), "{ok}");
+        }
     }
 }

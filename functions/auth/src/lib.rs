@@ -21,7 +21,7 @@ pub struct Auth {
 impl Auth {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let table = config::required("AUTH_TABLE")?;
-        let tokens = Tokens::from_env()?;
+        let tokens = Tokens::from_env().await?;
         Ok(Self {
             store: AuthStore::new(gymit_shared::aws::dynamodb().await, table),
             tokens,

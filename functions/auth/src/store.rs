@@ -14,7 +14,10 @@ use aws_sdk_dynamodb::{
 };
 use gymit_shared::dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError};
 
-use crate::domain::{Account, LoginFailures, RefreshToken, LOCKOUT_WINDOW_SECONDS};
+use crate::domain::{
+    Account, LoginFailures, RefreshToken, LOCKOUT_FAILURES, LOCKOUT_WINDOW_SECONDS,
+    REFRESH_TOKEN_SECONDS,
+};
 
 const ACCOUNT: &str = "ACCOUNT";
 
@@ -153,32 +156,20 @@ impl AuthStore {
         out.item.map(from_item).transpose()
     }
 
-    /// The login's first read, in one round trip: the lockout counter and the email item.
-    pub async fn login_lookup(
-        &self,
-        email: &str,
-    ) -> Result<(Option<LoginFailures>, Option<String>), StoreError> {
-        let keys = KeysAndAttributes::builder()
-            .keys(lockout_key(email))
-            .keys(email_key(email))
+    /// The account id of an email, if registered.
+    pub async fn user_id_by_email(&self, email: &str) -> Result<Option<String>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
             .consistent_read(true)
-            .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        let items = self.batch_get(keys).await?;
-        let mut failures = None;
-        let mut user_id = None;
-        for item in items {
-            match item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .map(String::as_str)
-            {
-                Some("LOGINFAIL") => failures = Some(from_item(item)?),
-                Some("EMAIL") => user_id = item.get("user_id").and_then(|v| v.as_s().ok()).cloned(),
-                _ => {}
-            }
-        }
-        Ok((failures, user_id))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out
+            .item
+            .and_then(|i| i.get("user_id").and_then(|v| v.as_s().ok()).cloned()))
     }
 
     /// The items of one BatchGetItem on this table, asking again for the keys DynamoDB left
@@ -238,40 +229,78 @@ impl AuthStore {
         }
     }
 
-    /// Counts a failed login in a fixed window that opens at the first failure; works across
-    /// concurrent instances because both branches are single conditional updates.
-    pub async fn record_login_failure(&self, email: &str, now: i64) -> Result<(), StoreError> {
-        let opened = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(lockout_key(email)))
-            .update_expression("SET #c = :one, window_start = :now, expires_at = :ends")
-            .condition_expression("attribute_not_exists(pk) OR window_start < :cutoff")
-            .expression_attribute_names("#c", "count")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
-            .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
-            .send()
-            .await;
-        match opened.map_err(StoreError::from_sdk) {
-            Ok(_) => Ok(()),
-            Err(StoreError::ConditionFailed) => {
-                self.db
-                    .update_item()
-                    .table_name(&self.table)
-                    .set_key(Some(lockout_key(email)))
-                    .update_expression("ADD #c :one")
-                    .expression_attribute_names("#c", "count")
-                    .expression_attribute_values(":one", n(1))
-                    .send()
-                    .await
-                    .map_err(StoreError::from_sdk)?;
-                Ok(())
+    /// Reserves one password attempt for `email` before the password is verified: one
+    /// conditional write either opens a fresh window (count 1) or adds one while fewer than
+    /// `LOCKOUT_FAILURES` attempts were made in it. `Err(wait)`: the email is locked for
+    /// `wait` seconds. Because the reservation comes first and is atomic, concurrent wrong
+    /// passwords cannot all be verified: at most `LOCKOUT_FAILURES` per window are. A
+    /// successful attempt clears the counter (`clear_login_failures`), a failed one leaves
+    /// its reservation as the counted failure.
+    pub async fn reserve_login_attempt(
+        &self,
+        email: &str,
+        now: i64,
+    ) -> Result<Result<(), u64>, StoreError> {
+        for _ in 0..3 {
+            let opened = self
+                .db
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(lockout_key(email)))
+                .update_expression("SET #c = :one, window_start = :now, expires_at = :ends")
+                .condition_expression("attribute_not_exists(pk) OR window_start <= :cutoff")
+                .expression_attribute_names("#c", "count")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
+                .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
+                .send()
+                .await;
+            match opened.map_err(StoreError::from_sdk) {
+                Ok(_) => return Ok(Ok(())),
+                Err(StoreError::ConditionFailed) => {}
+                Err(e) => return Err(e),
             }
-            Err(e) => Err(e),
+            let added = self
+                .db
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(lockout_key(email)))
+                .update_expression("ADD #c :one")
+                .condition_expression(
+                    "attribute_exists(pk) AND window_start > :cutoff AND #c < :max",
+                )
+                .expression_attribute_names("#c", "count")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":max", n(LOCKOUT_FAILURES))
+                .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
+                .send()
+                .await;
+            match added.map_err(StoreError::from_sdk) {
+                Ok(_) => return Ok(Ok(())),
+                Err(StoreError::ConditionFailed) => {}
+                Err(e) => return Err(e),
+            }
+            // Full, or the window passed (or the item vanished) between the two writes.
+            let out = self
+                .db
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(lockout_key(email)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            if let Some(item) = out.item {
+                let failures: LoginFailures = from_item(item)?;
+                if let Some(wait) = failures.locked_for(now) {
+                    return Ok(Err(wait));
+                }
+            }
         }
+        Err(StoreError::Unavailable(
+            "the login attempt could not be reserved".into(),
+        ))
     }
 
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
@@ -403,9 +432,17 @@ impl AuthStore {
         }
     }
 
-    pub async fn revoke_family(&self, family: &str, expires_at: i64) -> Result<(), StoreError> {
+    /// Marks a family revoked at `now`. The marker must outlive every token of the family,
+    /// or DynamoDB's TTL would delete it while a newer token of the family still lives and
+    /// that token would refresh again: every token of the family was issued before `now`
+    /// (no token is issued into a revoked family), so each expires by `now` + the refresh
+    /// token lifetime, and so does the marker.
+    pub async fn revoke_family(&self, family: &str, now: i64) -> Result<(), StoreError> {
         let mut item = family_key(family);
-        item.insert("expires_at".into(), n(expires_at));
+        item.insert(
+            "expires_at".into(),
+            n(now.saturating_add(REFRESH_TOKEN_SECONDS)),
+        );
         self.db
             .put_item()
             .table_name(&self.table)

@@ -6,26 +6,67 @@
 //! tournament event it receives from SNS to the subscribers through the API's
 //! `@connections` management endpoint.
 
+pub mod accounts;
 pub mod handlers;
 pub mod messages;
 pub mod store;
 
 use gymit_shared::{config, jwt::Tokens};
 
-use crate::store::ConnectionsStore;
+use crate::{accounts::Accounts, store::ConnectionsStore};
 
-/// What the WebSocket route functions need, built once per process.
+/// Anonymous connections one source address may hold at a time, unless
+/// `WS_ANONYMOUS_PER_SOURCE` says otherwise (README, "Security").
+pub const DEFAULT_ANONYMOUS_PER_SOURCE: i64 = 1000;
+
+/// What `$connect` needs, built once per process: the connections store, the token
+/// verifier, the account states of the auth service, and the anonymous connection cap.
 pub struct Notifications {
     pub store: ConnectionsStore,
     pub tokens: Tokens,
+    pub accounts: Accounts,
+    pub anonymous_per_source: i64,
 }
 
 impl Notifications {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         Ok(Self {
             store: store_from_env().await?,
-            tokens: Tokens::from_env()?,
+            tokens: Tokens::from_env().await?,
+            accounts: Accounts::new(
+                gymit_shared::aws::dynamodb().await,
+                config::required("AUTH_TABLE")?,
+            ),
+            anonymous_per_source: config::parsed_or(
+                "WS_ANONYMOUS_PER_SOURCE",
+                DEFAULT_ANONYMOUS_PER_SOURCE,
+            )?,
         })
+    }
+}
+
+/// What `$default` and `$disconnect` need: no keys, no other service's table.
+pub struct Connections {
+    pub store: ConnectionsStore,
+}
+
+impl Connections {
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        Ok(Self {
+            store: store_from_env().await?,
+        })
+    }
+}
+
+impl AsRef<ConnectionsStore> for Notifications {
+    fn as_ref(&self) -> &ConnectionsStore {
+        &self.store
+    }
+}
+
+impl AsRef<ConnectionsStore> for Connections {
+    fn as_ref(&self) -> &ConnectionsStore {
+        &self.store
     }
 }
 

@@ -8,6 +8,9 @@
 //! - `SUB#<tournament id>`, `CONN#<connection id>`: the tournament's side, so a fan-out finds
 //!   every subscriber with one Query. The lobby is the tournament id `*`.
 //!
+//! - `SOURCE#<address>`, `#ANONYMOUS`: how many anonymous connections one source address
+//!   holds (capped at `$connect`, given back at `$disconnect`).
+//!
 //! Every item expires (`expires_at`, TTL) two hours after it was written: API Gateway closes
 //! any connection after two hours, so nothing outlives its socket for long even when a
 //! `$disconnect` never arrives.
@@ -32,6 +35,12 @@ pub struct Connection {
     pub user_id: Option<String>,
     pub role: Option<String>,
     pub connected_at: String,
+    /// The source address of an anonymous connection, whose slot it holds.
+    pub anonymous_source: Option<String>,
+}
+
+fn source_key(address: &str) -> Item {
+    key(s(format!("SOURCE#{address}")), s("#ANONYMOUS"))
 }
 
 /// What a subscribe did.
@@ -97,6 +106,9 @@ impl ConnectionsStore {
         if let Some(r) = &c.role {
             item.insert("role".into(), s(r));
         }
+        if let Some(a) = &c.anonymous_source {
+            item.insert("anonymous_source".into(), s(a));
+        }
         self.db
             .put_item()
             .table_name(&self.table)
@@ -122,7 +134,53 @@ impl ConnectionsStore {
             user_id: string_of(&item, "user_id"),
             role: string_of(&item, "role"),
             connected_at: string_of(&item, "connected_at").unwrap_or_default(),
+            anonymous_source: string_of(&item, "anonymous_source"),
         }))
+    }
+
+    /// Takes one of `cap` anonymous connection slots of a source address, atomically;
+    /// `false` when all are taken. The counter expires with the connections it counts.
+    pub async fn claim_anonymous_slot(&self, address: &str, cap: i64) -> Result<bool, StoreError> {
+        let result = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(source_key(address)))
+            .update_expression("ADD #c :one SET expires_at = :exp")
+            .condition_expression("attribute_not_exists(#c) OR #c < :cap")
+            .expression_attribute_names("#c", "connections")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cap", n(cap))
+            .expression_attribute_values(":exp", expires_at())
+            .send()
+            .await
+            .map_err(StoreError::from_sdk);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Gives a slot back (never below zero).
+    pub async fn release_anonymous_slot(&self, address: &str) -> Result<(), StoreError> {
+        let result = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(source_key(address)))
+            .update_expression("ADD #c :minus")
+            .condition_expression("#c > :zero")
+            .expression_attribute_names("#c", "connections")
+            .expression_attribute_values(":minus", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk);
+        match result {
+            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Whether tournament `id` exists (in the tournament service's table).
@@ -285,10 +343,12 @@ impl ConnectionsStore {
         }
     }
 
-    /// Deletes a connection and both sides of each of its subscriptions. Idempotent: a
-    /// connection that is already gone is nothing to do. Returns how many items it deleted.
+    /// Deletes a connection and both sides of each of its subscriptions, and gives back its
+    /// anonymous slot. Idempotent: a connection that is already gone is nothing to do.
+    /// Returns how many items it deleted.
     pub async fn remove_connection(&self, connection_id: &str) -> Result<usize, StoreError> {
         let mut keys = Vec::new();
+        let mut source = None;
         let mut start = None;
         loop {
             let out = self
@@ -297,13 +357,16 @@ impl ConnectionsStore {
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", conn_pk(connection_id))
-                .projection_expression("pk, sk, tournament_id")
+                .projection_expression("pk, sk, tournament_id, anonymous_source")
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(StoreError::from_sdk)?;
             for item in out.items() {
+                if let Some(a) = string_of(item, "anonymous_source") {
+                    source = Some(a);
+                }
                 if let Some(t) = string_of(item, "tournament_id") {
                     keys.push(key(sub_pk(&t), s(format!("CONN#{connection_id}"))));
                 }
@@ -319,6 +382,11 @@ impl ConnectionsStore {
         let deleted = keys.len();
         for chunk in keys.chunks(25) {
             self.delete_all(chunk).await?;
+        }
+        // The slot is given back only by the call that found the connection, so a repeated
+        // `$disconnect` cannot give it back twice.
+        if let Some(address) = source.filter(|_| deleted > 0) {
+            self.release_anonymous_slot(&address).await?;
         }
         Ok(deleted)
     }

@@ -85,7 +85,7 @@ async fn an_anonymous_spectator_connects_and_is_recorded_without_an_identity() {
 async fn a_valid_token_records_the_user_and_role_of_the_connection() {
     let tables = Tables::fresh().await;
     let state = tables.notifications().await;
-    let (user_id, token) = token(Role::Trainer);
+    let (user_id, token) = tables.user(Role::Trainer).await;
     let conn = connection_id();
 
     let (status, body) = connect(&state, &conn, Some(&token)).await;
@@ -103,7 +103,7 @@ async fn a_valid_token_records_the_user_and_role_of_the_connection() {
 async fn an_invalid_or_forged_token_refuses_the_connection_and_records_nothing() {
     let tables = Tables::fresh().await;
     let state = tables.notifications().await;
-    let (user_id, good) = token(Role::Member);
+    let (user_id, good) = tables.user(Role::Member).await;
     let now = gymit_shared::time::epoch_seconds();
     let claims = |role: &str, exp: i64| Claims {
         sub: user_id.clone(),
@@ -170,6 +170,93 @@ async fn an_invalid_or_forged_token_refuses_the_connection_and_records_nothing()
         stored.map(|c| (c.user_id, c.role)),
         Some((Some(user_id), Some("member".to_string())))
     );
+}
+
+#[tokio::test]
+async fn a_banned_deactivated_or_password_changed_accounts_token_is_refused() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let now_ms = gymit_shared::time::now().timestamp_millis();
+    for (case, active, banned, valid_after_ms) in [
+        ("banned", true, true, 0),
+        ("deactivated", false, false, 0),
+        (
+            "password changed after the token",
+            true,
+            false,
+            now_ms + 1000,
+        ),
+    ] {
+        let (user_id, token) = tables.user(Role::Member).await;
+        tables
+            .put_account(&user_id, Role::Member, active, banned, valid_after_ms)
+            .await;
+        let conn = connection_id();
+        let (status, body) = connect(&state, &conn, Some(&token)).await;
+        assert_eq!(status, 401, "{case}: {body}");
+        assert_eq!(body["code"], "unauthenticated", "{case}: {body}");
+        assert_eq!(
+            state.store.connection(&conn).await.expect("read"),
+            None,
+            "{case}"
+        );
+    }
+    // A valid token of a user the auth service does not know is refused too.
+    let (_, stranger) = token(Role::Admin);
+    assert_eq!(
+        connect(&state, &connection_id(), Some(&stranger)).await.0,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_connection_records_the_accounts_current_role_not_the_tokens() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let (user_id, trainer_token) = tables.user(Role::Trainer).await;
+    tables
+        .put_account(&user_id, Role::Member, true, false, 0)
+        .await;
+    let conn = connection_id();
+    assert_eq!(connect(&state, &conn, Some(&trainer_token)).await.0, 204);
+    let stored = state
+        .store
+        .connection(&conn)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(stored.role.as_deref(), Some("member"));
+}
+
+#[tokio::test]
+async fn anonymous_connections_are_capped_per_source_and_a_disconnect_frees_a_place() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications_with_cap(3).await;
+    let conns: Vec<String> = (0..3).map(|_| connection_id()).collect();
+    for c in &conns {
+        assert_eq!(connect(&state, c, None).await.0, 204);
+    }
+    let fourth = connection_id();
+    let (status, body) = connect(&state, &fourth, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{body}"
+    );
+    assert_eq!(state.store.connection(&fourth).await.expect("read"), None);
+    // Signed-in users are not counted against the anonymous cap.
+    let (_, t) = tables.user(Role::Member).await;
+    assert_eq!(connect(&state, &connection_id(), Some(&t)).await.0, 204);
+    assert_eq!(tables.anonymous_count("203.0.113.7").await, 3);
+
+    assert_eq!(disconnect(&state, &conns[0]).await.0, 204);
+    assert_eq!(
+        disconnect(&state, &conns[0]).await.0,
+        204,
+        "twice is harmless"
+    );
+    assert_eq!(tables.anonymous_count("203.0.113.7").await, 2);
+    assert_eq!(connect(&state, &fourth, None).await.0, 204);
 }
 
 // ------------------------------------------------------------------------ $default
@@ -572,7 +659,7 @@ async fn disconnecting_removes_the_connection_and_every_subscription() {
     let state = tables.notifications().await;
     let (t1, t2) = (tables.tournament().await, tables.tournament().await);
     let (leaving, staying) = (connection_id(), connection_id());
-    let (_, token) = token(Role::Member);
+    let (_, token) = tables.user(Role::Member).await;
     connect(&state, &leaving, Some(&token)).await;
     connect(&state, &staying, None).await;
     for tid in [t1.as_str(), t2.as_str(), "*"] {

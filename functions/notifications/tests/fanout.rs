@@ -21,7 +21,7 @@ use axum::{
     routing::post,
     Router,
 };
-use common::{connect, connection_id, subscribe, subscribed_keys, token, Tables};
+use common::{connect, connection_id, subscribe, subscribed_keys, Tables};
 use futures::{stream, StreamExt};
 use gymit_notifications::{
     handlers::fanout::{self, Fanout, Report},
@@ -290,7 +290,7 @@ async fn every_subscriber_receives_the_event_once_and_no_one_else_does() {
         world.tables.tournament().await,
     );
     let signed_in = connection_id();
-    let (_, t) = token(Role::Member);
+    let (_, t) = world.tables.user(Role::Member).await;
     assert_eq!(connect(&world.routes, &signed_in, Some(&t)).await.0, 204);
     subscribe(&world.routes, &signed_in, &tid).await;
     let a = world.follower(&[&tid]).await;

@@ -2,7 +2,11 @@
 //! may do what, and the ordering keys that keep seeds 1..n without gaps.
 
 use chrono::{DateTime, Utc};
-use gymit_shared::{identity::Caller, validate::Validator, ApiError};
+use gymit_shared::{
+    identity::{Caller, Role},
+    validate::Validator,
+    ApiError,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::bracket::{EngineError, Format, GrandFinal, Kind};
@@ -67,18 +71,20 @@ impl Tournament {
         }
     }
 
-    /// The owner or an admin, approved: who may manage this tournament.
+    /// An admin, or the owner while still a trainer, approved: who may manage this
+    /// tournament. Powers follow the current role (API.md): an owner demoted to member no
+    /// longer edits, starts, cancels or reports (403 `forbidden`).
     pub fn require_manager(&self, caller: &Caller) -> Result<(), ApiError> {
         if !self.is_manager(caller) {
             return Err(ApiError::forbidden(
-                "only the tournament's owner or an admin may do this",
+                "only the tournament's owner (as a trainer) or an admin may do this",
             ));
         }
         caller.require_approved()
     }
 
     pub fn is_manager(&self, caller: &Caller) -> bool {
-        caller.is_admin() || caller.user_id == self.created_by
+        caller.is_admin() || (caller.user_id == self.created_by && caller.role == Role::Trainer)
     }
 
     /// 409 `invalid_state` unless the tournament is in one of `allowed`.
@@ -249,6 +255,16 @@ impl TournamentFields {
         if let Some(tp) = self.third_place_match {
             t.third_place_match = tp;
         }
+        // A round robin of n plays n(n-1)/2 matches: above 64 its start and bracket answers
+        // would outgrow Lambda's 6 MB response (API.md caps it). Checked on the result, so
+        // an edit of either field alone cannot get past it.
+        let sizing = self.max_participants.is_some() || self.tournament_type.is_some();
+        if sizing && t.tournament_type == Kind::RoundRobin && t.max_participants > MAX_ROUND_ROBIN {
+            v.fail(
+                "max_participants",
+                "must be between 2 and 64 for a round robin",
+            );
+        }
         // Options that belong to another type are refused rather than silently dropped.
         if self.third_place_match == Some(true) && t.tournament_type != Kind::SingleElimination {
             v.fail(
@@ -275,6 +291,12 @@ impl TournamentFields {
     }
 }
 
+/// The most participants a round robin takes (API.md): 2,016 matches.
+pub const MAX_ROUND_ROBIN: u32 = 64;
+
+/// The longest number a score may carry (API.md).
+pub const MAX_SCORE_DIGITS: usize = 9;
+
 /// A result body: `{winner_id, score}`; `winner_id: null` is a draw.
 #[derive(Debug, Deserialize)]
 pub struct ResultBody {
@@ -298,6 +320,16 @@ impl ResultBody {
             return Err(ApiError::invalid_field(
                 "score",
                 "must be like \"3-1\" or \"21-19,18-21\": digits, '-', ',' and spaces, at most 64",
+            ));
+        }
+        // API.md: numbers of at most 9 digits, so every sum over a tournament stays small.
+        if score
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|number| number.len() > MAX_SCORE_DIGITS)
+        {
+            return Err(ApiError::invalid_field(
+                "score",
+                "each number must have at most 9 digits",
             ));
         }
         Ok(score.to_string())
@@ -385,5 +417,50 @@ mod tests {
         for bad in ["", "forfeit", "3:1", &"1".repeat(65), "--"] {
             assert!(body(bad).validate().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn score_numbers_have_at_most_nine_digits() {
+        let body = |s: &str| ResultBody {
+            winner_id: None,
+            score: s.into(),
+        };
+        assert!(body("999999999-0").validate().is_ok());
+        assert!(body("0-123456789,1-2").validate().is_ok());
+        for bad in [
+            "1234567890-0",
+            "1-0,0-9999999999",
+            "99999999999999999999-1",
+            "00000000001-1",
+        ] {
+            let err = body(bad).validate().unwrap_err();
+            assert_eq!((err.status, err.code), (422, "validation_failed"), "{bad}");
+        }
+    }
+
+    fn tournament_owned_by(owner: &str) -> Tournament {
+        serde_json::from_value(serde_json::json!({
+            "id": "t1", "name": "Cup", "description": "", "start_date": "2026-12-01T10:00:00Z",
+            "max_participants": 8, "tournament_type": "single_elimination",
+            "status": "registration_open", "participant_count": 0, "third_place_match": false,
+            "grand_final": null, "created_by": owner, "created_at": "2026-11-01T10:00:00Z",
+            "updated_at": "2026-11-01T10:00:00Z", "version": 1
+        }))
+        .expect("a tournament")
+    }
+
+    #[test]
+    fn an_owner_demoted_to_member_no_longer_manages() {
+        let t = tournament_owned_by("u1");
+        let caller = |role: Role| Caller {
+            user_id: "u1".into(),
+            email: "a@b.co".into(),
+            role,
+            approved: true,
+        };
+        assert!(t.require_manager(&caller(Role::Trainer)).is_ok());
+        assert!(t.require_manager(&caller(Role::Admin)).is_ok());
+        let err = t.require_manager(&caller(Role::Member)).unwrap_err();
+        assert_eq!((err.status, err.code), (403, "forbidden"));
     }
 }

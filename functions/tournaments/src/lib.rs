@@ -24,12 +24,12 @@ impl Tournaments {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let table = config::required("TOURNAMENTS_TABLE")?;
         let users_table = config::required("USERS_TABLE")?;
-        let secret = config::jwt_secret()?;
+        let keys = config::jwt_keys().await?;
         let db = gymit_shared::aws::dynamodb().await;
         Ok(Self {
             store: TournamentsStore::new(db.clone(), table),
-            tokens: Tokens::new(&secret),
-            cursor_secret: secret,
+            tokens: Tokens::from_keys(&keys),
+            cursor_secret: keys.current.secret,
             users: UsersDirectory {
                 db,
                 table: users_table,

@@ -20,11 +20,11 @@ pub struct Users {
 impl Users {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let table = config::required("USERS_TABLE")?;
-        let secret = config::jwt_secret()?;
+        let keys = config::jwt_keys().await?;
         Ok(Self {
             store: UsersStore::new(gymit_shared::aws::dynamodb().await, table),
-            tokens: Tokens::new(&secret),
-            cursor_secret: secret,
+            tokens: Tokens::from_keys(&keys),
+            cursor_secret: keys.current.secret,
         })
     }
 }

@@ -8,7 +8,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let Auth { store, tokens } = Auth::from_env().await?;
     let state = &*Box::leak(Box::new(authorizer::Authorizer { store, tokens }));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        Ok::<_, std::convert::Infallible>(authorizer::handle(state, event.payload).await)
+        // An error here is a failure of the authorizer: API Gateway answers 500 and runs no
+        // function (failing closed when the auth table cannot be read).
+        authorizer::handle(state, event.payload)
+            .await
+            .map_err(|_| lambda_runtime::Error::from("the authorizer cannot read the auth table"))
     }))
     .await
 }

@@ -1,9 +1,25 @@
 //! `auth-authorizer`: the HTTP API's Lambda authorizer (REQUEST, payload 2.0, simple
-//! responses). Verifies the bearer token with the shared verifier, then checks in the auth
-//! table that the account is still active and not banned, and passes the account's current
-//! `user_id`, `email`, `role` and `approved` to the route's function.
+//! responses). It resolves, the function decides (API.md, "Who answers a protected route's
+//! refusal"): whenever it can run it answers `isAuthorized: true` with its verdict and the
+//! caller's identity in the context, and `identity::caller` in the route's function turns a
+//! refusing verdict into problem+json (401 `unauthenticated` / `token_expired`, 403
+//! `account_banned`). An HTTP API authorizer's own denial would be a bare
+//! `403 {"message":"Forbidden"}` that a client cannot act on.
+//!
+//! Context: `{"verdict": "allow" | "unauthenticated" | "token_expired" | "account_banned" |
+//! "account_inactive", "user_id"?, "email"?, "role"?, "approved"?}`; the identity fields
+//! only when the token verified (and for `allow`, the account's *current* role, email and
+//! approval, which replace the token's).
+//!
+//! Failing closed: when the auth table cannot be read, the authorizer returns an error, so
+//! API Gateway answers `500 {"message":"Internal Server Error"}` and no function runs. It
+//! never lets a request through on a verdict it could not establish.
 
-use gymit_shared::jwt::Tokens;
+use gymit_shared::{
+    dynamo::StoreError,
+    identity::{verdict_of, Verdict},
+    jwt::Tokens,
+};
 use serde_json::{json, Value};
 
 use crate::store::AuthStore;
@@ -13,41 +29,55 @@ pub struct Authorizer {
     pub tokens: Tokens,
 }
 
-fn deny() -> Value {
-    json!({ "isAuthorized": false })
-}
-
 /// The `Authorization` header of the request event (headers are lower-cased in payload 2.0).
 fn bearer(event: &Value) -> Option<&str> {
     let value = event["headers"]["authorization"]
         .as_str()
         .or_else(|| event["identitySource"][0].as_str())?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-pub async fn handle(state: &Authorizer, event: Value) -> Value {
+fn answer(context: Value) -> Value {
+    json!({ "isAuthorized": true, "context": context })
+}
+
+fn verdict_only(verdict: Verdict) -> Value {
+    answer(json!({ "verdict": verdict.as_str() }))
+}
+
+/// The simple response for one request event, or the store error that makes it fail closed.
+pub async fn handle(state: &Authorizer, event: Value) -> Result<Value, StoreError> {
     let Some(token) = bearer(&event) else {
-        return deny();
+        return Ok(verdict_only(Verdict::Unauthenticated));
     };
-    let Ok(claims) = state.tokens.verify(token) else {
-        return deny();
+    let claims = match state.tokens.verify(token) {
+        Ok(claims) => claims,
+        Err(e) => return Ok(verdict_only(verdict_of(&e))),
     };
-    match state.store.account(&claims.sub).await {
-        Ok(Some(account)) if account.is_active && !account.is_banned => json!({
-            "isAuthorized": true,
-            "context": {
-                "user_id": account.id,
-                "email": account.email,
-                "role": account.role.as_str(),
-                "approved": account.is_approved,
-            }
-        }),
-        Ok(_) => deny(),
+    let account = match state.store.account(&claims.sub).await {
+        Ok(account) => account,
         Err(e) => {
-            // Failing closed: an unreachable table must not let anyone in.
-            tracing::error!(error = %e, "authorizer cannot read the account");
-            deny()
+            tracing::error!(error = %e, "authorizer cannot read the account: failing closed");
+            return Err(e);
         }
-    }
+    };
+    let verdict = match &account {
+        None => Verdict::AccountInactive,
+        Some(a) if !a.is_active => Verdict::AccountInactive,
+        Some(a) if a.is_banned => Verdict::AccountBanned,
+        Some(a) if claims.issued_at_ms() < a.tokens_valid_after_ms => Verdict::TokenExpired,
+        Some(_) => Verdict::Allow,
+    };
+    Ok(match account {
+        Some(account) if verdict == Verdict::Allow => answer(json!({
+            "verdict": verdict.as_str(),
+            "user_id": account.id,
+            "email": account.email,
+            "role": account.role.as_str(),
+            "approved": account.is_approved,
+        })),
+        _ => answer(json!({ "verdict": verdict.as_str(), "user_id": claims.sub })),
+    })
 }

@@ -3,7 +3,8 @@
 //!
 //! Unknown email and wrong password answer the same 401 in about the same time (an unknown
 //! email is verified against a dummy hash). Ten failures for one email in 15 minutes lock
-//! it (429 with Retry-After) whether or not the account exists. The password is checked
+//! it (429 with Retry-After) whether or not the account exists; each attempt is reserved
+//! atomically before the password is verified. The password is checked
 //! before the account state.
 
 use std::sync::Arc;
@@ -32,11 +33,16 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         return Err(ApiError::invalid_credentials());
     }
     let now = time::epoch_seconds();
-    let (failures, user_id) = state.store.login_lookup(&email).await?;
-    if let Some(wait) = failures.as_ref().and_then(|f| f.locked_for(now)) {
+    // The attempt is reserved before the password is verified (atomically, see
+    // `reserve_login_attempt`), so concurrent wrong passwords cannot outrun the lockout.
+    let (reserved, user_id) = tokio::join!(
+        state.store.reserve_login_attempt(&email, now),
+        state.store.user_id_by_email(&email)
+    );
+    if let Err(wait) = reserved? {
         return Err(ApiError::rate_limited(wait));
     }
-    let account = match user_id {
+    let account = match user_id? {
         Some(id) => state.store.account(&id).await?,
         None => None,
     };
@@ -47,16 +53,12 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
     let password = body.password;
     let matches = blocking(move || verify_password(&password, &hash)).await?;
 
+    // A wrong password keeps its reservation: that is the counted failure.
     let account = match account {
         Some(a) if matches => a,
-        _ => {
-            state.store.record_login_failure(&email, now).await?;
-            return Err(ApiError::invalid_credentials());
-        }
+        _ => return Err(ApiError::invalid_credentials()),
     };
-    if failures.is_some() {
-        state.store.clear_login_failures(&email).await?;
-    }
+    state.store.clear_login_failures(&email).await?;
     if !account.is_active {
         return Err(ApiError::invalid_credentials());
     }

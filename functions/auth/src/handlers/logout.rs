@@ -26,7 +26,7 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         .ok_or_else(unknown)?;
     state
         .store
-        .revoke_family(&token.family_id, token.expires_at)
+        .revoke_family(&token.family_id, gymit_shared::time::epoch_seconds())
         .await?;
     http::no_content()
 }

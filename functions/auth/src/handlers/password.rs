@@ -1,5 +1,9 @@
 //! `POST /api/auth/password` `{current_password, new_password}` → `204`; every refresh token
-//! of the account stops working. Allowed to unapproved accounts too (API.md).
+//! of the account stops working, and access tokens issued before it answer 401
+//! `token_expired` (the authorizer compares their issue time with the change). Allowed to
+//! unapproved accounts too (API.md). A wrong `current_password` counts toward the login
+//! lockout of the account's email (reserved before verifying, as in login), so a stolen
+//! access token cannot guess the password at API rate.
 
 use std::sync::Arc;
 
@@ -30,14 +34,23 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         .await?
         .filter(|a| a.is_active)
         .ok_or_else(|| ApiError::unauthenticated("the account no longer exists"))?;
+    if let Err(wait) = state
+        .store
+        .reserve_login_attempt(&account.email, time::epoch_seconds())
+        .await?
+    {
+        return Err(ApiError::rate_limited(wait));
+    }
     let (current, stored) = (body.current_password, account.password_hash.clone());
     let new = body.new_password;
     let new_hash =
         blocking(move || verify_password(&current, &stored).then(|| hash_password(&new))).await?;
     let new_hash = match new_hash {
+        // The reservation stays: that is the counted failure.
         None => return Err(ApiError::invalid_credentials()),
         Some(h) => h.map_err(|_| ApiError::internal())?,
     };
+    state.store.clear_login_failures(&account.email).await?;
     let now = time::now();
     state
         .store

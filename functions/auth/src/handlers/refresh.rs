@@ -37,7 +37,7 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         tracing::warn!(user_id = %token.user_id, "refresh token reuse: revoking its family");
         state
             .store
-            .revoke_family(&token.family_id, token.expires_at)
+            .revoke_family(&token.family_id, gymit_shared::time::epoch_seconds())
             .await?;
         return Err(invalid());
     }
@@ -61,7 +61,7 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         // Another refresh with the same token won the race: that is reuse too.
         state
             .store
-            .revoke_family(&token.family_id, token.expires_at)
+            .revoke_family(&token.family_id, gymit_shared::time::epoch_seconds())
             .await?;
         return Err(invalid());
     }

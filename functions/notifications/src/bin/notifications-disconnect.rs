@@ -1,8 +1,8 @@
-use gymit_notifications::{handlers::disconnect, Notifications};
+use gymit_notifications::{handlers::disconnect, Connections};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     gymit_shared::telemetry::init();
-    let state = Notifications::from_env().await?;
+    let state = Connections::from_env().await?;
     gymit_shared::http::run("notifications-disconnect", state, disconnect::handle).await
 }

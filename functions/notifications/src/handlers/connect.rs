@@ -1,13 +1,32 @@
-//! `$connect` (`notifications-connect`): accepts anonymous spectators; with `?token=` the
-//! token must verify (the shared verifier: HS256 pinned, required claims), or the
-//! connection is refused with 401. Records the connection with the caller's identity.
+//! `$connect` (`notifications-connect`).
+//!
+//! With `?token=`: the token must verify (the shared verifier: HS256 pinned, required
+//! claims), and its account must still be active, not banned, and not have changed its
+//! password since the token was issued (read from the auth service's table, as the HTTP
+//! API's authorizer does); otherwise the connection is refused with 401 (API.md). The
+//! connection records the account's current role.
+//!
+//! Without a token: an anonymous spectator, bounded per source address: at most
+//! `WS_ANONYMOUS_PER_SOURCE` (default 1,000) anonymous connections of one address at a
+//! time, so one client cannot open sockets until fan-out starves; one more is refused with
+//! 429 (README, "Security").
 
 use std::sync::Arc;
 
 use gymit_shared::{http, ApiError, Ctx, Request, Response};
-use lambda_http::RequestExt;
+use lambda_http::{request::RequestContext, RequestExt};
 
-use crate::{handlers::connection_id, store::Connection, Notifications};
+use crate::{accounts::Standing, handlers::connection_id, store::Connection, Notifications};
+
+/// The source address API Gateway saw (`requestContext.identity.sourceIp`).
+fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::WebSocket(c)) => c.identity.source_ip.clone(),
+        _ => None,
+    }
+    .filter(|ip| !ip.is_empty())
+    .unwrap_or_else(|| "unknown".to_string())
+}
 
 pub async fn handle(
     state: Arc<Notifications>,
@@ -15,20 +34,54 @@ pub async fn handle(
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let connection_id = connection_id(&req)?;
-    let claims = match req
+    let token = req
         .query_string_parameters_ref()
         .and_then(|q| q.first("token"))
-    {
-        Some(token) => Some(state.tokens.verify(token)?),
-        None => None,
+        .map(str::to_string);
+    let connection = match token {
+        Some(token) => {
+            let claims = state.tokens.verify(&token)?;
+            let role = match state.accounts.standing(&claims).await? {
+                Standing::Active { role } => role,
+                Standing::Refused => {
+                    return Err(ApiError::unauthenticated(
+                        "the token's account may not connect",
+                    ))
+                }
+            };
+            Connection {
+                connection_id,
+                user_id: Some(claims.sub),
+                role: Some(role),
+                connected_at: gymit_shared::time::now_rfc3339(),
+                anonymous_source: None,
+            }
+        }
+        None => {
+            let source = source_ip(&req);
+            if !state
+                .store
+                .claim_anonymous_slot(&source, state.anonymous_per_source)
+                .await?
+            {
+                tracing::warn!(%source, "anonymous connections per source: cap reached");
+                return Err(ApiError::rate_limited(60));
+            }
+            Connection {
+                connection_id,
+                user_id: None,
+                role: None,
+                connected_at: gymit_shared::time::now_rfc3339(),
+                anonymous_source: Some(source),
+            }
+        }
     };
-    let connection = Connection {
-        connection_id,
-        user_id: claims.as_ref().map(|c| c.sub.clone()),
-        role: claims.map(|c| c.role),
-        connected_at: gymit_shared::time::now_rfc3339(),
-    };
-    state.store.put_connection(&connection).await?;
+    if let Err(e) = state.store.put_connection(&connection).await {
+        if let Some(source) = &connection.anonymous_source {
+            let _ = state.store.release_anonymous_slot(source).await;
+        }
+        return Err(e.into());
+    }
     tracing::info!(
         connection_id = %connection.connection_id,
         user_id = connection.user_id.as_deref().unwrap_or("anonymous"),

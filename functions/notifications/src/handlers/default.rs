@@ -11,18 +11,18 @@ use serde_json::{json, Value};
 use crate::{
     handlers::connection_id,
     messages::{self, Action, Refusal, LOBBY},
-    store::{Subscribed, MAX_SUBSCRIPTIONS},
-    Notifications,
+    store::{ConnectionsStore, Subscribed, MAX_SUBSCRIPTIONS},
 };
 
-pub async fn handle(
-    state: Arc<Notifications>,
+/// `S` is `Connections` in the deployed function (no keys, no other service's table).
+pub async fn handle<S: AsRef<ConnectionsStore>>(
+    state: Arc<S>,
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let connection_id = connection_id(&req)?;
     let reply = match messages::parse(req.body().as_ref()) {
-        Ok(action) => act(&state, &connection_id, action)
+        Ok(action) => act((*state).as_ref(), &connection_id, action)
             .await
             .unwrap_or_else(|r| r.to_json()),
         Err(refusal) => refusal.to_json(),
@@ -30,21 +30,23 @@ pub async fn handle(
     http::json(200, &reply)
 }
 
-async fn act(state: &Notifications, connection_id: &str, action: Action) -> Result<Value, Refusal> {
+async fn act(
+    store: &ConnectionsStore,
+    connection_id: &str,
+    action: Action,
+) -> Result<Value, Refusal> {
     match action {
         Action::Ping => Ok(json!({ "type": "pong" })),
         Action::Subscribe(tournament_id) => {
             if tournament_id != LOBBY
-                && !state
-                    .store
+                && !store
                     .tournament_exists(&tournament_id)
                     .await
                     .map_err(unavailable)?
             {
                 return Err(Refusal::new("not_found", "no such tournament"));
             }
-            match state
-                .store
+            match store
                 .subscribe(connection_id, &tournament_id)
                 .await
                 .map_err(unavailable)?
@@ -61,8 +63,7 @@ async fn act(state: &Notifications, connection_id: &str, action: Action) -> Resu
             }
         }
         Action::Unsubscribe(tournament_id) => {
-            state
-                .store
+            store
                 .unsubscribe(connection_id, &tournament_id)
                 .await
                 .map_err(unavailable)?;

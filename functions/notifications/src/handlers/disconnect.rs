@@ -6,15 +6,16 @@ use std::sync::Arc;
 
 use gymit_shared::{http, ApiError, Ctx, Request, Response};
 
-use crate::{handlers::connection_id, Notifications};
+use crate::{handlers::connection_id, store::ConnectionsStore};
 
-pub async fn handle(
-    state: Arc<Notifications>,
+/// `S` is `Connections` in the deployed function (no keys, no other service's table).
+pub async fn handle<S: AsRef<ConnectionsStore>>(
+    state: Arc<S>,
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let connection_id = connection_id(&req)?;
-    let deleted = state.store.remove_connection(&connection_id).await?;
+    let deleted = (*state).as_ref().remove_connection(&connection_id).await?;
     tracing::info!(%connection_id, deleted, "disconnected");
     http::no_content()
 }

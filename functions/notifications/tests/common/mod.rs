@@ -18,22 +18,82 @@ use serde_json::{json, Value};
 
 pub const SECRET: &str = "notifications-test-secret-notifications-test";
 
-/// Fresh connections and tournaments tables, and a client to look into them.
+/// Fresh connections, tournaments and auth tables, and a client to look into them.
 pub struct Tables {
     pub db: aws_sdk_dynamodb::Client,
     pub connections: String,
     pub tournaments: String,
+    pub auth: String,
 }
 
 impl Tables {
     pub async fn fresh() -> Self {
-        let tables =
-            gymit_local::testing::fresh_tables(&["ConnectionsTable", "TournamentsTable"]).await;
+        let tables = gymit_local::testing::fresh_tables(&[
+            "ConnectionsTable",
+            "TournamentsTable",
+            "AuthTable",
+        ])
+        .await;
         Self {
             db: gymit_shared::aws::dynamodb().await,
             connections: tables["ConnectionsTable"].clone(),
             tournaments: tables["TournamentsTable"].clone(),
+            auth: tables["AuthTable"].clone(),
         }
+    }
+
+    /// A user of `role` with an auth record as the auth service stores it (active, not
+    /// banned), and a fresh access token; returns the user id and the token.
+    pub async fn user(&self, role: Role) -> (String, String) {
+        let (user_id, token) = token(role);
+        self.put_account(&user_id, role, true, false, 0).await;
+        (user_id, token)
+    }
+
+    /// Writes (or overwrites) the auth record of `user_id` with the given state.
+    pub async fn put_account(
+        &self,
+        user_id: &str,
+        role: Role,
+        active: bool,
+        banned: bool,
+        tokens_valid_after_ms: i64,
+    ) {
+        let s = |v: &str| AttributeValue::S(v.to_string());
+        self.db
+            .put_item()
+            .table_name(&self.auth)
+            .item("pk", s(&format!("USER#{user_id}")))
+            .item("sk", s("ACCOUNT"))
+            .item("id", s(user_id))
+            .item("email", s("someone@example.com"))
+            .item("role", s(role.as_str()))
+            .item("is_active", AttributeValue::Bool(active))
+            .item("is_banned", AttributeValue::Bool(banned))
+            .item("is_approved", AttributeValue::Bool(true))
+            .item(
+                "tokens_valid_after_ms",
+                AttributeValue::N(tokens_valid_after_ms.to_string()),
+            )
+            .send()
+            .await
+            .expect("account put");
+    }
+
+    /// How many anonymous connections of `address` are counted.
+    pub async fn anonymous_count(&self, address: &str) -> i64 {
+        self.db
+            .get_item()
+            .table_name(&self.connections)
+            .key("pk", AttributeValue::S(format!("SOURCE#{address}")))
+            .key("sk", AttributeValue::S("#ANONYMOUS".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get")
+            .item
+            .map(|i| number(&i, "connections"))
+            .unwrap_or(0)
     }
 
     /// A store over these tables, as `store_from_env` builds it.
@@ -47,9 +107,20 @@ impl Tables {
 
     /// The state of the three route functions, as `Notifications::from_env` builds it.
     pub async fn notifications(&self) -> Arc<Notifications> {
+        self.notifications_with_cap(gymit_notifications::DEFAULT_ANONYMOUS_PER_SOURCE)
+            .await
+    }
+
+    /// The same with another cap of anonymous connections per source address.
+    pub async fn notifications_with_cap(&self, anonymous_per_source: i64) -> Arc<Notifications> {
         Arc::new(Notifications {
             store: self.store().await,
             tokens: Tokens::new(SECRET),
+            accounts: gymit_notifications::accounts::Accounts::new(
+                gymit_shared::aws::dynamodb().await,
+                self.auth.clone(),
+            ),
+            anonymous_per_source,
         })
     }
 
@@ -73,7 +144,7 @@ impl Tables {
         id
     }
 
-    /// Every item of the connections table by (pk, sk).
+    /// Every connection and subscription item of the connections table by (pk, sk).
     pub async fn items(&self) -> BTreeMap<(String, String), Item> {
         let mut all = BTreeMap::new();
         let mut start = None;
@@ -87,7 +158,12 @@ impl Tables {
                 .send()
                 .await
                 .expect("scan");
+            // Connections and subscriptions; the per-source counters are read on their own
+            // (`anonymous_count`).
             for item in out.items.unwrap_or_default() {
+                if text(&item, "pk").starts_with("SOURCE#") {
+                    continue;
+                }
                 all.insert((text(&item, "pk"), text(&item, "sk")), item);
             }
             start = out.last_evaluated_key;

@@ -18,14 +18,16 @@ pub struct Standing {
 }
 
 /// Sums of the numbers on each side of a score: `"21-19,18-21"` → (39, 40). A forfeit or
-/// anything else unreadable counts as nothing.
+/// anything else unreadable counts as nothing. The arithmetic saturates: a score stored
+/// before numbers were limited to 9 digits cannot overflow (a panic in debug builds, a
+/// silent wrap in release).
 pub fn score_totals(score: &str) -> (i64, i64) {
-    let mut totals = (0, 0);
+    let mut totals: (i64, i64) = (0, 0);
     for game in score.split(',') {
         let mut sides = game.split('-').map(|s| s.trim().parse::<i64>());
         if let (Some(Ok(a)), Some(Ok(b)), None) = (sides.next(), sides.next(), sides.next()) {
-            totals.0 += a;
-            totals.1 += b;
+            totals.0 = totals.0.saturating_add(a);
+            totals.1 = totals.1.saturating_add(b);
         }
     }
     totals
@@ -181,8 +183,10 @@ fn round_robin_keys(
             continue;
         };
         let (a, b) = score_totals(m.score.as_deref().unwrap_or_default());
-        *difference.entry(p1).or_default() += a - b;
-        *difference.entry(p2).or_default() += b - a;
+        let d1 = difference.entry(p1).or_default();
+        *d1 = d1.saturating_add(a.saturating_sub(b));
+        let d2 = difference.entry(p2).or_default();
+        *d2 = d2.saturating_add(b.saturating_sub(a));
     }
     let points: HashMap<&str, i64> = rows
         .iter()
@@ -221,4 +225,36 @@ fn round_robin_keys(
             ]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+    use crate::bracket::{generate, Format, GrandFinal, Kind};
+
+    #[test]
+    fn huge_stored_scores_never_overflow_the_standings() {
+        // Scores stored before the 9-digit limit: sums past i64 saturate instead of
+        // panicking (debug) or wrapping (release).
+        let huge = "9223372036854775807-0,9223372036854775807-0";
+        assert_eq!(score_totals(huge), (i64::MAX, 0));
+        let format = Format {
+            kind: Kind::RoundRobin,
+            third_place_match: false,
+            grand_final: GrandFinal::Double,
+        };
+        let people: Vec<String> = (1..=3).map(|i| format!("p{i}")).collect();
+        let mut b = generate(format, &people);
+        loop {
+            let next = b
+                .ready()
+                .next()
+                .map(|m| (m.id.clone(), m.participant1_id.clone()));
+            let Some((id, winner)) = next else { break };
+            b.report(&id, winner.as_deref(), huge).expect("reported");
+        }
+        let names: Vec<(String, String)> = people.iter().map(|p| (p.clone(), p.clone())).collect();
+        let table = standings(&b, &names);
+        assert_eq!(table.len(), 3);
+    }
 }

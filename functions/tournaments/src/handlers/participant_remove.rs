@@ -23,7 +23,10 @@ pub async fn handle(
             .participant(&participant_id)
             .ok_or_else(|| ApiError::not_found("participant"))?;
         let themselves = p.user_id.as_deref() == Some(caller.user_id.as_str());
-        if !themselves {
+        if themselves && !t.is_manager(&caller) {
+            // Leaving is a write: an unapproved account may not (API.md, 403 not_approved).
+            caller.require_approved()?;
+        } else {
             t.require_manager(&caller)?;
         }
         t.require_status(&[Status::RegistrationOpen], "leave")?;
