@@ -42,8 +42,18 @@ lint: $(STAMP)
 build: $(STAMP)
 	cargo lambda build --release --arm64 --output-format zip
 
-## Request latencies through the local stack, as a Markdown table: see README "Performance".
+## Cold starts of every function's release binary beside its peers (Runtime API stub, moto;
+## table + target/bench/coldstart.json), then request latencies through the local stack, as
+## Markdown tables: see README "Performance". The Python peer's virtualenv (Python 3.11,
+## boto3, awslambdaric) lives in target/bench/py.
+PY_PEER ?= python3.11
 bench: $(STAMP)
+	@cmp -s bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt || \
+	  ( $(PY_PEER) -m venv $(TARGET_DIR)/bench/py && \
+	    $(TARGET_DIR)/bench/py/bin/pip install --disable-pip-version-check -q -r bench/peers/python/requirements.txt && \
+	    cp bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt )
+	cargo build --release --workspace --bins
+	$(TARGET_DIR)/release/coldstart
 	cargo build --workspace --bins
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo run -q -p gymit-e2e --bin bench
 

@@ -158,3 +158,76 @@ pub async fn subscribe(
     }
     req.send().await.expect("subscribed");
 }
+
+/// DynamoDB round trips, counted by an SDK interceptor: install it on the client a
+/// service's state uses, call a route, and read which operations went on the wire (each
+/// attempt counts, as each is a round trip). The integration tests assert these counts
+/// per route (DESIGN.md "Data": one or two round trips a route), so they cannot regress.
+#[derive(Debug, Clone, Default)]
+pub struct RoundTrips {
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RoundTrips {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `builder` with this counter installed.
+    pub fn install(
+        &self,
+        builder: aws_sdk_dynamodb::config::Builder,
+    ) -> aws_sdk_dynamodb::config::Builder {
+        builder.interceptor(self.clone())
+    }
+
+    /// A client of `sdk` that counts here.
+    pub fn client(&self, sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::from_conf(
+            self.install(aws_sdk_dynamodb::config::Builder::from(sdk))
+                .build(),
+        )
+    }
+
+    /// The operations sent since the last `take`, oldest first, and forgets them.
+    pub fn take(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
+    }
+
+    /// Runs `f` and returns its output with the operations it sent (and only those, as
+    /// long as nothing else uses the counted client meanwhile).
+    pub async fn during<F: std::future::Future>(&self, f: F) -> (F::Output, Vec<String>) {
+        self.take();
+        let out = f.await;
+        (out, self.take())
+    }
+}
+
+impl aws_sdk_dynamodb::config::Intercept for RoundTrips {
+    fn name(&self) -> &'static str {
+        "RoundTrips"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _components: &aws_sdk_dynamodb::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_dynamodb::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        // The JSON protocol names the operation in `X-Amz-Target: DynamoDB_20120810.<Op>`.
+        let op = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("?")
+            .to_string();
+        if let Ok(mut log) = self.log.lock() {
+            log.push(op);
+        }
+        Ok(())
+    }
+}

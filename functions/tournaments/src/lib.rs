@@ -71,27 +71,71 @@ pub struct Member {
     pub active: bool,
 }
 
+/// What `UsersDirectory` reads of a profile.
+const PROFILE_PROJECTION: &str = "full_name, is_active, is_banned";
+
 impl UsersDirectory {
+    pub fn new(db: Client, table: String) -> Self {
+        Self { db, table }
+    }
+
     pub async fn member(&self, user_id: &str) -> Result<Option<Member>, StoreError> {
+        let (_, key, projection) = self.profile(user_id);
         let out = self
             .db
             .get_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(format!("USER#{user_id}")))
-            .key("sk", AttributeValue::S("PROFILE".into()))
-            .projection_expression("full_name, is_active, is_banned")
+            .set_key(Some(key))
+            .projection_expression(projection)
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
-        Ok(out.item.map(|item| {
-            let flag = |k: &str| matches!(item.get(k), Some(AttributeValue::Bool(true)));
-            Member {
-                full_name: match item.get("full_name") {
-                    Some(AttributeValue::S(n)) => n.clone(),
-                    _ => String::new(),
-                },
-                active: flag("is_active") && !flag("is_banned"),
-            }
-        }))
+        Ok(out.item.as_ref().map(Self::member_of))
+    }
+
+    /// `user_id`'s profile as (table, key, projection), to read it in another request.
+    pub fn profile(&self, user_id: &str) -> (&str, gymit_shared::dynamo::Item, &'static str) {
+        let key = gymit_shared::dynamo::Item::from([
+            (
+                "pk".to_string(),
+                AttributeValue::S(format!("USER#{user_id}")),
+            ),
+            ("sk".to_string(), AttributeValue::S("PROFILE".into())),
+        ]);
+        (&self.table, key, PROFILE_PROJECTION)
+    }
+
+    /// A condition on `user_id`'s profile that holds when `member` would say active:
+    /// (table, key, condition, values), for a transaction's ConditionCheck.
+    pub fn active_check(
+        &self,
+        user_id: &str,
+    ) -> (
+        &str,
+        gymit_shared::dynamo::Item,
+        &'static str,
+        gymit_shared::dynamo::Item,
+    ) {
+        let (table, key, _) = self.profile(user_id);
+        let values =
+            gymit_shared::dynamo::Item::from([(":t".to_string(), AttributeValue::Bool(true))]);
+        (
+            table,
+            key,
+            "attribute_exists(pk) AND is_active = :t AND (attribute_not_exists(is_banned) OR is_banned <> :t)",
+            values,
+        )
+    }
+
+    /// A profile item as a member.
+    pub fn member_of(item: &gymit_shared::dynamo::Item) -> Member {
+        let flag = |k: &str| matches!(item.get(k), Some(AttributeValue::Bool(true)));
+        Member {
+            full_name: match item.get("full_name") {
+                Some(AttributeValue::S(n)) => n.clone(),
+                _ => String::new(),
+            },
+            active: flag("is_active") && !flag("is_banned"),
+        }
     }
 }

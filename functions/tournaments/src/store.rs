@@ -14,15 +14,23 @@
 //!   disqualifications are stored: who advanced, byes and forfeits are rebuilt by replaying
 //!   them in order on every read (`Bracket::from_log`), so they can never disagree.
 //!
-//! Access patterns: a tournament, its roster and its bracket are one Query of the
-//! partition (`load`). Listing newest `start_date` first is a Query of GSI `by_status`
+//! Access patterns (round trips per route: README "Performance", asserted by
+//! `tests/round_trips.rs`): a tournament, its roster and its bracket are one Query of the
+//! partition (`load`), what needs only the tournament reads META alone (`meta`, one
+//! GetItem), a join reads META with the joining user's profile (`meta_with`, one
+//! TransactGetItems across both tables) or, to insert at a seed, META and the roster
+//! without the matches (`meta_and_roster`, one Query of the `sk` range `META` ..
+//! `PARTICIPANT$`), then writes in one transaction. Listing newest `start_date` first is a Query of GSI `by_status`
 //! (`status`, `start_key`) or, unfiltered, `by_start` (`list_pk`, `start_key`); only META
 //! items carry `start_key`, so nothing else is indexed.
 
 use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::{
-    types::{AttributeValue, Delete, Put, TransactWriteItem, Update, WriteRequest},
+    types::{
+        AttributeValue, ConditionCheck, Delete, DeleteRequest, Get, Put, TransactGetItem,
+        TransactWriteItem, Update, WriteRequest,
+    },
     Client,
 };
 use gymit_shared::{
@@ -87,6 +95,8 @@ pub enum JoinError {
     /// The tournament is full or no longer open (read it to say which).
     Closed,
     AlreadyRegistered,
+    /// The user to add has no profile, or is inactive or banned.
+    UserUnavailable,
     /// A concurrent transaction on the same items (DynamoDB): try again.
     Conflict,
     Store(StoreError),
@@ -267,6 +277,12 @@ impl TournamentsStore {
 
     /// Just the tournament (one GetItem).
     pub async fn get(&self, id: &str) -> Result<Option<Tournament>, StoreError> {
+        Ok(self.meta(id).await?.map(|m| m.tournament))
+    }
+
+    /// The stored META (one strongly consistent GetItem): for the changes that need
+    /// nothing else of the partition.
+    pub async fn meta(&self, id: &str) -> Result<Option<Meta>, StoreError> {
         let out = self
             .db
             .get_item()
@@ -276,9 +292,91 @@ impl TournamentsStore {
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
-        out.item
-            .map(|item| from_item::<Meta>(item).map(|m| m.tournament))
-            .transpose()
+        out.item.map(from_item::<Meta>).transpose()
+    }
+
+    /// META and, in the same round trip, the item `other` (table, key, projection) of
+    /// another table: one TransactGetItems, both read as of the same moment.
+    pub async fn meta_with(
+        &self,
+        id: &str,
+        other: (&str, Item, &str),
+    ) -> Result<(Option<Meta>, Option<Item>), StoreError> {
+        let (table, other_key, projection) = other;
+        let meta_get = build(
+            Get::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(id, "META".into())))
+                .build(),
+        )?;
+        let other_get = build(
+            Get::builder()
+                .table_name(table)
+                .set_key(Some(other_key))
+                .projection_expression(projection)
+                .build(),
+        )?;
+        let out = self
+            .db
+            .transact_get_items()
+            .transact_items(TransactGetItem::builder().get(meta_get).build())
+            .transact_items(TransactGetItem::builder().get(other_get).build())
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let mut responses = out.responses.unwrap_or_default().into_iter();
+        let meta = responses
+            .next()
+            .and_then(|r| r.item)
+            .map(from_item::<Meta>)
+            .transpose()?;
+        let other = responses.next().and_then(|r| r.item);
+        Ok((meta, other))
+    }
+
+    /// META and the roster in seed order, without the matches (one strongly consistent
+    /// Query of the sort keys `META` ..= `PARTICIPANT$`: `MATCH#` sorts before `META`,
+    /// `REG#` after every `PARTICIPANT#`).
+    pub async fn meta_and_roster(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Meta, Vec<(String, Participant)>)>, StoreError> {
+        let mut start = None;
+        let mut meta = None;
+        let mut roster = Vec::new();
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", pk(id))
+                .expression_attribute_values(":from", s("META"))
+                .expression_attribute_values(":to", s("PARTICIPANT$"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            for item in out.items.unwrap_or_default() {
+                match item.get("sk") {
+                    Some(AttributeValue::S(sk)) if sk == "META" => meta = Some(from_item(item)?),
+                    Some(AttributeValue::S(sk)) if sk.starts_with("PARTICIPANT#") => {
+                        let position = match item.get("position") {
+                            Some(AttributeValue::S(p)) => p.clone(),
+                            _ => return Err(StoreError::Corrupt(format!("{sk} has no position"))),
+                        };
+                        roster.push((position, from_item::<Participant>(item)?));
+                    }
+                    _ => {}
+                }
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(meta.map(|m| (m, seeded(roster))))
     }
 
     /// Writes the generated matches of start attempt `gen`. They are not the bracket until
@@ -327,6 +425,47 @@ impl TournamentsStore {
             }
             if !pending.is_empty() {
                 return Err(StoreError::Unavailable("matches left unprocessed".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the matches of start attempt `gen` that lost its commit, so an abandoned
+    /// generation does not stay in the partition (and in every later read of it). Best
+    /// effort: what is left unprocessed stays, unread, as before.
+    pub async fn delete_matches(
+        &self,
+        tournament_id: &str,
+        gen: &str,
+        bracket: &Bracket,
+    ) -> Result<(), StoreError> {
+        let mut requests = Vec::new();
+        for m in bracket.matches() {
+            let delete = build(
+                DeleteRequest::builder()
+                    .set_key(Some(key(tournament_id, format!("MATCH#{gen}#{}", m.id))))
+                    .build(),
+            )?;
+            requests.push(WriteRequest::builder().delete_request(delete).build());
+        }
+        for chunk in requests.chunks(25) {
+            let mut pending = chunk.to_vec();
+            for attempt in 0..4u32 {
+                let out = self
+                    .db
+                    .batch_write_item()
+                    .request_items(&self.table, pending.clone())
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
             }
         }
         Ok(())
@@ -491,11 +630,15 @@ impl TournamentsStore {
     /// not full, and the participant, the user's registration marker and the event are
     /// written with it, atomically. Joins do not read-and-check a version, so a rush of them
     /// does not retry; they bump the version so that a start or an edit in flight notices.
+    ///
+    /// `user_check` (table, key, condition, values): a condition on another table's item
+    /// checked in the same transaction (the added user's profile), so it costs no read.
     pub async fn join(
         &self,
         participant: &Participant,
         position: &str,
         event: &Event,
+        user_check: Option<(&str, Item, &str, Item)>,
     ) -> Result<(), JoinError> {
         let store = JoinError::Store;
         let id = &participant.tournament_id;
@@ -524,13 +667,29 @@ impl TournamentsStore {
         if let Some(u) = &participant.user_id {
             tx = tx.transact_items(self.registration_put(id, u).map_err(store)?);
         }
+        let check_at = 2 + usize::from(participant.user_id.is_some());
+        let checked = user_check.is_some();
+        if let Some((table, check_key, condition, values)) = user_check {
+            let check = build(
+                ConditionCheck::builder()
+                    .table_name(table)
+                    .set_key(Some(check_key))
+                    .condition_expression(condition)
+                    .set_expression_attribute_values(Some(values))
+                    .build(),
+            )
+            .map_err(store)?;
+            tx = tx.transact_items(TransactWriteItem::builder().condition_check(check).build());
+        }
         tx = tx.transact_items(outbox_put(&self.table, event));
         match tx.send().await.map_err(transaction_error) {
             Ok(_) => Ok(()),
             Err(StoreError::TransactionCancelled(reasons)) => {
                 let failed =
                     |i: usize| reasons.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
-                if participant.user_id.is_some() && failed(2) {
+                if checked && failed(check_at) {
+                    Err(JoinError::UserUnavailable)
+                } else if participant.user_id.is_some() && failed(2) {
                     Err(JoinError::AlreadyRegistered)
                 } else if failed(0) {
                     Err(JoinError::Closed)

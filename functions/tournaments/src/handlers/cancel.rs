@@ -5,7 +5,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{event, mutate, next_meta, Change};
+use super::{event, mutate_meta, next_meta_of, Change};
 use crate::{domain::Status, Tournaments};
 
 pub async fn handle(
@@ -15,12 +15,11 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let caller = identity::caller(&req, &state.tokens)?;
     let id = http::path_param(&req, "id")?;
-    let t = mutate(&state, &id, |loaded| {
-        loaded.tournament().require_manager(&caller)?;
-        loaded
-            .tournament()
+    let t = mutate_meta(&state, &id, |read| {
+        read.tournament.require_manager(&caller)?;
+        read.tournament
             .require_status(&[Status::RegistrationOpen, Status::InProgress], "cancel")?;
-        let mut meta = next_meta(loaded);
+        let mut meta = next_meta_of(read);
         meta.tournament.status = Status::Cancelled;
         let t = meta.tournament.clone();
         let mut change = Change::new(meta, t.clone());

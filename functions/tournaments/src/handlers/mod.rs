@@ -55,7 +55,12 @@ impl<R> Change<R> {
 
 /// The META that a change starts from: the one read, one version on.
 pub fn next_meta(loaded: &Loaded) -> Meta {
-    let mut meta = loaded.meta.clone();
+    next_meta_of(&loaded.meta)
+}
+
+/// `next_meta` for a change that read META alone (`mutate_meta`).
+pub fn next_meta_of(read: &Meta) -> Meta {
+    let mut meta = read.clone();
     meta.tournament.version += 1;
     meta.tournament.updated_at = time::now_rfc3339();
     meta
@@ -65,27 +70,71 @@ pub fn next_meta(loaded: &Loaded) -> Meta {
 /// tournament): well inside the functions' 10 s timeout.
 const RETRY_BUDGET: Duration = Duration::from_secs(8);
 
-/// Reads tournament `id`, lets `decide` turn it into a change (or refuse), and commits it
-/// if nobody changed the tournament meanwhile; otherwise reads and decides again.
+/// Reads tournament `id` whole (one Query), lets `decide` turn it into a change (or
+/// refuse), and commits it if nobody changed the tournament meanwhile; otherwise reads and
+/// decides again. Two round trips when nobody races (plus a start's match batches).
 pub async fn mutate<R>(
     state: &Tournaments,
     id: &str,
     decide: impl Fn(&Loaded) -> Result<Change<R>, ApiError>,
 ) -> Result<R, ApiError> {
+    commit_loop(
+        state,
+        id,
+        || state.load(id),
+        |l: &Loaded| l.meta.tournament.version,
+        decide,
+    )
+    .await
+}
+
+/// `mutate` for the changes that need the tournament alone (an edit, a cancel): reads only
+/// its META (one GetItem) instead of the whole partition.
+pub async fn mutate_meta<R>(
+    state: &Tournaments,
+    id: &str,
+    decide: impl Fn(&Meta) -> Result<Change<R>, ApiError>,
+) -> Result<R, ApiError> {
+    let read = || async {
+        state
+            .store
+            .meta(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("tournament"))
+    };
+    commit_loop(state, id, read, |m: &Meta| m.tournament.version, decide).await
+}
+
+async fn commit_loop<T, R, F>(
+    state: &Tournaments,
+    id: &str,
+    read: impl Fn() -> F,
+    version: impl Fn(&T) -> u64,
+    decide: impl Fn(&T) -> Result<Change<R>, ApiError>,
+) -> Result<R, ApiError>
+where
+    F: std::future::Future<Output = Result<T, ApiError>>,
+{
     let deadline = Instant::now() + RETRY_BUDGET;
     let mut attempt = 0u32;
     loop {
-        let loaded = state.load(id).await?;
-        let change = decide(&loaded)?;
+        let current = read().await?;
+        let change = decide(&current)?;
         if let Some((gen, bracket)) = &change.matches {
             state.store.put_matches(id, gen, bracket).await?;
         }
-        let read = Some(loaded.meta.tournament.version);
-        match state
+        let read = Some(version(&current));
+        let result = state
             .store
             .commit(&change.meta, read, change.items, &change.events)
-            .await
-        {
+            .await;
+        if let (Err(_), Some((gen, bracket))) = (&result, &change.matches) {
+            // This start attempt lost: its matches would stay in the partition, unread.
+            if let Err(e) = state.store.delete_matches(id, gen, bracket).await {
+                tracing::warn!(tournament_id = id, error = %e, "deleting an abandoned start's matches failed");
+            }
+        }
+        match result {
             Ok(()) => return Ok(change.answer),
             Err(CommitError::Stale) if Instant::now() < deadline => {
                 attempt += 1;

@@ -13,7 +13,12 @@ pub async fn handle(
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
-    let loaded = state.load(&id).await?;
-    let items: Vec<_> = loaded.participants().collect();
+    // The tournament and its roster, without the bracket's matches: one Query.
+    let (_, roster) = state
+        .store
+        .meta_and_roster(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tournament"))?;
+    let items: Vec<_> = roster.iter().map(|(_, p)| p).collect();
     http::json(200, &json!({ "items": items }))
 }

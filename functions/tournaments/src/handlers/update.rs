@@ -6,7 +6,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{event, mutate, next_meta, Change};
+use super::{event, mutate_meta, next_meta_of, Change};
 use crate::{
     domain::{Status, TournamentFields},
     Tournaments,
@@ -23,12 +23,11 @@ pub async fn handle(
     if fields.is_empty() {
         return Err(ApiError::bad_request("the body names no field to change"));
     }
-    let t = mutate(&state, &id, |loaded| {
-        loaded.tournament().require_manager(&caller)?;
-        loaded
-            .tournament()
+    let t = mutate_meta(&state, &id, |read| {
+        read.tournament.require_manager(&caller)?;
+        read.tournament
             .require_status(&[Status::RegistrationOpen], "edit")?;
-        let mut meta = next_meta(loaded);
+        let mut meta = next_meta_of(read);
         fields.apply(&mut meta.tournament, false)?;
         let t = meta.tournament.clone();
         if t.max_participants < t.participant_count {

@@ -18,6 +18,7 @@ use aws_sdk_dynamodb::{
     types::{AttributeValue, PutRequest, WriteRequest},
     Client,
 };
+use gymit_local::testing::RoundTrips;
 use gymit_shared::{dynamo::Item, identity::Role, Request, Response};
 use gymit_tournaments::{
     handlers::{
@@ -25,7 +26,7 @@ use gymit_tournaments::{
         participants_list, results, standings, start, update,
     },
     store::TournamentsStore,
-    Tournaments,
+    Tournaments, UsersDirectory,
 };
 use lambda_http::{Body, RequestExt};
 use serde_json::{json, Value};
@@ -42,26 +43,30 @@ static ENV_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// idempotency token that DynamoDB honours, then applies the retried transaction a second
 /// time (a committed report or join would come back as a conflict). The tests are about
 /// the service, not about the emulator's speed.
-async fn patient_client() -> Client {
+/// `counted`: the client the functions' state uses, whose requests `Env::trips` counts.
+async fn patient_client(counted: Option<&RoundTrips>) -> Client {
     let sdk = gymit_shared::aws::sdk_config().await;
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(Duration::from_secs(5))
         .operation_attempt_timeout(Duration::from_secs(30))
         .operation_timeout(Duration::from_secs(60))
         .build();
-    Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&sdk)
-            .timeout_config(timeouts)
-            .build(),
-    )
+    let builder = aws_sdk_dynamodb::config::Builder::from(&sdk).timeout_config(timeouts);
+    Client::from_conf(match counted {
+        Some(trips) => trips.install(builder).build(),
+        None => builder.build(),
+    })
 }
 
 /// One test's world: the functions' state on fresh tables.
 #[derive(Clone)]
 pub struct Env {
     pub state: Arc<Tournaments>,
+    /// The tests' own client (not counted).
     pub db: Client,
     pub users_table: String,
+    /// The DynamoDB requests of the functions' state (both tables).
+    pub trips: RoundTrips,
 }
 
 /// Someone who calls the API.
@@ -271,12 +276,15 @@ impl Env {
                 .expect("the state builds from its environment")
         };
         assert_eq!(state.store.table(), tables["TournamentsTable"]);
-        state.store =
-            TournamentsStore::new(patient_client().await, tables["TournamentsTable"].clone());
+        let trips = RoundTrips::new();
+        let counted = patient_client(Some(&trips)).await;
+        state.store = TournamentsStore::new(counted.clone(), tables["TournamentsTable"].clone());
+        state.users = UsersDirectory::new(counted, tables["UsersTable"].clone());
         Self {
-            db: state.store.db().clone(),
+            db: patient_client(None).await,
             state: Arc::new(state),
             users_table: tables["UsersTable"].clone(),
+            trips,
         }
     }
 
@@ -349,6 +357,17 @@ impl Env {
             .issue(&p.id, &p.email, p.role, p.approved)
             .expect("token")
             .0
+    }
+
+    /// Calls `route` like `call`, and lists the DynamoDB operations it sent.
+    pub async fn counted(
+        &self,
+        route: Route,
+        ids: &[&str],
+        caller: Option<&Person>,
+        body: Option<Value>,
+    ) -> ((u16, Value), Vec<String>) {
+        self.trips.during(self.call(route, ids, caller, body)).await
     }
 
     /// Calls `route` as `caller` (None: anonymous); status and JSON body (Null when empty).

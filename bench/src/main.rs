@@ -1,0 +1,618 @@
+//! `coldstart`: the cold-start half of `make bench`.
+//!
+//! For every function of `template.yaml`, its release binary (built next to this one) is
+//! started under a minimal Lambda Runtime API served here, and timed from process start to
+//! the answer of its first invocation (the function's sample event from `events/`,
+//! against moto, which this bench starts and provisions as `make dev` would). In the same
+//! run and the same way: the peers of `bench/peers` (a hello-world `lambda_http` function
+//! and a bare SDK + GetItem function) and the same GetItem in Python 3.11 with boto3 under
+//! `awslambdaric` (`target/bench/py`, see `bench/peers/python`).
+//!
+//! Each start is a fresh process; rounds go through every binary in turn (after one
+//! uncounted warm-up round), so a busy moment of the machine falls on all of them alike.
+//! Reported per binary: median and p90 of the start times, peak RSS (`VmHWM` of
+//! `/proc/<pid>/status` right after the answer), the size of `bootstrap.zip` (this
+//! machine's binary zipped; the arm64 one of `make build` too when it exists), and the
+//! budgets of DESIGN.md "Performance" as pass/fail. A report, not a test: it exits 0
+//! whatever the budgets say, unless nothing could be measured.
+//!
+//! Usage: `coldstart [NAME_PART…]` (only the binaries whose name contains one of them);
+//! `COLDSTART_RUNS` (default 11) starts per binary. Writes `<target>/bench/coldstart.json`.
+
+use std::{
+    collections::BTreeMap,
+    net::TcpListener as StdListener,
+    path::{Path, PathBuf},
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use axum::{
+    body::Bytes,
+    extract::{Path as UrlPath, State},
+    http::{HeaderMap, StatusCode},
+    response::IntoResponse,
+    routing::{get, post},
+    Router,
+};
+use gymit_local::{provision, template::Template};
+use serde_json::{json, Value};
+use tokio::{process::Command, sync::oneshot};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The budgets (DESIGN.md "Performance", issue 15).
+const SLOWER_THAN_SDK_PEER: f64 = 1.3;
+const FASTER_THAN_PYTHON: f64 = 15.0;
+const RSS_MB: f64 = 14.0;
+const ZIP_MB: f64 = 5.0;
+/// Their handlers hash with argon2id (m = 19 MiB) on the sample event: the RSS budget
+/// excludes the hash's own memory.
+const ARGON2: &[&str] = &[
+    "auth-login",
+    "auth-register",
+    "auth-password",
+    "auth-bootstrap-admin",
+];
+const SDK_PEER: &str = "peer-sdk-getitem";
+const PY_PEER: &str = "peer-python-boto3";
+const HELLO_PEER: &str = "peer-hello";
+
+/// How a start ended.
+#[derive(Debug, Clone)]
+enum Outcome {
+    /// The invocation's response (its HTTP status when it is an API Gateway response).
+    Response(Bytes),
+    /// The runtime reported an invocation error or an init error.
+    Error(String),
+}
+
+/// What the stub hands out next and whom it tells about the answer.
+#[derive(Default)]
+struct Slot {
+    event: Option<(String, Bytes)>,
+    answered: Option<oneshot::Sender<(Instant, Outcome)>>,
+}
+
+type Stub = Arc<Mutex<Slot>>;
+
+fn answer(stub: &Stub, outcome: Outcome) {
+    let at = Instant::now();
+    let tx = stub.lock().ok().and_then(|mut s| s.answered.take());
+    if let Some(tx) = tx {
+        let _ = tx.send((at, outcome));
+    }
+}
+
+async fn next(State(stub): State<Stub>) -> impl IntoResponse {
+    let event = stub.lock().ok().and_then(|mut s| s.event.take());
+    match event {
+        Some((id, body)) => {
+            let deadline = chrono::Utc::now().timestamp_millis() + 10_000;
+            let mut headers = HeaderMap::new();
+            let mut set = |k: &'static str, v: String| {
+                if let Ok(v) = v.parse() {
+                    headers.insert(k, v);
+                }
+            };
+            set("lambda-runtime-aws-request-id", id);
+            set("lambda-runtime-deadline-ms", deadline.to_string());
+            set(
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
+            );
+            set(
+                "lambda-runtime-trace-id",
+                "Root=1-00000000-000000000000000000000000".into(),
+            );
+            set("content-type", "application/json".into());
+            (StatusCode::OK, headers, body)
+        }
+        // The second poll of a process: it is killed before this answers.
+        None => {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                HeaderMap::new(),
+                Bytes::new(),
+            )
+        }
+    }
+}
+
+async fn response(
+    State(stub): State<Stub>,
+    UrlPath(_id): UrlPath<String>,
+    body: Bytes,
+) -> StatusCode {
+    answer(&stub, Outcome::Response(body));
+    StatusCode::ACCEPTED
+}
+
+async fn error(State(stub): State<Stub>, UrlPath(_id): UrlPath<String>, body: Bytes) -> StatusCode {
+    answer(
+        &stub,
+        Outcome::Error(String::from_utf8_lossy(&body).into_owned()),
+    );
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(stub): State<Stub>, body: Bytes) -> StatusCode {
+    answer(
+        &stub,
+        Outcome::Error(String::from_utf8_lossy(&body).into_owned()),
+    );
+    StatusCode::ACCEPTED
+}
+
+/// The Lambda Invoke API, for the functions that call another (register, bootstrap-admin):
+/// the bench runs one function at a time, so the callee is "unavailable", and the caller
+/// answers with its error (the row's `answer` column says so).
+async fn invoke() -> impl IntoResponse {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [("x-amzn-errortype", "ServiceException")],
+        r#"{"message":"not part of the cold-start bench"}"#,
+    )
+}
+
+/// One binary to start.
+struct Subject {
+    name: String,
+    command: PathBuf,
+    args: Vec<String>,
+    dir: Option<PathBuf>,
+    event: Bytes,
+    /// What ships: the binary behind `bootstrap` (none for the Python peer).
+    binary: Option<PathBuf>,
+}
+
+/// One timed start.
+struct Start {
+    ms: f64,
+    hwm_kb: Option<u64>,
+    outcome: Outcome,
+}
+
+fn free_port() -> Result<u16, Error> {
+    Ok(StdListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn vm_hwm_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+async fn start_once(
+    stub: &Stub,
+    subject: &Subject,
+    env: &BTreeMap<String, String>,
+    n: usize,
+) -> Result<Start, Error> {
+    let (tx, rx) = oneshot::channel();
+    {
+        let mut slot = stub.lock().map_err(|_| "stub lock poisoned")?;
+        slot.event = Some((format!("bench-{n}"), subject.event.clone()));
+        slot.answered = Some(tx);
+    }
+    let mut cmd = Command::new(&subject.command);
+    cmd.args(&subject.args)
+        .env_clear()
+        .envs(env)
+        .env("AWS_LAMBDA_FUNCTION_NAME", &subject.name)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    if let Some(dir) = &subject.dir {
+        cmd.current_dir(dir);
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn()?;
+    let pid = child.id().ok_or("the process has no id")?;
+    let answered = tokio::time::timeout(Duration::from_secs(30), rx).await;
+    let hwm_kb = vm_hwm_kb(pid);
+    let _ = child.kill().await;
+    let (at, outcome) = match answered {
+        Ok(Ok(v)) => v,
+        Ok(Err(_)) => return Err(format!("{}: the stub went away", subject.name).into()),
+        Err(_) => return Err(format!("{}: no answer within 30 s", subject.name).into()),
+    };
+    Ok(Start {
+        ms: at.duration_since(started).as_secs_f64() * 1e3,
+        hwm_kb,
+        outcome,
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Response(body) => serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|v| v.get("statusCode").and_then(Value::as_u64))
+            .map_or_else(|| "answered".to_string(), |s| s.to_string()),
+        Outcome::Error(_) => "error".to_string(),
+    }
+}
+
+/// `bootstrap.zip` of `binary` (deflate, as `cargo lambda build --output-format zip`).
+fn zip_size(binary: &Path, out_dir: &Path) -> Option<u64> {
+    let dir = out_dir.join(binary.file_name()?);
+    std::fs::create_dir_all(&dir).ok()?;
+    std::fs::copy(binary, dir.join("bootstrap")).ok()?;
+    let zip = dir.join("bootstrap.zip");
+    let _ = std::fs::remove_file(&zip);
+    let ok = std::process::Command::new("zip")
+        .current_dir(&dir)
+        .args(["-q", "-X", "bootstrap.zip", "bootstrap"])
+        .status()
+        .ok()?
+        .success();
+    let _ = std::fs::remove_file(dir.join("bootstrap"));
+    ok.then(|| std::fs::metadata(&zip).ok().map(|m| m.len()))?
+}
+
+fn mb(bytes: f64) -> f64 {
+    bytes / 1e6
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "pass"
+    } else {
+        "FAIL"
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let filters: Vec<String> = std::env::args().skip(1).collect();
+    let runs: usize = std::env::var("COLDSTART_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or(11);
+    let root = gymit_local::workspace_root();
+    let bin_dir = std::env::current_exe()?
+        .parent()
+        .ok_or("no directory for this binary")?
+        .to_path_buf();
+    let target = bin_dir.parent().unwrap_or(&bin_dir).to_path_buf();
+    let out_dir = target.join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+
+    // The emulator, provisioned from the template.
+    let moto_port = free_port()?;
+    let python = root.join(".venv/bin/python");
+    // moto as the local stack launches it (local/emulator.py, which patches it, or
+    // before that local/moto_serial.py).
+    let launcher = ["local/emulator.py", "local/moto_serial.py"]
+        .iter()
+        .map(|p| root.join(p))
+        .find(|p| p.exists())
+        .ok_or("neither local/emulator.py nor local/moto_serial.py exists")?;
+    let _moto = Command::new(&python)
+        .arg(&launcher)
+        .args(["-H", "127.0.0.1", "-p", &moto_port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "{}: {e} (run make dev once: it creates .venv)",
+                python.display()
+            )
+        })?;
+    let endpoint = format!("http://127.0.0.1:{moto_port}");
+    let waited = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", moto_port))
+        .await
+        .is_err()
+    {
+        if waited.elapsed() > Duration::from_secs(30) {
+            return Err("moto did not start within 30 s".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for (k, v) in [
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ] {
+        std::env::set_var(k, v);
+    }
+    let mut template = Template::load(&root.join("template.yaml"))?;
+    provision::provision(&mut template, true).await?;
+
+    // The Runtime API stub.
+    let stub: Stub = Arc::default();
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .route("/2015-03-31/functions/{name}/invocations", post(invoke))
+        .with_state(stub.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let api = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("runtime API stub: {e}");
+        }
+    });
+    let stub_url = format!("http://{api}");
+
+    let mut env = provision::local_environment(&template, &endpoint, &stub_url, &stub_url)?;
+    let tables: BTreeMap<String, String> = template
+        .tables()
+        .into_iter()
+        .map(|(logical, name, _)| (logical, name))
+        .collect();
+    for (k, v) in [
+        ("AWS_LAMBDA_RUNTIME_API", api.to_string()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench".into()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "bench".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+        ("LOG_FORMAT", "json".into()),
+        ("PATH", std::env::var("PATH").unwrap_or_default()),
+        ("LANG", "C.UTF-8".into()),
+        (
+            "PEER_TABLE",
+            tables
+                .get("TournamentsTable")
+                .cloned()
+                .unwrap_or_else(|| "peer".into()),
+        ),
+    ] {
+        env.insert(k.to_string(), v);
+    }
+
+    // Who runs.
+    let event = |name: &str| -> Result<Bytes, Error> {
+        let path = root.join("events").join(format!("{name}.json"));
+        Ok(Bytes::from(
+            std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+        ))
+    };
+    let mut subjects = Vec::new();
+    let mut missing = Vec::new();
+    let binary = |name: &str| bin_dir.join(name);
+    for (name, sample) in [
+        (HELLO_PEER, "tournaments-healthz"),
+        (SDK_PEER, "tournaments-get"),
+    ] {
+        subjects.push(Subject {
+            name: name.into(),
+            command: binary(name),
+            args: Vec::new(),
+            dir: None,
+            event: event(sample)?,
+            binary: Some(binary(name)),
+        });
+    }
+    let py = target.join("bench/py/bin/python");
+    if py.exists() {
+        subjects.push(Subject {
+            name: PY_PEER.into(),
+            command: py,
+            args: vec!["-m".into(), "awslambdaric".into(), "handler.handler".into()],
+            dir: Some(root.join("bench/peers/python")),
+            event: event("tournaments-get")?,
+            binary: None,
+        });
+    } else {
+        missing.push(format!(
+            "{PY_PEER} ({} is missing: make bench creates it)",
+            py.display()
+        ));
+    }
+    let mut functions: Vec<String> = template.functions().into_iter().map(|f| f.binary).collect();
+    functions.sort();
+    for name in functions {
+        subjects.push(Subject {
+            command: binary(&name),
+            args: Vec::new(),
+            dir: None,
+            event: event(&name)?,
+            binary: Some(binary(&name)),
+            name,
+        });
+    }
+    let is_peer = |n: &str| [HELLO_PEER, SDK_PEER, PY_PEER].contains(&n);
+    subjects.retain(|s| {
+        is_peer(&s.name)
+            || filters.is_empty()
+            || filters.iter().any(|f| s.name.contains(f.as_str()))
+    });
+    subjects.retain(|s| {
+        let there = s.command.exists();
+        if !there {
+            missing.push(format!("{} ({} is not built)", s.name, s.command.display()));
+        }
+        there
+    });
+
+    // Rounds: one warm-up (page cache, .pyc files), then `runs` counted.
+    println!(
+        "cold starts: {} binaries x {runs} starts (+1 warm-up) under a Runtime API stub, moto at {endpoint}",
+        subjects.len()
+    );
+    let mut starts: Vec<Vec<Start>> = subjects.iter().map(|_| Vec::new()).collect();
+    let mut n = 0;
+    for round in 0..=runs {
+        for (i, s) in subjects.iter().enumerate() {
+            n += 1;
+            match start_once(&stub, s, &env, n).await {
+                Ok(start) if round > 0 => starts[i].push(start),
+                Ok(_) => {}
+                Err(e) => eprintln!("{e}"),
+            }
+        }
+    }
+
+    // The table.
+    struct Row {
+        name: String,
+        answer: String,
+        error: Option<String>,
+        p50: f64,
+        p90: f64,
+        rss_mb: f64,
+        zip_mb: Option<f64>,
+        arm64_zip_mb: Option<f64>,
+        starts: usize,
+    }
+    let zips = out_dir.join("zips");
+    let rows: Vec<Row> = subjects
+        .iter()
+        .zip(&starts)
+        .filter(|(_, st)| !st.is_empty())
+        .map(|(s, st)| {
+            let mut ms: Vec<f64> = st.iter().map(|x| x.ms).collect();
+            ms.sort_by(f64::total_cmp);
+            let rss = st.iter().filter_map(|x| x.hwm_kb).max().unwrap_or(0);
+            let arm64 = root
+                .join("target/lambda")
+                .join(&s.name)
+                .join("bootstrap.zip");
+            Row {
+                name: s.name.clone(),
+                answer: describe(&st[0].outcome),
+                error: match &st[0].outcome {
+                    Outcome::Error(e) => Some(e.chars().take(300).collect()),
+                    Outcome::Response(_) => None,
+                },
+                p50: percentile(&ms, 0.5),
+                p90: percentile(&ms, 0.9),
+                rss_mb: mb(rss as f64 * 1024.0),
+                zip_mb: s
+                    .binary
+                    .as_deref()
+                    .and_then(|b| zip_size(b, &zips))
+                    .map(|z| mb(z as f64)),
+                arm64_zip_mb: std::fs::metadata(arm64).ok().map(|m| mb(m.len() as f64)),
+                starts: st.len(),
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return Err("nothing could be measured".into());
+    }
+    let p50_of = |n: &str| rows.iter().find(|r| r.name == n).map(|r| r.p50);
+    let sdk = p50_of(SDK_PEER);
+    let python = p50_of(PY_PEER);
+
+    println!();
+    println!("| binary | answer | p50 ms | p90 ms | peak RSS MB | zip MB (x86_64) | ≤ {SLOWER_THAN_SDK_PEER}× SDK peer | ≥ {FASTER_THAN_PYTHON}× Python | RSS ≤ {RSS_MB} MB | zip ≤ {ZIP_MB} MB |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut json_rows = Vec::new();
+    let mut failures = 0;
+    for r in &rows {
+        let peer = is_peer(&r.name);
+        let vs_sdk = sdk.map(|s| r.p50 <= SLOWER_THAN_SDK_PEER * s);
+        let vs_py = python.map(|p| p / r.p50 >= FASTER_THAN_PYTHON);
+        let rss_ok = r.rss_mb <= RSS_MB;
+        let argon2 = ARGON2.contains(&r.name.as_str());
+        let zip_ok = r.zip_mb.map(|z| z <= ZIP_MB);
+        let cell = |v: Option<bool>| v.map_or("n/a", verdict);
+        let (c_sdk, c_py, c_rss, c_zip) = if peer {
+            ("peer", "peer", "peer", "peer")
+        } else {
+            (
+                cell(vs_sdk),
+                cell(vs_py),
+                if argon2 && !rss_ok {
+                    "excepted (argon2)"
+                } else {
+                    verdict(rss_ok)
+                },
+                cell(zip_ok),
+            )
+        };
+        if !peer {
+            failures += [vs_sdk, vs_py, Some(rss_ok || argon2), zip_ok]
+                .iter()
+                .filter(|v| **v == Some(false))
+                .count();
+        }
+        let zip = r.zip_mb.map_or("–".to_string(), |z| format!("{z:.2}"));
+        println!(
+            "| {} | {} | {:.1} | {:.1} | {:.1} | {zip} | {c_sdk} | {c_py} | {c_rss} | {c_zip} |",
+            r.name, r.answer, r.p50, r.p90, r.rss_mb
+        );
+        json_rows.push(json!({
+            "binary": r.name,
+            "peer": peer,
+            "answer": r.answer,
+            "error": r.error,
+            "starts": r.starts,
+            "p50_ms": r.p50,
+            "p90_ms": r.p90,
+            "peak_rss_mb": r.rss_mb,
+            "zip_mb_x86_64": r.zip_mb,
+            "zip_mb_arm64": r.arm64_zip_mb,
+            "budgets": if peer { Value::Null } else { json!({
+                "vs_sdk_peer": vs_sdk,
+                "vs_python": vs_py,
+                "rss": if argon2 && !rss_ok { Value::String("excepted: argon2".into()) } else { json!(rss_ok) },
+                "zip": zip_ok,
+            })},
+        }));
+    }
+    println!();
+    if let (Some(s), Some(p)) = (sdk, python) {
+        println!(
+            "budgets: p50 ≤ {:.1} ms ({SLOWER_THAN_SDK_PEER}× {SDK_PEER}) and ≤ {:.1} ms (Python ÷ {FASTER_THAN_PYTHON}); {failures} budget(s) failed",
+            SLOWER_THAN_SDK_PEER * s,
+            p / FASTER_THAN_PYTHON
+        );
+    }
+    if rows.iter().any(|r| r.arm64_zip_mb.is_some()) {
+        println!("arm64 zips of `make build` found in target/lambda: see coldstart.json");
+    } else {
+        println!("zip sizes are of this machine's x86_64 release binaries; arm64 ones come from `make build`");
+    }
+    for m in &missing {
+        println!("not measured: {m}");
+    }
+    let report = json!({
+        "measured_at": chrono::Utc::now().to_rfc3339(),
+        "method": "release binary, process start to the first answered invocation of its sample event under a Lambda Runtime API stub, against moto; one warm-up start uncounted",
+        "starts_per_binary": runs,
+        "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "budgets": {
+            "p50_vs_sdk_peer_max": SLOWER_THAN_SDK_PEER,
+            "python_over_p50_min": FASTER_THAN_PYTHON,
+            "peak_rss_mb_max": RSS_MB,
+            "rss_excepted": ARGON2,
+            "zip_mb_max": ZIP_MB,
+        },
+        "failed_budgets": failures,
+        "not_measured": missing,
+        "rows": json_rows,
+    });
+    let file = out_dir.join("coldstart.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&report)?)?;
+    println!("written: {}", file.display());
+    Ok(())
+}

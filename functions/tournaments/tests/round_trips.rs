@@ -1,0 +1,425 @@
+//! DynamoDB round trips per route (DESIGN.md "Data": one or two a route), counted by an SDK
+//! interceptor on the functions' own client (`Env::trips`) while each route answers on its
+//! success path; the README's round-trip table is this test's output (`cargo test -p
+//! gymit-tournaments --test round_trips -- --nocapture`). And the sizes that Lambda limits:
+//! the largest tournament of every format answers its start and bracket under 1 MB and
+//! writes every event under 32 KiB (one WebSocket frame); a round robin is capped at 64.
+
+mod common;
+
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use common::{Env, Route};
+use gymit_tournaments::domain::{append_position, Participant};
+use serde_json::{json, Value};
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_string()
+}
+
+/// `ops` are exactly `want`, and within the budget of two.
+fn expect(table: &mut Vec<String>, route: &str, ops: &[String], want: &[&str]) {
+    eprintln!("| {route} | {} | {} |", ops.len(), ops.join(", "));
+    table.push(format!("{route}: {ops:?}"));
+    assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_route_takes_at_most_two_round_trips() {
+    let env = Env::new().await;
+    let owner = env.trainer("Tina").await;
+    let member = env.member("Mia").await;
+    let other = env.member("Otto").await;
+    let mut table = Vec::new();
+    eprintln!("| route | round trips | DynamoDB requests |\n|---|---|---|");
+
+    let ((status, answer), ops) = env
+        .counted(
+            Route::Create,
+            &[],
+            Some(&owner),
+            Some(common::tournament_body(json!({ "max_participants": 8 }))),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    expect(&mut table, "create", &ops, &["TransactWriteItems"]);
+    let id = id_of(&answer["tournament"]);
+    let ids = [id.as_str()];
+
+    let ((status, _), ops) = env.counted(Route::Get, &ids, None, None).await;
+    assert_eq!(status, 200);
+    expect(&mut table, "get", &ops, &["GetItem"]);
+
+    let ((status, _), ops) = env.counted(Route::List, &[], None, None).await;
+    assert_eq!(status, 200);
+    expect(&mut table, "list", &ops, &["Query"]);
+
+    let ((status, answer), ops) = env
+        .counted(
+            Route::Update,
+            &ids,
+            Some(&owner),
+            Some(json!({ "name": "Spring Cup" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    expect(
+        &mut table,
+        "update (META only)",
+        &ops,
+        &["GetItem", "TransactWriteItems"],
+    );
+
+    // A self-join reads the tournament and the member's profile in one request.
+    let ((status, answer), ops) = env.counted(Route::Join, &ids, Some(&member), None).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["participant"]["seed"], 1);
+    assert_eq!(answer["participant"]["name"], "Mia");
+    expect(
+        &mut table,
+        "join (self)",
+        &ops,
+        &["TransactGetItems", "TransactWriteItems"],
+    );
+
+    // An add by the owner: the user's profile is a condition of the transaction.
+    let ((status, answer), ops) = env
+        .counted(
+            Route::Join,
+            &ids,
+            Some(&owner),
+            Some(json!({ "name": "Otto O.", "user_id": other.id })),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["participant"]["seed"], 2);
+    expect(
+        &mut table,
+        "join (add a user)",
+        &ops,
+        &["GetItem", "TransactWriteItems"],
+    );
+
+    // An insertion at a taken seed reads the roster (not the matches) to place itself.
+    let ((status, answer), ops) = env
+        .counted(
+            Route::Join,
+            &ids,
+            Some(&owner),
+            Some(json!({ "name": "Guest", "seed": 1 })),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["participant"]["seed"], 1);
+    expect(
+        &mut table,
+        "join (add at a seed)",
+        &ops,
+        &["Query", "TransactWriteItems"],
+    );
+    let guest = id_of(&answer["participant"]);
+
+    let ((status, answer), ops) = env.counted(Route::Participants, &ids, None, None).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = answer["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Guest", "Mia", "Otto O."], "in seed order");
+    expect(&mut table, "participants", &ops, &["Query"]);
+
+    let ((status, answer), ops) = env
+        .counted(Route::RemoveParticipant, &[&id, &guest], Some(&owner), None)
+        .await;
+    assert!(status < 300, "{answer}");
+    expect(
+        &mut table,
+        "remove participant",
+        &ops,
+        &["Query", "TransactWriteItems"],
+    );
+    env.add(&owner, &id, "Pia").await;
+
+    // 3 players: 2 matches in one batch.
+    let ((status, answer), ops) = env.counted(Route::Start, &ids, Some(&owner), None).await;
+    assert_eq!(status, 200, "{answer}");
+    expect(
+        &mut table,
+        "start (3 players; +1 BatchWriteItem per 25 matches)",
+        &ops,
+        &["Query", "BatchWriteItem", "TransactWriteItems"],
+    );
+    let playable = answer["bracket"]["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["status"] == "ready")
+        .cloned()
+        .expect("a match with two players");
+    let match_id = id_of(&playable);
+    let winner = playable["participant1_id"].as_str().unwrap().to_string();
+    let loser = playable["participant2_id"].as_str().unwrap().to_string();
+
+    let ((status, _), ops) = env.counted(Route::Bracket, &ids, None, None).await;
+    assert_eq!(status, 200);
+    expect(&mut table, "bracket", &ops, &["Query"]);
+
+    let ((status, answer), ops) = env
+        .counted(
+            Route::Report,
+            &[&id, &match_id],
+            Some(&owner),
+            Some(json!({ "winner_id": winner, "score": "2-1" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    expect(
+        &mut table,
+        "report a result",
+        &ops,
+        &["Query", "TransactWriteItems"],
+    );
+
+    let ((status, answer), ops) = env
+        .counted(
+            Route::Correct,
+            &[&id, &match_id],
+            Some(&owner),
+            Some(json!({ "winner_id": loser, "score": "1-2" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    expect(
+        &mut table,
+        "correct a result",
+        &ops,
+        &["Query", "TransactWriteItems"],
+    );
+
+    let ((status, _), ops) = env.counted(Route::Standings, &ids, None, None).await;
+    assert_eq!(status, 200);
+    expect(&mut table, "standings", &ops, &["Query"]);
+
+    let ((status, answer), ops) = env
+        .counted(Route::Disqualify, &[&id, &winner], Some(&owner), None)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    expect(
+        &mut table,
+        "disqualify",
+        &ops,
+        &["Query", "TransactWriteItems"],
+    );
+
+    let ((status, answer), ops) = env.counted(Route::Cancel, &ids, Some(&owner), None).await;
+    assert_eq!(status, 200, "{answer}");
+    expect(
+        &mut table,
+        "cancel (META only)",
+        &ops,
+        &["GetItem", "TransactWriteItems"],
+    );
+    assert_eq!(table.len(), 17, "every route, joins three ways");
+}
+
+#[tokio::test]
+async fn a_start_that_loses_its_commit_leaves_no_matches_behind() {
+    let env = Env::new().await;
+    let owner = env.trainer("Tina").await;
+    let (id, _) = env
+        .with_participants(&owner, json!({}), &["A", "B", "C", "D"])
+        .await;
+    // A start whose commit finds the tournament changed since its read: as when a join
+    // lands between a start's read and its commit.
+    let loaded = env.stored(&id).await;
+    let order: Vec<String> = loaded.participants().map(|p| p.id.clone()).collect();
+    let bracket = gymit_tournaments::bracket::generate(loaded.tournament().format(), &order);
+    env.add(&owner, &id, "E").await;
+    let mut meta = gymit_tournaments::handlers::next_meta(&loaded);
+    meta.bracket_gen = Some("abandoned".into());
+    env.state
+        .store
+        .put_matches(&id, "abandoned", &bracket)
+        .await
+        .expect("matches written");
+    let lost = env
+        .state
+        .store
+        .commit(&meta, Some(loaded.meta.tournament.version), Vec::new(), &[])
+        .await;
+    assert!(lost.is_err(), "the commit is stale");
+    env.state
+        .store
+        .delete_matches(&id, "abandoned", &bracket)
+        .await
+        .expect("deleted");
+    // And through the handler: the start that wins leaves exactly its own matches.
+    let started = env.start(&owner, &id).await;
+    let stored_matches: Vec<String> = env
+        .snapshot()
+        .await
+        .into_keys()
+        .filter(|(pk, sk)| pk == &format!("TOURNAMENT#{id}") && sk.starts_with("MATCH#"))
+        .map(|(_, sk)| sk)
+        .collect();
+    assert_eq!(
+        stored_matches.len(),
+        started["matches"].as_array().unwrap().len(),
+        "only the bracket's own matches are stored: {stored_matches:?}"
+    );
+}
+
+/// Writes `n` participants straight into open tournament `id` (joining them one by one
+/// through the handler would time the emulator, not the service; see start_large.rs).
+async fn roster_of(env: &Env, id: &str, n: u32) {
+    let loaded = env.stored(id).await;
+    let mut requests = Vec::new();
+    for i in 0..n {
+        let p = Participant {
+            id: uuid::Uuid::now_v7().to_string(),
+            tournament_id: id.to_string(),
+            user_id: None,
+            // The longest name there may be, so the sizes below are the worst case.
+            name: format!("{i:03}{}", "W".repeat(97)),
+            seed: 0,
+            joined_at: gymit_shared::time::now_rfc3339(),
+            disqualified: false,
+        };
+        let put = env
+            .state
+            .store
+            .participant_put(&p, &append_position())
+            .expect("a participant item");
+        let item = put.put().expect("a put").item().clone();
+        let put = PutRequest::builder()
+            .set_item(Some(item))
+            .build()
+            .expect("a put request");
+        requests.push(WriteRequest::builder().put_request(put).build());
+    }
+    for chunk in requests.chunks(25) {
+        let mut pending = chunk.to_vec();
+        while !pending.is_empty() {
+            let out = env
+                .db
+                .batch_write_item()
+                .request_items(env.state.store.table(), pending)
+                .send()
+                .await
+                .expect("participants written");
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(env.state.store.table()))
+                .unwrap_or_default();
+        }
+    }
+    let mut meta = loaded.meta.clone();
+    meta.tournament.participant_count += n;
+    meta.tournament.version += 1;
+    env.state
+        .store
+        .commit(&meta, Some(loaded.meta.tournament.version), Vec::new(), &[])
+        .await
+        .expect("the count is written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_largest_tournament_of_every_format_answers_under_1_mb() {
+    const MB: usize = 1 << 20;
+    const FRAME: usize = 32 << 10;
+    let env = Env::new().await;
+    let owner = env.trainer("Tina").await;
+    for (kind, n) in [
+        ("single_elimination", 256),
+        ("double_elimination", 256),
+        ("round_robin", 64),
+    ] {
+        let t = env
+            .create(
+                &owner,
+                json!({ "max_participants": n, "tournament_type": kind, "name": "N".repeat(120) }),
+            )
+            .await;
+        let id = id_of(&t);
+        roster_of(&env, &id, n).await;
+        let (status, started) = env.call(Route::Start, &[&id], Some(&owner), None).await;
+        assert_eq!(status, 200, "{kind}: {started}");
+        let (status, bracket) = env.call(Route::Bracket, &[&id], None, None).await;
+        assert_eq!(status, 200, "{kind}: {bracket}");
+        let (start_len, bracket_len) = (started.to_string().len(), bracket.to_string().len());
+        eprintln!(
+            "{kind} of {n}: {} matches, start {start_len} B, bracket {bracket_len} B",
+            bracket["bracket"]["matches"].as_array().unwrap().len()
+        );
+        assert!(start_len < MB, "{kind} of {n}: start answers {start_len} B");
+        assert!(
+            bracket_len < MB,
+            "{kind} of {n}: bracket answers {bracket_len} B"
+        );
+        // Play the first match with two players: its event lists what it updates.
+        let m = bracket["bracket"]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["status"] == "ready")
+            .cloned()
+            .expect("a playable match");
+        let winner = m["participant1_id"].as_str().unwrap().to_string();
+        env.report(&owner, &id, &id_of(&m), &winner, "3-2").await;
+    }
+    let events = env.events().await;
+    assert!(events.len() >= 9, "created, started and completed, thrice");
+    for e in &events {
+        let size = e.data.to_string().len();
+        assert!(size < FRAME, "{} is {size} B", e.event_type);
+    }
+}
+
+#[tokio::test]
+async fn a_round_robin_takes_at_most_64_participants() {
+    let env = Env::new().await;
+    let owner = env.trainer("Tina").await;
+    for n in [65, 256] {
+        let answer = env
+            .refused(
+                Route::Create,
+                &[],
+                Some(&owner),
+                Some(common::tournament_body(
+                    json!({ "max_participants": n, "tournament_type": "round_robin" }),
+                )),
+                (422, "validation_failed"),
+            )
+            .await;
+        assert!(answer.to_string().contains("max_participants"), "{answer}");
+    }
+    let rr = env
+        .create(
+            &owner,
+            json!({ "max_participants": 64, "tournament_type": "round_robin" }),
+        )
+        .await;
+    assert_eq!(rr["max_participants"], 64);
+    // Neither an edit of the size nor of the type gets past it.
+    env.refused(
+        Route::Update,
+        &[&id_of(&rr)],
+        Some(&owner),
+        Some(json!({ "max_participants": 65 })),
+        (422, "validation_failed"),
+    )
+    .await;
+    let big = env.create(&owner, json!({ "max_participants": 128 })).await;
+    env.refused(
+        Route::Update,
+        &[&id_of(&big)],
+        Some(&owner),
+        Some(json!({ "tournament_type": "round_robin" })),
+        (422, "validation_failed"),
+    )
+    .await;
+    // An elimination bracket still takes 256.
+    let se = env.create(&owner, json!({ "max_participants": 256 })).await;
+    assert_eq!(se["max_participants"], 256);
+}
