@@ -120,6 +120,7 @@ pub async fn provision(template: &mut Template, quiet: bool) -> Result<(), Error
     let sdk = crate::sdk_config().await;
     let db = aws_sdk_dynamodb::Client::new(&sdk);
     let sns = aws_sdk_sns::Client::new(&sdk);
+    put_secrets(&sdk).await?;
     for (logical, name, props) in template.tables() {
         let (created, stream) = create_table(&db, &name, &props).await?;
         if let Some(arn) = stream {
@@ -137,6 +138,44 @@ pub async fn provision(template: &mut Template, quiet: bool) -> Result<(), Error
         sns.create_topic().name(&name).send().await?;
         if !quiet {
             println!("topic {name}: ready");
+        }
+    }
+    Ok(())
+}
+
+/// The template's secrets in the emulator (security: the functions read their keys from
+/// Secrets Manager at cold start, locally through the same code path as on AWS, since
+/// `JWT_SECRET_ARN` / `ROOT_ADMIN_SECRET_ARN` resolve to the logical ids here). Their
+/// values are the development ones that the environment also names (`JWT_SECRET`,
+/// `ROOT_ADMIN_PASSWORD`), so tests that sign their own tokens agree. Idempotent.
+pub async fn put_secrets(sdk: &aws_config::SdkConfig) -> Result<(), Error> {
+    let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_string());
+    let client = aws_sdk_secretsmanager::Client::new(sdk);
+    let secrets = [
+        (
+            "JwtSecret",
+            serde_json::json!({ "secret": var("JWT_SECRET", DEV_JWT_SECRET) }),
+        ),
+        (
+            "RootAdminSecret",
+            serde_json::json!({ "password": var("ROOT_ADMIN_PASSWORD", DEV_ROOT_ADMIN_PASSWORD) }),
+        ),
+    ];
+    for (name, value) in secrets {
+        let text = value.to_string();
+        let created = client
+            .create_secret()
+            .name(name)
+            .secret_string(&text)
+            .send()
+            .await;
+        if created.is_err() {
+            client
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(&text)
+                .send()
+                .await?;
         }
     }
     Ok(())

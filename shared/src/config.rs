@@ -80,33 +80,11 @@ pub fn emulator_endpoint() -> Option<String> {
 /// Every key has at least 32 bytes, and the development key is refused without an emulator.
 pub async fn jwt_keys() -> Result<crate::jwt::KeySet, ConfigError> {
     let keys =
-        match std::env::var("JWT_SECRET_ARN")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-        {
-            Some(id) => {
-                let sdk = crate::aws::sdk_config().await;
-                let out = aws_sdk_secretsmanager::Client::new(&sdk)
-                    .get_secret_value()
-                    .secret_id(&id)
-                    .send()
-                    .await
-                    .map_err(|e| ConfigError {
-                        name: "JWT_SECRET_ARN".into(),
-                        problem: format!(
-                            "cannot read the secret: {}",
-                            aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
-                        ),
-                    })?;
-                let text = out.secret_string().ok_or_else(|| ConfigError {
-                    name: "JWT_SECRET_ARN".into(),
-                    problem: "the secret has no SecretString".into(),
-                })?;
-                crate::jwt::KeySet::parse(text).map_err(|problem| ConfigError {
-                    name: "JWT_SECRET_ARN".into(),
-                    problem: format!("the secret {problem}"),
-                })?
-            }
+        match secret_string("JWT_SECRET_ARN").await? {
+            Some(text) => crate::jwt::KeySet::parse(&text).map_err(|problem| ConfigError {
+                name: "JWT_SECRET_ARN".into(),
+                problem: format!("the secret {problem}"),
+            })?,
             None if emulator_endpoint().is_some() => {
                 crate::jwt::KeySet::single(&required("JWT_SECRET")?)
             }
@@ -119,6 +97,54 @@ pub async fn jwt_keys() -> Result<crate::jwt::KeySet, ConfigError> {
         };
     check_keys(&keys, emulator_endpoint().is_some())?;
     Ok(keys)
+}
+
+/// The `SecretString` of the Secrets Manager secret named by variable `var` (its name or
+/// ARN), read now (at cold start); `None` when `var` is not set.
+pub async fn secret_string(var: &str) -> Result<Option<String>, ConfigError> {
+    let Some(id) = std::env::var(var).ok().filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let sdk = crate::aws::sdk_config().await;
+    let out = aws_sdk_secretsmanager::Client::new(&sdk)
+        .get_secret_value()
+        .secret_id(&id)
+        .send()
+        .await
+        .map_err(|e| ConfigError {
+            name: var.into(),
+            problem: format!(
+                "cannot read the secret: {}",
+                aws_sdk_secretsmanager::error::DisplayErrorContext(&e)
+            ),
+        })?;
+    out.secret_string()
+        .map(|s| Some(s.to_string()))
+        .ok_or_else(|| ConfigError {
+            name: var.into(),
+            problem: "the secret has no SecretString".into(),
+        })
+}
+
+/// A string field of the JSON secret named by `var`, or, only against an emulator, the
+/// plaintext variable `fallback` (in-process tests).
+pub async fn secret_field(var: &str, field: &str, fallback: &str) -> Result<String, ConfigError> {
+    match secret_string(var).await? {
+        Some(text) => serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get(field)?.as_str().map(str::to_string))
+            .ok_or_else(|| ConfigError {
+                name: var.into(),
+                problem: format!("the secret has no string field {field:?}"),
+            }),
+        None if emulator_endpoint().is_some() => required(fallback),
+        None => Err(ConfigError {
+            name: var.into(),
+            problem: format!(
+                "is not set (a plaintext {fallback} is only accepted with an emulator endpoint)"
+            ),
+        }),
+    }
 }
 
 /// Each key at least 32 bytes; the development key only against an emulator.

@@ -1,11 +1,16 @@
-use gymit_auth::{handlers::sync_user, Auth};
+use gymit_auth::{handlers::sync_user, store::AuthStore};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gymit_shared::telemetry::init();
-    let store = &*Box::leak(Box::new(Auth::from_env().await?.store));
+    // Only the table: this function signs and verifies nothing, so it never reads the keys.
+    let table = gymit_shared::config::required("AUTH_TABLE")?;
+    let store = &*Box::leak(Box::new(AuthStore::new(
+        gymit_shared::aws::dynamodb().await,
+        table,
+    )));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         let applied = sync_user::handle(store, event.payload)
             .await

@@ -1,5 +1,5 @@
-//! `auth-bootstrap-admin` (no route): creates the root admin from `ROOT_ADMIN_EMAIL` /
-//! `ROOT_ADMIN_PASSWORD`, invoked once by the operator or by `make dev`. Idempotent: run
+//! `auth-bootstrap-admin` (no route): creates the root admin from `ROOT_ADMIN_EMAIL` and
+//! the password in the secret `ROOT_ADMIN_SECRET_ARN`, invoked once by the operator or by `make dev`. Idempotent: run
 //! again, it finds the account and makes sure the profile exists.
 
 use gymit_shared::{config, identity::Role, validate::Validator};
@@ -18,10 +18,17 @@ pub struct RootAdmin {
 }
 
 impl RootAdmin {
-    pub fn from_env() -> Result<Self, config::ConfigError> {
+    /// The password is read from the Secrets Manager secret `ROOT_ADMIN_SECRET_ARN`
+    /// (field `password`) at start, never from a plaintext variable on AWS.
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
         Ok(Self {
             email: config::required("ROOT_ADMIN_EMAIL")?,
-            password: config::required("ROOT_ADMIN_PASSWORD")?,
+            password: config::secret_field(
+                "ROOT_ADMIN_SECRET_ARN",
+                "password",
+                "ROOT_ADMIN_PASSWORD",
+            )
+            .await?,
         })
     }
 }
