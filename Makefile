@@ -12,7 +12,7 @@ export SAM_CLI_TELEMETRY ?= 0
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: dev test lint build package bench deploy events clean
+.PHONY: dev test lint build package bench deploy events clean web web-test
 
 ## Pinned tools (moto, cargo-lambda + zig, cfn-lint) in a local virtualenv.
 $(STAMP): requirements-dev.txt
@@ -21,16 +21,38 @@ $(STAMP): requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+## The web app (web/): `npm ci` when the lock file changes, `vite build` (after tsc) when a
+## source changes. gymit-local serves web/dist at / on the gateway's port.
+WEB_SRC := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+web: web/dist/index.html
+
+## Debian's Chromium for the browser test (no browser download: see ../shared/FACTS.md).
+CHROMIUM ?= /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+## The web app in headless Chromium against a fresh local stack (screenshots, bundle size
+## and paint time: target/web-artifacts/ and the output).
+web-test: $(STAMP) web $(CHROMIUM)
+	cargo build --workspace --bins
+	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
+
 ## Run the whole system locally: emulator :4566, functions :9000, gateway :8000.
-dev: $(STAMP)
+dev: $(STAMP) web
 	cargo build -p gymit-local
 	$(TARGET_DIR)/debug/gymit-local dev
 
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
 ## (against a stack that gymit-local starts on free ports and always stops).
-test: $(STAMP) lint
+test: $(STAMP) lint web $(CHROMIUM)
+	$(VENV)/bin/python local/test_emulator.py
 	cargo build --workspace --bins --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
+	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
 
 lint: $(STAMP)
 	cargo fmt --all --check
@@ -68,8 +90,16 @@ package: $(STAMP)
 ## Deploy with SAM to the samconfig.toml environment DEPLOY_ENV (dev or prod; needs AWS
 ## credentials). Canary deploys: see README "Deploying".
 DEPLOY_ENV ?= dev
-deploy: package
+## Then the web app goes to its bucket (hashed assets cached for a year, the rest
+## revalidated) and CloudFront drops its copy of index.html (AWS CLI).
+WEB_STACK = gymit-$(DEPLOY_ENV)
+deploy: package web
 	sam deploy --config-env $(DEPLOY_ENV)
+	bucket=$$(aws cloudformation describe-stacks --stack-name $(WEB_STACK) --query "Stacks[0].Outputs[?OutputKey=='WebBucketName'].OutputValue" --output text) && \
+	dist=$$(aws cloudformation describe-stacks --stack-name $(WEB_STACK) --query "Stacks[0].Outputs[?OutputKey=='WebDistributionId'].OutputValue" --output text) && \
+	aws s3 sync web/dist/assets "s3://$$bucket/assets" --cache-control "public,max-age=31536000,immutable" && \
+	aws s3 sync web/dist "s3://$$bucket" --exclude "assets/*" --delete --cache-control "no-cache" && \
+	aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/index.html" "/" > /dev/null
 
 ## Regenerate the sample events in events/ from template.yaml.
 events: $(STAMP)

@@ -9,8 +9,14 @@
 //! dev` and `make test`. The functions themselves run under `cargo lambda watch`, a real
 //! Lambda runtime API.
 
+pub mod authorizer;
+pub mod dlq;
+pub mod events;
 pub mod gateway;
 pub mod provision;
+pub mod responses;
+pub mod routes;
+pub mod sns;
 pub mod streams;
 pub mod supervisor;
 pub mod template;
@@ -69,3 +75,27 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// An SDK error with its whole chain of causes, for a log line.
+pub fn sdk_error<E: std::error::Error>(e: &E) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Human-readable logs on stderr (`RUST_LOG` filters them; `info` by default).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .try_init();
+}

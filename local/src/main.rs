@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use gymit_local::{
-    gateway, provision, streams, supervisor, template::Template, workspace_root, Error,
+    dlq, gateway, provision, streams, supervisor, template::Template, workspace_root, Error,
 };
 
-const USAGE: &str = "usage: gymit-local <dev | test-env -- <command…> | provision [--env-file PATH] | gateway [--port N] [--lambda-url URL]>";
+const USAGE: &str = "usage: gymit-local <dev | test-env -- <command…> | provision [--env-file PATH] | gateway [--port N] [--lambda-url URL] | status [--url GATEWAY] | replay <queue> [--lambda-url URL]>";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -56,11 +56,35 @@ async fn run(args: Vec<String>) -> Result<i32, Error> {
             provision::provision(&mut template, true).await?;
             let gw = Arc::new(gateway::Gateway::new(&template, &lambda));
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-            gateway::subscribe_sns(&template, &format!("http://127.0.0.1:{port}")).await?;
+            gymit_local::sns::subscribe(&template, &format!("http://127.0.0.1:{port}")).await?;
             streams::start(&template, gw.clone());
             println!("gateway on http://127.0.0.1:{port} → {lambda}");
             gateway::serve(gw, listener).await?;
             Ok(0)
+        }
+        Some("status") => {
+            let url = flag(&args, "--url").unwrap_or_else(|| "http://127.0.0.1:8000".into());
+            let body = reqwest::get(format!("{}/_local/status", url.trim_end_matches('/')))
+                .await?
+                .text()
+                .await?;
+            let status: serde_json::Value = serde_json::from_str(&body)?;
+            println!("{}", serde_json::to_string_pretty(&status)?);
+            Ok(0)
+        }
+        Some("replay") => {
+            let Some(queue) = args.get(1).filter(|q| !q.starts_with("--")) else {
+                eprintln!("{USAGE}");
+                return Ok(2);
+            };
+            let lambda =
+                flag(&args, "--lambda-url").unwrap_or_else(|| "http://127.0.0.1:9000".into());
+            let mut template = Template::load(&workspace_root().join("template.yaml"))?;
+            provision::provision(&mut template, true).await?;
+            let gw = gateway::Gateway::new(&template, &lambda);
+            let (replayed, failing) = dlq::replay(&gw, &template, queue).await?;
+            println!("{queue}: {replayed} replayed, {failing} still failing");
+            Ok(if failing == 0 { 0 } else { 1 })
         }
         _ => {
             eprintln!("{USAGE}");
@@ -71,6 +95,7 @@ async fn run(args: Vec<String>) -> Result<i32, Error> {
 
 #[tokio::main]
 async fn main() {
+    gymit_local::init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(args).await {
         Ok(code) => std::process::exit(code),

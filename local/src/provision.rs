@@ -133,6 +133,14 @@ pub async fn provision(template: &mut Template, quiet: bool) -> Result<(), Error
             );
         }
     }
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    for (_, name) in template.queues() {
+        // CreateQueue is idempotent by name (same attributes).
+        sqs.create_queue().queue_name(&name).send().await?;
+        if !quiet {
+            println!("queue {name}: ready");
+        }
+    }
     for (_, name) in template.topics() {
         // CreateTopic is idempotent by name.
         sns.create_topic().name(&name).send().await?;

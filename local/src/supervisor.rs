@@ -63,6 +63,9 @@ pub struct Stack {
     pub lambda_url: String,
     pub endpoint: String,
     pub env: std::collections::BTreeMap<String, String>,
+    /// The emulator's process, when this stack started it (its memory is watched by the
+    /// soak test).
+    pub emulator_pid: Option<u32>,
 }
 
 fn spawn(name: &'static str, cmd: &mut Command) -> Result<Supervised, Error> {
@@ -170,6 +173,7 @@ impl Stack {
         let mut children = Vec::new();
 
         // 1. The emulator.
+        let mut emulator_pid = None;
         let external = std::env::var("AWS_ENDPOINT_URL")
             .ok()
             .filter(|_| reuse_emulator);
@@ -180,7 +184,7 @@ impl Stack {
             }
             None => {
                 ensure_free(ports.emulator, "emulator")?;
-                // moto's server behind a lock: see local/moto_serial.py for why.
+                // moto with the fixes of local/emulator.py, one request at a time.
                 let python = bin.join("python");
                 if !python.exists() {
                     return Err(format!(
@@ -189,14 +193,16 @@ impl Stack {
                     )
                     .into());
                 }
-                children.push(spawn(
+                let emulator = spawn(
                     "moto",
                     Command::new(python)
-                        .arg(root.join("local").join("moto_serial.py"))
+                        .arg(root.join("local").join("emulator.py"))
                         .args(["-H", "127.0.0.1", "-p", &ports.emulator.to_string()])
                         .stdout(Stdio::null())
                         .stderr(Stdio::null()),
-                )?);
+                )?;
+                emulator_pid = emulator.child.id();
+                children.push(emulator);
                 wait_for_port(ports.emulator, "moto", Duration::from_secs(30)).await?;
                 format!("http://127.0.0.1:{}", ports.emulator)
             }
@@ -224,6 +230,7 @@ impl Stack {
             lambda_url: format!("http://127.0.0.1:{}", ports.lambda),
             endpoint,
             env: Default::default(),
+            emulator_pid,
         };
         match stack.bring_up(&root, &path, &ports, hot_reload).await {
             Ok(()) => Ok(stack),
@@ -314,7 +321,7 @@ impl Stack {
                 eprintln!("gateway: {e}");
             }
         }));
-        crate::gateway::subscribe_sns(&template, &self.gateway_url).await?;
+        crate::sns::subscribe(&template, &self.gateway_url).await?;
         self.tasks
             .extend(crate::streams::start(&template, gateway.clone()));
         self.gateway = Some(gateway.clone());
@@ -354,12 +361,46 @@ impl Stack {
                 }
             );
         }
+        self.warm_up(&template, &gateway).await;
         Ok(())
     }
 
+    /// Starts one instance of every function, so the first request to each does not wait
+    /// for a process to start (seconds while others start too, under hot reload). The
+    /// event is a bare JSON string: HTTP functions refuse it before their handler runs, and
+    /// the event consumers find no records in it, so nothing is written.
+    async fn warm_up(&self, template: &Template, gateway: &Gateway) {
+        use futures::StreamExt;
+        let started = Instant::now();
+        let functions: Vec<String> = template
+            .functions()
+            .into_iter()
+            .map(|f| f.binary)
+            .filter(|b| b != "auth-bootstrap-admin")
+            .collect();
+        let count = functions.len();
+        futures::stream::iter(functions)
+            .for_each_concurrent(8, |binary| async move {
+                let _ = gateway.invoke(&binary, &serde_json::json!("warm-up")).await;
+            })
+            .await;
+        println!(
+            "started one instance of each of {count} functions in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+
     pub fn ready_line(&self) -> String {
+        let cache = self
+            .gateway
+            .as_ref()
+            .map(|g| g.authorizer_cache.ttl().as_secs())
+            .unwrap_or_default();
         format!(
-            "GymIT is ready: API {}/api  WebSocket {}/ws  Lambda {}  emulator {}",
+            "authorizer cache: {cache} s per token (ReauthorizeEvery; GYMIT_AUTHORIZER_CACHE_SECONDS overrides it)\n\
+             stream mappings: {}/_local/status\n\
+             GymIT is ready: API {}/api  WebSocket {}/ws  Lambda {}  emulator {}",
+            self.gateway_url,
             self.gateway_url,
             self.gateway_url.replace("http://", "ws://"),
             self.lambda_url,
@@ -434,6 +475,11 @@ pub async fn test_env(command: &[String]) -> Result<i32, Error> {
         .split_first()
         .ok_or("usage: gymit-local test-env -- <command> [args…]")?;
     let mut term = signal(SignalKind::terminate())?;
+    // Tests watch bans and password changes reach tokens: a short authorizer cache, as
+    // API.md allows a test stack (printed with the ready line).
+    if std::env::var("GYMIT_AUTHORIZER_CACHE_SECONDS").is_err() {
+        std::env::set_var("GYMIT_AUTHORIZER_CACHE_SECONDS", "1");
+    }
     let mut stack = Stack::start(Ports::free()?, false, false).await?;
     println!("{}", stack.ready_line());
     let mut cmd = Command::new(program);
@@ -444,6 +490,13 @@ pub async fn test_env(command: &[String]) -> Result<i32, Error> {
             format!("{}/ws", stack.gateway_url.replace("http://", "ws://")),
         )
         .env("GYMIT_LAMBDA_URL", &stack.lambda_url)
+        .env(
+            "GYMIT_EMULATOR_PID",
+            stack
+                .emulator_pid
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+        )
         .env(
             "GYMIT_TEMPLATE",
             crate::workspace_root().join("template.yaml"),

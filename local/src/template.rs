@@ -28,6 +28,11 @@ pub struct Function {
     /// Logical ids of the SNS topics it subscribes to.
     pub topics: Vec<String>,
     pub streams: Vec<StreamSource>,
+    /// Asynchronous invocations (SNS): retries after the first attempt
+    /// (`EventInvokeConfig.MaximumRetryAttempts`, Lambda's default 2) and the queue that
+    /// gets the invocation record when they are exhausted.
+    pub async_retries: u32,
+    pub on_failure: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +49,13 @@ pub struct StreamSource {
     pub batch_size: usize,
     pub max_retries: u32,
     pub filters: Vec<Json>,
+    pub bisect: bool,
+    /// `MaximumRecordAgeInSeconds` (none when -1 or absent: records never expire).
+    pub max_record_age_secs: Option<u64>,
+    /// `FunctionResponseTypes: [ReportBatchItemFailures]`.
+    pub report_item_failures: bool,
+    /// The on-failure destination: a queue's name.
+    pub on_failure: Option<String>,
 }
 
 /// The WebSocket API (`AWS::ApiGatewayV2::Api`, protocol WEBSOCKET) and its routes.
@@ -163,6 +175,13 @@ impl Template {
                     routes: vec![],
                     topics: vec![],
                     streams: vec![],
+                    async_retries: r["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"]
+                        .as_u64()
+                        .unwrap_or(2) as u32,
+                    on_failure: self.queue_name(
+                        &r["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
+                            ["Destination"],
+                    ),
                 };
                 for (_, event) in r["Properties"]["Events"]
                     .as_mapping()
@@ -199,6 +218,18 @@ impl Template {
                                             serde_json::from_str(f["Pattern"].as_str()?).ok()
                                         })
                                         .collect(),
+                                    bisect: p["BisectBatchOnFunctionError"].as_bool() == Some(true),
+                                    max_record_age_secs: p["MaximumRecordAgeInSeconds"].as_u64(),
+                                    report_item_failures: p["FunctionResponseTypes"]
+                                        .as_sequence()
+                                        .is_some_and(|t| {
+                                            t.iter().any(|v| {
+                                                v.as_str() == Some("ReportBatchItemFailures")
+                                            })
+                                        }),
+                                    on_failure: self.queue_name(
+                                        &p["DestinationConfig"]["OnFailure"]["Destination"],
+                                    ),
                                 });
                             }
                         }
@@ -223,6 +254,18 @@ impl Template {
     }
 
     /// The binary of the HTTP API's default Lambda authorizer.
+    /// The authorizer's `ReauthorizeEvery` (seconds its answers are cached per identity
+    /// source; 0 = no cache). API Gateway's default is 300.
+    pub fn authorizer_ttl_secs(&self) -> u64 {
+        let Some(api) = self.http_api().map(|a| &a["Properties"]["Auth"]) else {
+            return 0;
+        };
+        let name = api["DefaultAuthorizer"].as_str().unwrap_or_default();
+        api["Authorizers"][name]["Identity"]["ReauthorizeEvery"]
+            .as_u64()
+            .unwrap_or(300)
+    }
+
     pub fn authorizer_binary(&self) -> Option<String> {
         let api = &self.http_api()?["Properties"]["Auth"];
         let name = api["DefaultAuthorizer"].as_str()?;
@@ -313,6 +356,28 @@ impl Template {
                 (l.to_string(), name, r["Properties"].clone())
             })
             .collect()
+    }
+
+    /// Queues (`AWS::SQS::Queue`): logical id and resolved name.
+    pub fn queues(&self) -> Vec<(String, String)> {
+        self.of_type("AWS::SQS::Queue")
+            .into_iter()
+            .map(|(l, r)| {
+                let name = self
+                    .resolve(&r["Properties"]["QueueName"])
+                    .unwrap_or_else(|_| format!("{}-{l}", self.stack));
+                (l.to_string(), name)
+            })
+            .collect()
+    }
+
+    /// The name of the queue a destination (`!GetAtt Queue.Arn`) points at.
+    fn queue_name(&self, destination: &Value) -> Option<String> {
+        let logical = self.getatt_target(destination)?;
+        self.queues()
+            .into_iter()
+            .find(|(l, _)| *l == logical)
+            .map(|(_, name)| name)
     }
 
     /// Topics: logical id and resolved name.

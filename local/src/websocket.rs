@@ -192,15 +192,15 @@ pub async fn upgrade(
     let (host, ua) = (header("host"), header("user-agent"));
     if let Some(route) = live.route("$connect") {
         let mut event = json!({
-            "headers": crate::gateway::headers_json(&headers),
-            "multiValueHeaders": crate::gateway::headers_json(&headers)
+            "headers": crate::events::headers_json(&headers),
+            "multiValueHeaders": crate::events::headers_json(&headers)
                 .into_iter()
                 .map(|(k, v)| (k, json!([v])))
                 .collect::<serde_json::Map<_, _>>(),
             "requestContext": context(&live, &id, connected_at, "CONNECT", "$connect", &host, &ua),
             "isBase64Encoded": false,
         });
-        let query = crate::gateway::query_json(query.as_deref().unwrap_or_default());
+        let query = crate::events::query_json(query.as_deref().unwrap_or_default());
         if !query.is_empty() {
             event["multiValueQueryStringParameters"] = query
                 .iter()
@@ -214,12 +214,12 @@ pub async fn upgrade(
                 let status = v["statusCode"].as_u64().unwrap_or(502);
                 if !(200..300).contains(&status) {
                     println!("ws {id}: refused by $connect ({status})");
-                    return crate::gateway::function_response(&v, &id);
+                    return crate::responses::function_response(&v, &id);
                 }
             }
             Err((status, code, detail)) => {
                 eprintln!("ws {id}: $connect failed: {detail}");
-                return crate::gateway::problem(status, code, &detail, &id);
+                return crate::responses::problem(status, code, &detail, &id);
             }
         }
     }

@@ -116,15 +116,37 @@ pub fn outbox_put(table: &str, event: &Event) -> TransactWriteItem {
         .build()
 }
 
+/// What became of a stream batch: how many events were published, and the first record
+/// that could not be (its sequence number), with the reason.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub published: usize,
+    pub failed: Option<(String, String)>,
+}
+
+impl BatchOutcome {
+    /// The function's answer under `FunctionResponseTypes: [ReportBatchItemFailures]`: the
+    /// event source mapping retries from the first failed record only, so the events before
+    /// it are not published again.
+    pub fn response(&self) -> Value {
+        let failures: Vec<Value> = self
+            .failed
+            .iter()
+            .map(|(seq, _)| serde_json::json!({ "itemIdentifier": seq }))
+            .collect();
+        serde_json::json!({ "published": self.published, "batchItemFailures": failures })
+    }
+}
+
 /// Publishes the events of a DynamoDB stream batch (Lambda event JSON) to `topic_arn`, in
-/// order. Records that are not event items are ignored. An error fails the batch, which the
-/// event source mapping retries; publishing twice is fine (consumers are idempotent).
+/// order, stopping at the first that fails. Records that are not event items are ignored.
+/// Publishing twice is fine (consumers are idempotent).
 pub async fn publish_stream_batch(
     sns: &aws_sdk_sns::Client,
     topic_arn: &str,
     batch: &Value,
-) -> Result<usize, String> {
-    let mut published = 0;
+) -> BatchOutcome {
+    let mut outcome = BatchOutcome::default();
     for record in batch["Records"]
         .as_array()
         .map(Vec::as_slice)
@@ -143,22 +165,37 @@ pub async fn publish_stream_batch(
                 .build()
                 .expect("data type is set")
         };
-        sns.publish()
+        let sent = sns
+            .publish()
             .topic_arn(topic_arn)
             .message(event.message().to_string())
             .message_attributes("type", attr(&event.event_type))
             .message_attributes(&event.entity.0, attr(&event.entity.1))
             .send()
-            .await
-            .map_err(|e| format!("publishing {} failed: {e:?}", event.event_id))?;
+            .await;
+        if let Err(e) = sent {
+            let seq = record["dynamodb"]["SequenceNumber"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let reason = format!(
+                "publishing {} failed: {}",
+                event.event_id,
+                aws_sdk_sns::error::DisplayErrorContext(&e)
+            );
+            tracing::error!(event_id = %event.event_id, error = %reason, "event not published");
+            outcome.failed = Some((seq, reason));
+            return outcome;
+        }
         tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
-        published += 1;
+        outcome.published += 1;
     }
-    Ok(published)
+    outcome
 }
 
 /// A service's `<service>-publish-events` function: its table's stream (filtered to event
-/// items) → its SNS topic. A failed publish fails the batch, which is retried.
+/// items) → its SNS topic. It reports the first event it could not publish as a batch item
+/// failure, so the mapping retries from there.
 pub struct Publisher {
     pub sns: aws_sdk_sns::Client,
     pub topic_arn: String,
@@ -166,8 +203,9 @@ pub struct Publisher {
 
 impl Publisher {
     pub async fn handle(&self, batch: Value) -> Result<Value, String> {
-        let published = publish_stream_batch(&self.sns, &self.topic_arn, &batch).await?;
-        Ok(serde_json::json!({ "published": published }))
+        Ok(publish_stream_batch(&self.sns, &self.topic_arn, &batch)
+            .await
+            .response())
     }
 
     /// The whole function: the topic ARN comes from the variable `topic_env`; the SNS

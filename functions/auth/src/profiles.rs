@@ -7,8 +7,14 @@ use std::time::Duration;
 use aws_sdk_lambda::primitives::Blob;
 use gymit_shared::user::User;
 
-/// How long profile creation may take in all.
+/// How long profile creation may take in all: inside the function's 10 s timeout, with
+/// time left to undo the account (auth-register).
 const BUDGET: Duration = Duration::from_secs(8);
+/// One invoke may include the cold start of a `users-create` instance: on AWS tens of
+/// milliseconds, on a loaded laptop seconds. An attempt cut short is still running and
+/// `users-create` is idempotent, so a retry is safe but only adds load: wait long enough
+/// for a cold start before trying again.
+const ATTEMPT: Duration = Duration::from_secs(6);
 
 pub struct Profiles {
     lambda: aws_sdk_lambda::Client,
@@ -18,8 +24,22 @@ pub struct Profiles {
 
 impl Profiles {
     pub fn new(lambda: aws_sdk_lambda::Client, function: String) -> Self {
+        // The shared SDK timeouts (3 s an attempt) suit DynamoDB calls, not an invoke that
+        // may start an instance: the attempts here are timed by ATTEMPT and BUDGET instead.
+        let config = lambda
+            .config()
+            .to_builder()
+            .timeout_config(
+                aws_sdk_lambda::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
+                    .operation_attempt_timeout(ATTEMPT)
+                    .operation_timeout(BUDGET)
+                    .build(),
+            )
+            .retry_config(aws_sdk_lambda::config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build();
         Self {
-            lambda,
+            lambda: aws_sdk_lambda::Client::from_conf(config),
             function,
             attempts: 3,
         }
@@ -46,7 +66,7 @@ impl Profiles {
                 .function_name(&self.function)
                 .payload(Blob::new(payload.to_string()))
                 .send();
-            match tokio::time::timeout(left.min(Duration::from_secs(4)), call).await {
+            match tokio::time::timeout(left.min(ATTEMPT), call).await {
                 Ok(Ok(out)) if out.function_error().is_none() && out.status_code() == 200 => {
                     return Ok(())
                 }

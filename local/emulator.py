@@ -1,0 +1,280 @@
+"""moto 5.2.5's server with the fixes GymIT's invariants depend on.
+
+moto departs from DynamoDB in three ways that break a long-lived local stack (issue 12,
+../shared/FACTS.md); each is patched here, where the emulator is launched, and each patch
+has a test in `local/test_emulator.py` that fails on plain moto:
+
+1. `TransactWriteItems` deep-copies every table it names before it starts and, when it is
+   cancelled, puts the copies back as *new* table objects with new stream shards: stream
+   iterators taken before then read an orphaned shard forever, and every transaction
+   costs time proportional to all the data in its tables. Here a transaction checks every
+   condition first and writes nothing when one fails; if an item fails while it is being
+   applied, only the items it touched are put back and the stream records it appended are
+   dropped. Tables, and their streams, keep their identity.
+2. `ClientRequestToken` is ignored, so an SDK resend of a transaction that had already
+   committed (after an attempt timeout) commits twice. Here, as in DynamoDB, the same
+   token with the same request within 10 minutes returns the first outcome and writes
+   nothing; the same token with a different request is `IdempotentParameterMismatchException`.
+3. Every GetRecords stores a new shard iterator that is never freed (3.3 GB in 15 minutes
+   of test load). Here iterators expire after 15 minutes as DynamoDB Streams' do
+   (`ExpiredIteratorException`), and at most `MAX_ITERATORS` are kept.
+
+The server still answers one request at a time. moto's operations are not atomic with
+respect to each other (a transaction checks its conditions, then writes, with nothing to
+stop another request in between), so without the lock concurrent joins could overfill a
+tournament: `tests/tests/tournament_play.rs` (200 simultaneous joins to 16 places) and the
+soak test need it. DynamoDB serialises conflicting writes per item; one lock is the
+simplest faithful stand-in, and with (1) a request's cost no longer grows with the table.
+
+SNS `Publish` delivers HTTP notifications inside the request, so the subscriber
+(gymit-local) must answer them without calling back into the emulator first; it does.
+
+Usage: python local/emulator.py -H 127.0.0.1 -p 4566 (the arguments of moto_server).
+"""
+
+import collections
+import copy
+import json
+import threading
+import time
+
+from moto import server
+from moto.core.exceptions import JsonRESTError
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams import models as streams_models
+
+ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
+TOKEN_WINDOW_SECONDS = 600
+ITERATOR_LIFETIME_SECONDS = 900
+MAX_ITERATORS = 4096
+MAX_TOKENS = 100_000
+TRANSACTION_OPS = {"ConditionCheck", "Put", "Delete", "Update"}
+
+
+# 1. Transactions that snapshot and restore only the items they touch.
+
+
+def _transaction_key(table, op_type, op):
+    if op_type != "Put":
+        return op["Key"]
+    attrs = op["Item"]
+    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attrs[table.range_key_attr]
+    return key
+
+
+def _check(backend, transact_items):
+    """Every item's condition against the state before the transaction: the plan to apply,
+    or the cancellation reasons. Nothing is written."""
+    seen, plan, reasons = set(), [], []
+    for item in transact_items:
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        old = None
+        try:
+            op_type, op = next(iter(item.items()))
+            if op_type not in TRANSACTION_OPS:
+                raise ValueError("Unsupported transaction operation")
+            table = backend.get_table(op["TableName"])
+            key = _transaction_key(table, op_type, op)
+            identity = (op["TableName"], str(dict(sorted(key.items()))))
+            if identity in seen:
+                raise MultipleTransactionsException()
+            seen.add(identity)
+            current = backend.get_item(op["TableName"], key)
+            condition = op.get("ConditionExpression")
+            if condition is not None:
+                test = dynamodb_models.get_filter_expression(
+                    condition,
+                    op.get("ExpressionAttributeNames"),
+                    op.get("ExpressionAttributeValues"),
+                )
+                if not test.expr(current):
+                    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        old = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=old)
+            plan.append((op_type, op, table, key))
+            reasons.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            raise
+        except ConditionalCheckFailed as e:
+            reasons.append(("ConditionalCheckFailed", str(e.message), old))
+        except Exception as e:  # noqa: BLE001 - reported as the item's reason, as moto does
+            reasons.append((type(e).__name__, str(e), old))
+    return plan, reasons
+
+
+def _apply(backend, op_type, op, table, key):
+    names = op.get("ExpressionAttributeNames")
+    values = op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        backend.put_item(op["TableName"], op["Item"], expression_attribute_names=names,
+                         expression_attribute_values=values)
+    elif op_type == "Delete":
+        backend.delete_item(op["TableName"], key, expression_attribute_names=names,
+                            expression_attribute_values=values)
+    elif op_type == "Update":
+        backend.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
+                            expression_attribute_names=names,
+                            expression_attribute_values=values)
+
+
+def _restore(undo, streams):
+    """Puts back the items a failed transaction touched and drops its stream records."""
+    for table, hash_value, range_value, before in reversed(undo):
+        if range_value is None:
+            if before is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = before
+        elif before is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = before
+    for shard, length in streams:
+        del shard.items[length:]
+
+
+def transact_write_items(self, transact_items):
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    plan, reasons = _check(self, transact_items)
+    if any(code is not None for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+    undo, streams = [], []
+    for index, (op_type, op, table, key) in enumerate(plan):
+        shard = table.stream_shard
+        if shard is not None and all(s is not shard for s, _ in streams):
+            streams.append((shard, len(shard.items)))
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        undo.append((table, hash_value, range_value,
+                     copy.deepcopy(table.get_item(hash_value, range_value))))
+        try:
+            _apply(self, op_type, op, table, key)
+        except Exception as e:
+            _restore(undo, streams)
+            if isinstance(e, MockValidationException):
+                raise
+            reasons = [(None, None, None)] * len(plan)
+            reasons[index] = (type(e).__name__, str(e), None)
+            raise TransactionCanceledException(reasons) from e
+
+
+dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+# 2. ClientRequestToken: the same request within 10 minutes is answered, not applied, again.
+
+
+class IdempotentParameterMismatchException(JsonRESTError):
+    def __init__(self):
+        super().__init__(
+            ERROR_PREFIX + "IdempotentParameterMismatchException",
+            "The request uses the same client token as a previous, but non-identical request.",
+        )
+
+
+_tokens = collections.OrderedDict()  # token -> (request fingerprint, expires, outcome)
+_tokens_lock = threading.Lock()
+_handler_transact_write_items = DynamoHandler.transact_write_items
+
+
+def _idempotent_transact_write_items(self):
+    token = self.body.get("ClientRequestToken")
+    if not token:
+        return _handler_transact_write_items(self)
+    now = time.monotonic()
+    fingerprint = json.dumps(self.body.get("TransactItems"), sort_keys=True)
+    with _tokens_lock:
+        while _tokens and (next(iter(_tokens.values()))[1] <= now or len(_tokens) > MAX_TOKENS):
+            _tokens.popitem(last=False)
+        seen = _tokens.get(token)
+    if seen is not None:
+        if seen[0] != fingerprint:
+            raise IdempotentParameterMismatchException()
+        failed, outcome = seen[2]
+        if failed:
+            raise outcome
+        return outcome
+    try:
+        outcome = (False, _handler_transact_write_items(self))
+    except JsonRESTError as e:
+        outcome = (True, e)
+    with _tokens_lock:
+        _tokens[token] = (fingerprint, time.monotonic() + TOKEN_WINDOW_SECONDS, outcome)
+    if outcome[0]:
+        raise outcome[1]
+    return outcome[1]
+
+
+DynamoHandler.transact_write_items = _idempotent_transact_write_items
+
+
+# 3. Shard iterators that expire and stay bounded in number.
+
+
+class ExpiredIteratorException(JsonRESTError):
+    def __init__(self):
+        super().__init__(
+            ERROR_PREFIX + "ExpiredIteratorException",
+            "The shard iterator has expired or is unknown: get a new one with GetShardIterator.",
+        )
+
+
+class BoundedIterators(collections.OrderedDict):
+    """Shard iterators by ARN, oldest first: an iterator lives 15 minutes, and only the
+    newest MAX_ITERATORS are kept (a poller only ever uses its latest one)."""
+
+    def __setitem__(self, arn, iterator):
+        now = time.monotonic()
+        iterator.expires = now + ITERATOR_LIFETIME_SECONDS
+        super().__setitem__(arn, iterator)
+        while len(self) > MAX_ITERATORS or next(iter(self.values())).expires <= now:
+            self.popitem(last=False)
+
+    def __getitem__(self, arn):
+        iterator = self.get(arn)
+        if iterator is None or iterator.expires <= time.monotonic():
+            raise ExpiredIteratorException()
+        return iterator
+
+
+_streams_backend_init = streams_models.DynamoDBStreamsBackend.__init__
+
+
+def _streams_backend_with_bounded_iterators(self, *args, **kwargs):
+    _streams_backend_init(self, *args, **kwargs)
+    self.shard_iterators = BoundedIterators()
+
+
+streams_models.DynamoDBStreamsBackend.__init__ = _streams_backend_with_bounded_iterators
+
+
+# One request at a time (see the module's docs for why).
+
+_lock = threading.Lock()
+_dispatch = server.DomainDispatcherApplication.__call__
+
+
+def _serialised(self, environ, start_response):
+    with _lock:
+        # Produce the whole body inside the lock: a WSGI body may be lazy.
+        return list(_dispatch(self, environ, start_response))
+
+
+server.DomainDispatcherApplication.__call__ = _serialised
+
+if __name__ == "__main__":
+    server.main()

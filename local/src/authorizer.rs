@@ -1,0 +1,126 @@
+//! The HTTP API's Lambda authorizer, run as API Gateway runs a REQUEST authorizer with
+//! simple responses (payload 2.0): a request without the identity source (`Authorization`)
+//! is refused with 401 before any call; otherwise the authorizer is invoked and its answer
+//! is cached per identity source for `ReauthorizeEvery` seconds (a test stack may shorten
+//! it with `GYMIT_AUTHORIZER_CACHE_SECONDS`, which `gymit-local` prints at start).
+//! `isAuthorized: true` passes its `context` to the function
+//! (`requestContext.authorizer.lambda`); `false` is 403; a failed or malformed answer is
+//! 500, never cached.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+
+use crate::{
+    events::{headers_json, query_json, request_context, Incoming},
+    gateway::Gateway,
+    responses::AwsError,
+    routes::CompiledRoute,
+};
+
+/// Cached answers by identity source.
+#[derive(Debug, Default)]
+pub struct Cache {
+    ttl: Duration,
+    answers: Mutex<HashMap<String, (Instant, Result<Value, AwsError>)>>,
+}
+
+impl Cache {
+    pub fn new(ttl: Duration) -> Cache {
+        Cache {
+            ttl,
+            answers: Mutex::default(),
+        }
+    }
+
+    /// The template's `ReauthorizeEvery`, unless `GYMIT_AUTHORIZER_CACHE_SECONDS` says
+    /// otherwise.
+    pub fn ttl_from(template_secs: u64) -> Duration {
+        Duration::from_secs(
+            std::env::var("GYMIT_AUTHORIZER_CACHE_SECONDS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(template_secs),
+        )
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    fn get(&self, identity: &str) -> Option<Result<Value, AwsError>> {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        answers.retain(|_, (expires, _)| *expires > now);
+        answers.get(identity).map(|(_, a)| a.clone())
+    }
+
+    fn put(&self, identity: &str, answer: Result<Value, AwsError>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers.insert(identity.to_string(), (Instant::now() + self.ttl, answer));
+    }
+}
+
+/// The authorizer's context for the function, or the answer API Gateway gives instead.
+pub(crate) async fn authorize(
+    gw: &Gateway,
+    authorizer: &str,
+    inc: &Incoming,
+    route: &CompiledRoute,
+    params: &HashMap<String, String>,
+    request_id: &str,
+) -> Result<Value, AwsError> {
+    let Some(identity) = inc
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+    else {
+        return Err(AwsError::Unauthorized);
+    };
+    if let Some(answer) = gw.authorizer_cache.get(identity) {
+        return answer;
+    }
+    let route_key = format!("{} {}", route.method, route.path);
+    let mut event = json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": format!("arn:aws:execute-api:us-east-1:{}:local/$default/{}{}", crate::template::ACCOUNT, inc.method, inc.path),
+        "identitySource": [identity],
+        "routeKey": route_key,
+        "rawPath": inc.path,
+        "rawQueryString": inc.raw_query,
+        "headers": headers_json(&inc.headers),
+        "requestContext": request_context(inc, &route_key, request_id),
+    });
+    if !params.is_empty() {
+        event["pathParameters"] = json!(params);
+    }
+    let query = query_json(&inc.raw_query);
+    if !query.is_empty() {
+        event["queryStringParameters"] = Value::Object(query);
+    }
+    let answer = match gw.invoke(authorizer, &event).await {
+        Ok(v) => match v["isAuthorized"].as_bool() {
+            Some(true) => Ok(v.get("context").cloned().unwrap_or_else(|| json!({}))),
+            Some(false) => Err(AwsError::Forbidden),
+            None => {
+                tracing::error!(%request_id, "the authorizer's answer has no isAuthorized");
+                return Err(AwsError::Internal);
+            }
+        },
+        Err((_, _, detail)) => {
+            tracing::error!(%request_id, %detail, "the authorizer failed");
+            return Err(AwsError::Internal);
+        }
+    };
+    gw.authorizer_cache.put(identity, answer.clone());
+    answer
+}

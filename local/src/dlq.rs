@@ -1,0 +1,199 @@
+//! On-failure destinations, as Lambda delivers them: when a stream batch or an
+//! asynchronous (SNS) invocation has used up its retries, a record of it goes to the
+//! SQS queue the template names (`DestinationConfig.OnFailure`), in Lambda's own shapes;
+//! `gymit-local replay <queue>` sends the records back to their function.
+//!
+//! A stream failure record carries where the batch was (`DDBStreamBatchInfo`), not the
+//! records: replay reads them again from the stream, as an operator would on AWS. An
+//! asynchronous failure record carries the whole event (`requestPayload`).
+
+use aws_sdk_sqs::Client;
+use serde_json::{json, Value};
+
+use crate::{
+    gateway::Gateway,
+    template::{StreamSource, Template},
+};
+
+async fn client() -> Client {
+    Client::new(&crate::sdk_config().await)
+}
+
+async fn send(queue: &str, record: &Value) -> Result<(), String> {
+    let sqs = client().await;
+    let url = sqs
+        .get_queue_url()
+        .queue_name(queue)
+        .send()
+        .await
+        .map_err(|e| crate::sdk_error(&e))?
+        .queue_url
+        .ok_or("no queue url")?;
+    sqs.send_message()
+        .queue_url(url)
+        .message_body(record.to_string())
+        .send()
+        .await
+        .map_err(|e| crate::sdk_error(&e))?;
+    Ok(())
+}
+
+fn function_arn(binary: &str) -> String {
+    format!(
+        "arn:aws:lambda:us-east-1:{}:function:{binary}",
+        crate::template::ACCOUNT
+    )
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A stream batch that will not be retried again.
+pub async fn stream_batch_failed(
+    binary: &str,
+    source: &StreamSource,
+    stream_arn: &str,
+    shard_id: &str,
+    batch: &[Value],
+    condition: &str,
+    attempts: u32,
+) {
+    let seq = |r: Option<&Value>| r.map(|r| r["dynamodb"]["SequenceNumber"].clone());
+    let arrival = |r: Option<&Value>| {
+        r.and_then(|r| r["dynamodb"]["ApproximateCreationDateTime"].as_i64())
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map(|t| t.to_rfc3339())
+    };
+    let record = json!({
+        "requestContext": {
+            "requestId": uuid::Uuid::now_v7().to_string(),
+            "functionArn": function_arn(binary),
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": now(),
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": seq(batch.first()),
+            "endSequenceNumber": seq(batch.last()),
+            "approximateArrivalOfFirstRecord": arrival(batch.first()),
+            "approximateArrivalOfLastRecord": arrival(batch.last()),
+            "batchSize": batch.len(),
+            "streamArn": stream_arn,
+        }
+    });
+    deliver(binary, source.on_failure.as_deref(), &record).await;
+}
+
+/// An asynchronous invocation whose retries are used up.
+pub async fn async_invoke_failed(
+    binary: &str,
+    queue: Option<&str>,
+    payload: &Value,
+    error: &str,
+    attempts: u32,
+) {
+    let record = json!({
+        "version": "1.0",
+        "timestamp": now(),
+        "requestContext": {
+            "requestId": uuid::Uuid::now_v7().to_string(),
+            "functionArn": format!("{}:$LATEST", function_arn(binary)),
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": payload,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorMessage": error},
+    });
+    deliver(binary, queue, &record).await;
+}
+
+async fn deliver(binary: &str, queue: Option<&str>, record: &Value) {
+    let Some(queue) = queue else {
+        tracing::error!(function = %binary, "no on-failure destination: the failed event is dropped");
+        return;
+    };
+    match send(queue, record).await {
+        Ok(()) => {
+            tracing::warn!(function = %binary, %queue, "failed event sent to its on-failure destination")
+        }
+        Err(e) => {
+            tracing::error!(function = %binary, %queue, error = %e, "could not send a failed event to its destination")
+        }
+    }
+}
+
+/// Sends every record of a dead-letter queue back to its function; a record is deleted
+/// once its function has taken it. Returns (replayed, still failing).
+pub async fn replay(
+    gateway: &Gateway,
+    template: &Template,
+    queue: &str,
+) -> Result<(usize, usize), crate::Error> {
+    let sqs = client().await;
+    let url = sqs
+        .get_queue_url()
+        .queue_name(queue)
+        .send()
+        .await
+        .map_err(|e| crate::sdk_error(&e))?
+        .queue_url
+        .ok_or("no queue url")?;
+    let (mut replayed, mut failing) = (0, 0);
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .visibility_timeout(30)
+            .send()
+            .await
+            .map_err(|e| crate::sdk_error(&e))?;
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return Ok((replayed, failing));
+        }
+        for m in messages {
+            let record: Value = serde_json::from_str(m.body().unwrap_or_default())?;
+            let binary = record["requestContext"]["functionArn"]
+                .as_str()
+                .and_then(|a| a.split(':').nth(6))
+                .unwrap_or_default()
+                .to_string();
+            let result = match record.get("requestPayload") {
+                Some(payload) => gateway.invoke(&binary, payload).await.map(|_| ()),
+                None => {
+                    let filters: Vec<Value> = template
+                        .functions()
+                        .into_iter()
+                        .filter(|f| f.binary == binary)
+                        .flat_map(|f| f.streams)
+                        .flat_map(|s| s.filters)
+                        .collect();
+                    crate::streams::replay_batch(gateway, &binary, &record, &filters).await
+                }
+            };
+            match result {
+                Ok(()) => {
+                    replayed += 1;
+                    if let Some(handle) = m.receipt_handle() {
+                        sqs.delete_message()
+                            .queue_url(&url)
+                            .receipt_handle(handle)
+                            .send()
+                            .await
+                            .map_err(|e| crate::sdk_error(&e))?;
+                    }
+                }
+                Err((_, _, detail)) => {
+                    failing += 1;
+                    tracing::error!(function = %binary, %detail, "replay failed; the record stays in the queue");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,247 @@
+"""Tests of the emulator's fixes (local/emulator.py), run by `make test`:
+
+    .venv/bin/python local/test_emulator.py            # the patched emulator: all pass
+    GYMIT_PLAIN_MOTO=1 .venv/bin/python local/test_emulator.py   # plain moto 5.2.5: the
+                                                       # tests marked "fails on plain moto" fail
+
+Each test starts from a fresh table in an in-process moto server.
+"""
+
+import logging
+import os
+import sys
+import threading
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+PLAIN = os.environ.get("GYMIT_PLAIN_MOTO") == "1"
+if not PLAIN:
+    import emulator  # noqa: E402,F401  (applies the fixes)
+
+from moto.dynamodb.models import dynamodb_backends  # noqa: E402
+from moto.dynamodb.models.dynamo_type import DynamoType, Item  # noqa: E402
+from moto.dynamodbstreams.models import dynamodbstreams_backends  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+def client(service, url):
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+class Emulator(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        cls.server.start()
+        host, port = cls.server.get_host_and_port()
+        cls.url = f"http://{host}:{port}"
+        cls.db = client("dynamodb", cls.url)
+        cls.streams = client("dynamodbstreams", cls.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def table(self, stream=True):
+        name = f"t-{uuid.uuid4().hex[:8]}"
+        spec = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"} if stream else {
+            "StreamEnabled": False}
+        self.db.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                             StreamSpecification=spec)
+        return name
+
+    def iterator(self, table, kind="LATEST"):
+        arn = self.db.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        return self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                               ShardIteratorType=kind)["ShardIterator"]
+
+    def read(self, iterator, rounds=2):
+        keys = []
+        for _ in range(rounds):
+            out = self.streams.get_records(ShardIterator=iterator)
+            keys += [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in out["Records"]]
+            iterator = out["NextShardIterator"]
+        return keys, iterator
+
+    def put_if_absent(self, table, pk):
+        return {"Put": {"TableName": table, "Item": {"pk": {"S": pk}},
+                        "ConditionExpression": "attribute_not_exists(pk)"}}
+
+    def test_a_stream_iterator_survives_a_cancelled_transaction(self):
+        """fails on plain moto: the cancelled transaction orphans the shard."""
+        table = self.table()
+        it = self.iterator(table)
+        self.db.put_item(TableName=table, Item={"pk": {"S": "taken"}})
+        with self.assertRaises(ClientError) as cancelled:
+            self.db.transact_write_items(TransactItems=[self.put_if_absent(table, "taken")])
+        self.assertEqual(cancelled.exception.response["Error"]["Code"],
+                         "TransactionCanceledException")
+        self.db.put_item(TableName=table, Item={"pk": {"S": "after"}})
+        keys, _ = self.read(it)
+        self.assertEqual(keys, [("INSERT", "taken"), ("INSERT", "after")])
+
+    def test_a_cancelled_transaction_writes_nothing_and_leaves_no_stream_record(self):
+        table = self.table()
+        it = self.iterator(table)
+        self.db.put_item(TableName=table, Item={"pk": {"S": "taken"}})
+        with self.assertRaises(ClientError):
+            self.db.transact_write_items(TransactItems=[
+                self.put_if_absent(table, "fresh"), self.put_if_absent(table, "taken")])
+        self.assertNotIn("Item", self.db.get_item(TableName=table, Key={"pk": {"S": "fresh"}}))
+        keys, _ = self.read(self.iterator(table, "TRIM_HORIZON"))
+        self.assertEqual(keys, [("INSERT", "taken")])
+        if not PLAIN:  # plain moto's old iterator sees nothing at all (the test above)
+            keys, _ = self.read(it)
+            self.assertEqual(keys, [("INSERT", "taken")])
+
+    def test_an_item_failing_while_applied_restores_only_what_the_transaction_touched(self):
+        table = self.table()
+        self.db.put_item(TableName=table, Item={"pk": {"S": "text"}, "v": {"S": "a string"}})
+        self.db.put_item(TableName=table, Item={"pk": {"S": "other"}, "n": {"N": "1"}})
+        it = self.iterator(table)
+        with self.assertRaises(ClientError):
+            self.db.transact_write_items(TransactItems=[
+                {"Put": {"TableName": table, "Item": {"pk": {"S": "new"}}}},
+                {"Update": {"TableName": table, "Key": {"pk": {"S": "text"}},
+                            "UpdateExpression": "ADD v :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+        self.assertNotIn("Item", self.db.get_item(TableName=table, Key={"pk": {"S": "new"}}))
+        self.assertEqual(
+            self.db.get_item(TableName=table, Key={"pk": {"S": "text"}})["Item"]["v"],
+            {"S": "a string"})
+        self.db.put_item(TableName=table, Item={"pk": {"S": "later"}})
+        if not PLAIN:
+            keys, _ = self.read(it)
+            self.assertEqual(keys, [("INSERT", "later")])
+
+    def test_a_committed_transaction_streams_each_write_once(self):
+        table = self.table()
+        it = self.iterator(table)
+        self.db.transact_write_items(TransactItems=[
+            self.put_if_absent(table, "a"), self.put_if_absent(table, "b")])
+        keys, _ = self.read(it)
+        self.assertEqual(keys, [("INSERT", "a"), ("INSERT", "b")])
+
+    def test_a_transaction_resent_with_its_client_request_token_is_applied_once(self):
+        """fails on plain moto: it applies the resend again."""
+        table = self.table(stream=False)
+        self.db.put_item(TableName=table, Item={"pk": {"S": "counter"}, "n": {"N": "0"}})
+        items = [{"Update": {"TableName": table, "Key": {"pk": {"S": "counter"}},
+                             "UpdateExpression": "ADD n :one",
+                             "ExpressionAttributeValues": {":one": {"N": "1"}}}}]
+        token = uuid.uuid4().hex
+        for _ in range(3):
+            self.db.transact_write_items(TransactItems=items, ClientRequestToken=token)
+        n = self.db.get_item(TableName=table, Key={"pk": {"S": "counter"}})["Item"]["n"]["N"]
+        self.assertEqual(n, "1")
+        self.db.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
+        n = self.db.get_item(TableName=table, Key={"pk": {"S": "counter"}})["Item"]["n"]["N"]
+        self.assertEqual(n, "2", "a new token is a new transaction")
+
+    def test_a_resent_cancelled_transaction_answers_its_first_outcome(self):
+        table = self.table(stream=False)
+        self.db.put_item(TableName=table, Item={"pk": {"S": "taken"}})
+        token = uuid.uuid4().hex
+        items = [self.put_if_absent(table, "taken")]
+        for _ in range(2):
+            with self.assertRaises(ClientError) as e:
+                self.db.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            self.assertEqual(e.exception.response["Error"]["Code"], "TransactionCanceledException")
+
+    def test_one_token_with_a_different_request_is_a_mismatch(self):
+        """fails on plain moto: it applies the second request."""
+        table = self.table(stream=False)
+        token = uuid.uuid4().hex
+        self.db.transact_write_items(TransactItems=[self.put_if_absent(table, "a")],
+                                     ClientRequestToken=token)
+        with self.assertRaises(ClientError) as e:
+            self.db.transact_write_items(TransactItems=[self.put_if_absent(table, "b")],
+                                         ClientRequestToken=token)
+        self.assertEqual(e.exception.response["Error"]["Code"],
+                         "IdempotentParameterMismatchException")
+        self.assertNotIn("Item", self.db.get_item(TableName=table, Key={"pk": {"S": "b"}}))
+
+    def test_shard_iterators_stay_bounded(self):
+        """fails on plain moto: every GetRecords keeps a new iterator forever."""
+        if not PLAIN:
+            emulator.MAX_ITERATORS = 50
+        try:
+            table = self.table()
+            it = self.iterator(table)
+            for _ in range(200):
+                it = self.streams.get_records(ShardIterator=it)["NextShardIterator"]
+            kept = sum(len(b.shard_iterators) for b in self._stream_backends())
+            self.assertLessEqual(kept, 50)
+            self.db.put_item(TableName=table, Item={"pk": {"S": "still-read"}})
+            keys, _ = self.read(it)
+            self.assertEqual(keys, [("INSERT", "still-read")])
+        finally:
+            if not PLAIN:
+                emulator.MAX_ITERATORS = 4096
+
+    def test_an_expired_shard_iterator_is_refused_as_dynamodb_streams_does(self):
+        """fails on plain moto: iterators never expire."""
+        if not PLAIN:
+            emulator.ITERATOR_LIFETIME_SECONDS = 0.2
+        try:
+            it = self.iterator(self.table())
+            time.sleep(0.3)
+            with self.assertRaises(ClientError) as e:
+                self.streams.get_records(ShardIterator=it)
+            self.assertEqual(e.exception.response["Error"]["Code"], "ExpiredIteratorException")
+        finally:
+            if not PLAIN:
+                emulator.ITERATOR_LIFETIME_SECONDS = 900
+
+    def test_a_cancelled_transaction_costs_nothing_proportional_to_the_table(self):
+        """fails on plain moto: every transaction deep-copies its whole table."""
+        table = self.table(stream=False)
+        small = self.table(stream=False)
+        for name in (table, small):
+            self.db.put_item(TableName=name, Item={"pk": {"S": "taken"}})
+        backend = self._dynamodb_backend()
+        big = backend.tables[table]
+        for i in range(20_000):  # straight into the table: 20,000 puts over HTTP take minutes
+            key = DynamoType({"S": f"k{i}"})
+            big.items[key] = Item(key, None, {"pk": {"S": f"k{i}"}, "payload": {"S": "x" * 200}})
+
+        def cancelled(name):
+            start = time.perf_counter()
+            for _ in range(5):
+                with self.assertRaises(ClientError):
+                    self.db.transact_write_items(TransactItems=[self.put_if_absent(name, "taken")])
+            return time.perf_counter() - start
+
+        cancelled(small)  # warm up
+        baseline, loaded = cancelled(small), cancelled(table)
+        self.assertIs(backend.tables[table], big, "the table keeps its identity")
+        self.assertLess(loaded, baseline * 3 + 0.1,
+                        f"5 cancelled transactions: {loaded:.3f} s on 20,000 items, "
+                        f"{baseline:.3f} s on 1")
+
+    @staticmethod
+    def _stream_backends():
+        return [b for account in dynamodbstreams_backends.values() for b in account.values()]
+
+    @staticmethod
+    def _dynamodb_backend():
+        return dynamodb_backends["123456789012"]["us-east-1"]
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "emulator-tests"
+    unittest.main(verbosity=2)
