@@ -75,7 +75,7 @@ async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes()
         topic_arn: topic_arn.clone(),
     };
     let out = publisher.handle(batch.clone()).await.expect("published");
-    assert_eq!(out, json!({ "published": 2 }));
+    assert_eq!(out, json!({ "published": 2, "batchItemFailures": [] }));
 
     let inbox = received.lock().unwrap().clone();
     let all = inbox.get("all").cloned().unwrap_or_default();
