@@ -206,7 +206,11 @@ async fn start_once(
         .env("AWS_LAMBDA_FUNCTION_NAME", &subject.name)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(if std::env::var_os("COLDSTART_VERBOSE").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .kill_on_drop(true);
     if let Some(dir) = &subject.dir {
         cmd.current_dir(dir);
@@ -214,13 +218,21 @@ async fn start_once(
     let started = Instant::now();
     let mut child = cmd.spawn()?;
     let pid = child.id().ok_or("the process has no id")?;
-    let answered = tokio::time::timeout(Duration::from_secs(30), rx).await;
+    // The answer, unless the process exits first (a failed init that did not say so).
+    let answered = tokio::select! {
+        a = tokio::time::timeout(Duration::from_secs(15), rx) => Some(a),
+        status = child.wait() => {
+            let _ = status.map(|s| eprintln!("{}: exited ({s}) without answering", subject.name));
+            None
+        }
+    };
     let hwm_kb = vm_hwm_kb(pid);
     let _ = child.kill().await;
     let (at, outcome) = match answered {
-        Ok(Ok(v)) => v,
-        Ok(Err(_)) => return Err(format!("{}: the stub went away", subject.name).into()),
-        Err(_) => return Err(format!("{}: no answer within 30 s", subject.name).into()),
+        Some(Ok(Ok(v))) => v,
+        Some(Ok(Err(_))) => return Err(format!("{}: the stub went away", subject.name).into()),
+        Some(Err(_)) => return Err(format!("{}: no answer within 15 s", subject.name).into()),
+        None => return Err(format!("{}: no answer (exited)", subject.name).into()),
     };
     Ok(Start {
         ms: at.duration_since(started).as_secs_f64() * 1e3,
@@ -429,11 +441,15 @@ async fn main() -> Result<(), Error> {
     let mut functions: Vec<String> = template.functions().into_iter().map(|f| f.binary).collect();
     functions.sort();
     for name in functions {
+        let Ok(sample) = event(&name) else {
+            missing.push(format!("{name} (no sample event in events/)"));
+            continue;
+        };
         subjects.push(Subject {
             command: binary(&name),
             args: Vec::new(),
             dir: None,
-            event: event(&name)?,
+            event: sample,
             binary: Some(binary(&name)),
             name,
         });
