@@ -62,7 +62,8 @@ pub async fn notification(
     match msg["Type"].as_str() {
         Some("Notification") => {}
         Some("SubscriptionConfirmation") => {
-            confirm(&gw, &msg).await;
+            let emulator = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+            confirm(gw.http(), &emulator, &msg).await;
             return StatusCode::OK;
         }
         _ => return StatusCode::OK,
@@ -102,29 +103,31 @@ pub async fn notification(
     StatusCode::OK
 }
 
-/// Confirms a subscription as a subscriber of real SNS does: by visiting `SubscribeURL`
-/// (only one that points at the emulator this gateway uses).
-async fn confirm(gw: &Gateway, msg: &Value) {
+/// Confirms a subscription as a subscriber of real SNS does: by visiting `SubscribeURL`,
+/// only when it points at the emulator this gateway uses. Whether it was confirmed.
+pub async fn confirm(http: &reqwest::Client, emulator: &str, msg: &Value) -> bool {
     let url = msg["SubscribeURL"].as_str().unwrap_or_default();
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
-    let same_host = |a: &str, b: &str| {
-        let host = |u: &str| {
-            u.split("://")
-                .nth(1)
-                .map(|r| r.split('/').next().unwrap_or(r).to_string())
-        };
-        host(a).is_some() && host(a) == host(b)
+    let host = |u: &str| {
+        u.split_once("://")
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_string())
     };
-    if !same_host(url, &endpoint) {
+    if host(url).is_none() || host(url) != host(emulator) {
         tracing::warn!(%url, "not confirming a subscription that does not come from the emulator");
-        return;
+        return false;
     }
-    match gw.http().get(url).send().await {
+    match http.get(url).send().await {
         Ok(r) if r.status().is_success() => {
-            tracing::info!(topic = %msg["TopicArn"], "sns subscription confirmed")
+            tracing::info!(topic = %msg["TopicArn"], "sns subscription confirmed");
+            true
         }
-        Ok(r) => tracing::warn!(status = %r.status(), "sns subscription confirmation refused"),
-        Err(e) => tracing::warn!(error = %e, "sns subscription confirmation failed"),
+        Ok(r) => {
+            tracing::warn!(status = %r.status(), "sns subscription confirmation refused");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "sns subscription confirmation failed");
+            false
+        }
     }
 }
 
@@ -193,4 +196,38 @@ pub async fn subscribe(template: &Template, gateway_url: &str) -> Result<(), cra
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_subscription_confirmation_from_the_emulator_is_confirmed_and_others_are_not() {
+        let visits = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = visits.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(uri.to_string());
+                "<ConfirmSubscriptionResponse/>"
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let emulator = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let http = reqwest::Client::new();
+        let msg = |url: String| json!({"Type": "SubscriptionConfirmation", "TopicArn": "arn:t", "SubscribeURL": url});
+
+        let own = format!("{emulator}/?Action=ConfirmSubscription&TopicArn=arn:t&Token=abc");
+        assert!(confirm(&http, &emulator, &msg(own)).await);
+        assert!(!confirm(&http, &emulator, &msg("http://169.254.169.254/latest".into())).await);
+        assert!(!confirm(&http, &emulator, &msg("not a url".into())).await);
+        assert_eq!(
+            *visits.lock().unwrap(),
+            vec!["/?Action=ConfirmSubscription&TopicArn=arn:t&Token=abc".to_string()]
+        );
+    }
 }

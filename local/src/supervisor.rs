@@ -326,7 +326,10 @@ impl Stack {
             .extend(crate::streams::start(&template, gateway.clone()));
         self.gateway = Some(gateway.clone());
 
-        // 6. The root admin.
+        // 6. One instance of every function, then the root admin (whose bootstrap invokes
+        // users-create: on a cold, busy machine that start alone can outlast an attempt).
+        self.warm_up(&template, &gateway).await;
+
         if template
             .functions()
             .iter()
@@ -361,7 +364,6 @@ impl Stack {
                 }
             );
         }
-        self.warm_up(&template, &gateway).await;
         Ok(())
     }
 
