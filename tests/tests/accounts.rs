@@ -418,3 +418,118 @@ async fn profiles_show_others_only_their_public_fields() {
         .await;
     assert_eq!(empty.status, 400);
 }
+
+// ------------------------------------------------------------------ security (issue 14)
+
+#[tokio::test]
+async fn mass_assignment_on_register_and_profile_update_is_ignored() {
+    let s = Stack::get();
+    let email = unique_email("Mass");
+    let r = s
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"email": email, "password": PASSWORD, "full_name": "Mallory",
+                   "role": "admin", "is_approved": true, "is_root_admin": true,
+                   "is_banned": false, "id": "chosen-id", "created_at": "2000-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let user = &r.body["user"];
+    assert_eq!(
+        (
+            user["role"].as_str(),
+            user["is_approved"].as_bool(),
+            user["is_root_admin"].as_bool()
+        ),
+        (Some("member"), Some(false), Some(false)),
+        "{user}"
+    );
+    assert_ne!(user["id"], "chosen-id");
+    let session = s.session(&email, PASSWORD).await;
+    let a = s
+        .send(
+            Method::PATCH,
+            "/api/users/me",
+            Some(&session.access_token),
+            Some(
+                json!({"full_name": "Mallory M", "role": "admin", "is_approved": true,
+                        "is_root_admin": true, "email": "other@example.com"}),
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.body["user"]["full_name"], "Mallory M");
+    assert_eq!(a.body["user"]["role"], "member");
+    assert_eq!(a.body["user"]["is_approved"], false);
+    assert_eq!(a.body["user"]["is_root_admin"], false);
+    assert_eq!(a.body["user"]["email"], email.to_lowercase());
+}
+
+#[tokio::test]
+async fn refresh_and_access_tokens_are_not_interchangeable() {
+    let s = Stack::get();
+    let user = s.new_user("Swap").await;
+    let a = s.get_json("/api/auth/me", Some(&user.refresh_token)).await;
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (401, "unauthenticated"),
+        "{a:?}"
+    );
+    let a = s
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": user.access_token}),
+        )
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (401, "unauthenticated"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_access_token_from_before_a_password_change_is_token_expired() {
+    let s = Stack::get();
+    let user = s.new_user("Rotate").await;
+    let a = s
+        .post(
+            "/api/auth/password",
+            Some(&user.access_token),
+            json!({"current_password": PASSWORD, "new_password": "another long passphrase"}),
+        )
+        .await;
+    assert_eq!(a.status, 204, "{a:?}");
+    // The gateway caches an authorizer answer per token for the template's ReauthorizeEvery:
+    // the old token stops working at the latest when it expires (test stacks shorten it).
+    s.eventually(|| async {
+        let a = s.get_json("/api/auth/me", Some(&user.access_token)).await;
+        a.status.as_u16() == 401 && a.problem_code() == "token_expired"
+    })
+    .await;
+    let fresh = s.login(&user.email, "another long passphrase").await;
+    let token = fresh.body["access_token"].as_str().unwrap();
+    assert_eq!(s.get_json("/api/auth/me", Some(token)).await.status, 200);
+}
+
+#[tokio::test]
+async fn invisible_characters_in_names_are_refused() {
+    let s = Stack::get();
+    for name in ["Ana\u{202E}Lopez", "Ana\u{200B}", "Ana\u{2028}Lopez"] {
+        let a = s
+            .post(
+                "/api/auth/register",
+                None,
+                json!({"email": unique_email("Invisible"), "password": PASSWORD, "full_name": name}),
+            )
+            .await;
+        assert_eq!(
+            (a.status.as_u16(), a.problem_code()),
+            (422, "validation_failed"),
+            "{name:?}"
+        );
+    }
+}

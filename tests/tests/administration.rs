@@ -147,10 +147,10 @@ async fn a_ban_stops_tokens_and_logins_within_two_seconds_and_unban_restores() {
     assert_eq!(ban.body["user"]["is_banned"], true);
     let took = s
         .eventually(|| async {
-            s.get_json("/api/users/me", Some(&u.access_token))
-                .await
-                .status
-                == 401
+            // API.md: a banned account's token is 403 account_banned (the function answers
+            // the authorizer's verdict), never a bare gateway 403.
+            let a = s.get_json("/api/users/me", Some(&u.access_token)).await;
+            a.status.as_u16() == 403 && a.problem_code() == "account_banned"
         })
         .await;
     assert!(took < Duration::from_secs(2), "the ban took {took:?}");
@@ -323,4 +323,157 @@ async fn the_user_list_filters_and_pages() {
         )
         .await;
     assert_eq!(other_filter.status, 400, "a cursor belongs to its filter");
+}
+
+// ------------------------------------------------------------------ security (issue 14)
+
+#[tokio::test]
+async fn a_demoted_owner_no_longer_manages_their_tournament() {
+    let s = Stack::get();
+    let owner = s.user_with_role("demoted-owner", "trainer").await;
+    let id = gymit_e2e::tournament_with(&s, &owner, 0).await;
+    let root = s.root().await;
+    let a = s
+        .send(
+            Method::PUT,
+            &format!("/api/users/{}/role", owner.id),
+            Some(&root.access_token),
+            Some(json!({"role": "member"})),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    // Powers follow the current role: the authorizer reads it (within its cache's life).
+    s.eventually(|| async {
+        let a = s
+            .send(
+                Method::PATCH,
+                &format!("/api/tournaments/{id}"),
+                Some(&owner.access_token),
+                Some(json!({"name": "Still mine?"})),
+                &[],
+            )
+            .await;
+        a.status.as_u16() == 403 && a.problem_code() == "forbidden"
+    })
+    .await;
+    let a = s
+        .delete(&format!("/api/tournaments/{id}"), Some(&owner.access_token))
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (403, "forbidden"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unapproved_participant_may_not_leave() {
+    let s = Stack::get();
+    let owner = s.user_with_role("leave-owner", "trainer").await;
+    let id = gymit_e2e::tournament_with(&s, &owner, 0).await;
+    let unapproved = s.new_user("leave-unapproved").await;
+    // The owner adds the unapproved account by user_id; it cannot join by itself.
+    let added = s
+        .post(
+            &format!("/api/tournaments/{id}/participants"),
+            Some(&owner.access_token),
+            json!({"name": "Newcomer", "user_id": unapproved.id}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{added:?}");
+    let pid = added.body["participant"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = s
+        .delete(
+            &format!("/api/tournaments/{id}/participants/{pid}"),
+            Some(&unapproved.access_token),
+        )
+        .await;
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (403, "not_approved"),
+        "{a:?}"
+    );
+    let listed = s
+        .get_json(&format!("/api/tournaments/{id}/participants"), None)
+        .await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn huge_and_ten_digit_scores_are_422_never_5xx() {
+    let s = Stack::get();
+    let owner = s.user_with_role("scores-owner", "trainer").await;
+    let id = gymit_e2e::tournament_with(&s, &owner, 2).await;
+    let a = s
+        .post(
+            &format!("/api/tournaments/{id}/start"),
+            Some(&owner.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{a:?}");
+    let m = &a.body["bracket"]["matches"][0];
+    let (mid, winner) = (
+        m["id"].as_str().unwrap(),
+        m["participant1_id"].as_str().unwrap(),
+    );
+    for score in [
+        "1234567890-0",
+        "99999999999999999999-1",
+        "1-0,0-9223372036854775808",
+    ] {
+        let a = s
+            .post(
+                &format!("/api/tournaments/{id}/matches/{mid}/result"),
+                Some(&owner.access_token),
+                json!({"winner_id": winner, "score": score}),
+            )
+            .await;
+        assert_eq!(
+            (a.status.as_u16(), a.problem_code()),
+            (422, "validation_failed"),
+            "{score}: {a:?}"
+        );
+    }
+    let a = s
+        .post(
+            &format!("/api/tournaments/{id}/matches/{mid}/result"),
+            Some(&owner.access_token),
+            json!({"winner_id": winner, "score": "999999999-0"}),
+        )
+        .await;
+    assert_eq!(a.status, 200, "nine digits are fine: {a:?}");
+    assert_eq!(
+        s.get_json(&format!("/api/tournaments/{id}/standings"), None)
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_banned_users_token_cannot_open_a_websocket() {
+    let s = Stack::get();
+    let u = s.user_with_role("ws-banned", "member").await;
+    assert!(
+        s.connect(Some(&u.access_token)).await.is_ok(),
+        "before the ban"
+    );
+    let root = s.root().await;
+    let ban = s
+        .post(
+            &format!("/api/users/{}/ban", u.id),
+            Some(&root.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(ban.status, 200, "{ban:?}");
+    s.eventually(|| async {
+        matches!(s.connect(Some(&u.access_token)).await, Err(r) if r.status == 401)
+    })
+    .await;
 }
