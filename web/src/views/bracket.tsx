@@ -123,7 +123,7 @@ function Columns(props: { title: string; bracket: string; matches: Match[]; rest
   return (
     <section class="bracket-part" aria-label={props.title}>
       <h3>{props.title}</h3>
-      <div class="rounds">
+      <div class="rounds" tabIndex={0} role="region" aria-label={`${props.title}: rounds (scrolls sideways)`}>
         {order.map((r) => (
           <div class="round" key={r}>
             <h4>{roundTitle(props.bracket, r, last)}</h4>
@@ -181,7 +181,7 @@ function RoundRobin(props: Props & { names: (id: string | null) => string }) {
       </div>
       <section class="bracket-part" aria-label="Rounds">
         <h3>Rounds</h3>
-        <div class="rounds rr-rounds">
+        <div class="rounds rr-rounds" tabIndex={0} role="region" aria-label="Rounds (scrolls sideways)">
           {[...rounds.keys()].sort((a, b) => a - b).map((r) => (
             <div class="round" key={r}>
               <h4>Round {r}</h4>

@@ -20,7 +20,11 @@ export function TournamentDetail(props: { id: string }) {
   const [error, setError] = useState<string | null>(null);
 
   const loadParticipants = () =>
-    api<{ items: Participant[] }>('GET', `/tournaments/${id}/participants`).then((r) => setPs(r.items));
+    api<{ items: Participant[] }>('GET', `/tournaments/${id}/participants`).then((r) => {
+      setPs(r.items);
+      // participant.* events carry no tournament: the count follows the list.
+      setT((cur) => (cur && cur.status === 'registration_open' ? { ...cur, participant_count: r.items.length } : cur));
+    });
   const loadBracket = async () => {
     const [b, s] = await Promise.all([
       api<{ bracket: Bracket }>('GET', `/tournaments/${id}/bracket`),
