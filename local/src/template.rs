@@ -121,6 +121,21 @@ fn references(v: &Value) -> Vec<String> {
     }
 }
 
+/// The local value of a required parameter (no `Default` in the template, so that a deploy
+/// must name it): `GYMIT_PARAM_<Name>`, else the local stack's own value for it.
+fn local_parameter(name: &str) -> Option<String> {
+    if let Ok(v) = std::env::var(format!("GYMIT_PARAM_{name}")) {
+        return Some(v);
+    }
+    match name {
+        "RootAdminEmail" => Some(
+            std::env::var("ROOT_ADMIN_EMAIL")
+                .unwrap_or_else(|_| crate::provision::DEV_ROOT_ADMIN_EMAIL.to_string()),
+        ),
+        _ => None,
+    }
+}
+
 impl Template {
     pub fn load(path: &std::path::Path) -> Result<Template, Error> {
         let text = std::fs::read_to_string(path)
@@ -555,6 +570,11 @@ impl Template {
             _ => {}
         }
         if let Some(p) = self.root["Parameters"].get(name) {
+            if p["Default"].is_null() {
+                return local_parameter(name).ok_or_else(|| {
+                    format!("parameter {name} has no Default: set GYMIT_PARAM_{name}").into()
+                });
+            }
             return self.resolve(&p["Default"]);
         }
         let r = self
