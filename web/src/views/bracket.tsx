@@ -208,7 +208,7 @@ export function BracketView(props: Props) {
         <RoundRobin {...props} names={names} />
       ) : (
         <>
-          <Columns title={props.bracket.tournament_type === 'double_elimination' ? 'Winners bracket' : 'Bracket'} bracket="winners"
+          <Columns title={props.bracket.tournament_type === 'double_elimination' ? 'Winners bracket' : 'Main draw'} bracket="winners"
             matches={of('winners')} rest={props} names={names} />
           {of('third_place').length > 0 && <Columns title="Third place" bracket="third_place" matches={of('third_place')} rest={props} names={names} />}
           {of('losers').length > 0 && <Columns title="Losers bracket" bracket="losers" matches={of('losers')} rest={props} names={names} />}
