@@ -22,11 +22,14 @@ use crate::{
     routes::CompiledRoute,
 };
 
-/// Cached answers by identity source.
+/// The authorizer's context for the function, or the answer API Gateway gives instead.
+type Answer = Result<Value, AwsError>;
+
+/// Cached answers by identity source, with when each expires.
 #[derive(Debug, Default)]
 pub struct Cache {
     ttl: Duration,
-    answers: Mutex<HashMap<String, (Instant, Result<Value, AwsError>)>>,
+    answers: Mutex<HashMap<String, (Instant, Answer)>>,
 }
 
 impl Cache {
@@ -52,14 +55,14 @@ impl Cache {
         self.ttl
     }
 
-    fn get(&self, identity: &str) -> Option<Result<Value, AwsError>> {
+    fn get(&self, identity: &str) -> Option<Answer> {
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         answers.retain(|_, (expires, _)| *expires > now);
         answers.get(identity).map(|(_, a)| a.clone())
     }
 
-    fn put(&self, identity: &str, answer: Result<Value, AwsError>) {
+    fn put(&self, identity: &str, answer: Answer) {
         if self.ttl.is_zero() {
             return;
         }
@@ -68,7 +71,7 @@ impl Cache {
     }
 }
 
-/// The authorizer's context for the function, or the answer API Gateway gives instead.
+/// Runs the authorizer for a request (or takes its cached answer).
 pub(crate) async fn authorize(
     gw: &Gateway,
     authorizer: &str,
@@ -76,7 +79,7 @@ pub(crate) async fn authorize(
     route: &CompiledRoute,
     params: &HashMap<String, String>,
     request_id: &str,
-) -> Result<Value, AwsError> {
+) -> Answer {
     let Some(identity) = inc
         .headers
         .get("authorization")
