@@ -36,7 +36,9 @@ impl Profiles {
                     .operation_timeout(BUDGET)
                     .build(),
             )
-            .retry_config(aws_sdk_lambda::config::retry::RetryConfig::standard().with_max_attempts(1))
+            .retry_config(
+                aws_sdk_lambda::config::retry::RetryConfig::standard().with_max_attempts(1),
+            )
             .build();
         Self {
             lambda: aws_sdk_lambda::Client::from_conf(config),
