@@ -223,7 +223,14 @@ mod tests {
 
         let own = format!("{emulator}/?Action=ConfirmSubscription&TopicArn=arn:t&Token=abc");
         assert!(confirm(&http, &emulator, &msg(own)).await);
-        assert!(!confirm(&http, &emulator, &msg("http://169.254.169.254/latest".into())).await);
+        assert!(
+            !confirm(
+                &http,
+                &emulator,
+                &msg("http://169.254.169.254/latest".into())
+            )
+            .await
+        );
         assert!(!confirm(&http, &emulator, &msg("not a url".into())).await);
         assert_eq!(
             *visits.lock().unwrap(),
