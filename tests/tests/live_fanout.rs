@@ -14,6 +14,10 @@ async fn two_hundred_subscribers_all_receive_a_result_once() {
     let s = Stack::get();
     let trainer = s.user_with_role("ws-crowd", "trainer").await;
     let id = tournament_with(&s, &trainer, 2).await;
+    // One watcher sees the start arrive, so the crowd below subscribes after it was fanned
+    // out (it takes a stream poll and a delivery: the crowd must not race it).
+    let mut watcher = s.connect(None).await.expect("a watcher connects");
+    watcher.subscribe(&id).await;
     let a = s
         .post(
             &format!("/api/tournaments/{id}/start"),
@@ -22,6 +26,10 @@ async fn two_hundred_subscribers_all_receive_a_result_once() {
         )
         .await;
     assert_eq!(a.status, 200, "{a:?}");
+    watcher
+        .wait_for("tournament.started", Duration::from_secs(10))
+        .await;
+    watcher.close().await;
     let mut crowd = s.spectators(SPECTATORS, &id).await;
     // The start happened before anyone subscribed: nobody may get it now.
     let (since, played) = report_first_ready(&s, &trainer, &id).await;
