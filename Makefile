@@ -12,7 +12,7 @@ export SAM_CLI_TELEMETRY ?= 0
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: dev test lint build package bench deploy events clean web web-test
+.PHONY: dev test lint build package bench soak deploy events clean web web-test
 
 ## Pinned tools (moto, cargo-lambda + zig, cfn-lint) in a local virtualenv.
 $(STAMP): requirements-dev.txt
@@ -69,6 +69,12 @@ build: $(STAMP)
 ## Markdown tables: see README "Performance". The Python peer's virtualenv (Python 3.11,
 ## boto3, awslambdaric) lives in target/bench/py.
 PY_PEER ?= python3.11
+## The soak (tests/tests/soak.rs) for 10 minutes on its own fresh stack; `make test` runs
+## it for 60 s on the stack the other end-to-end tests used. SOAK_SECONDS overrides.
+soak: $(STAMP)
+	cargo build --workspace --bins --tests
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} $(TARGET_DIR)/debug/gymit-local test-env -- cargo test -p gymit-e2e --test soak -- --nocapture
+
 bench: $(STAMP)
 	@cmp -s bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt || \
 	  ( $(PY_PEER) -m venv $(TARGET_DIR)/bench/py && \

@@ -30,11 +30,14 @@ SNS `Publish` delivers HTTP notifications inside the request, so the subscriber
 (gymit-local) must answer them without calling back into the emulator first; it does.
 
 Usage: python local/emulator.py -H 127.0.0.1 -p 4566 (the arguments of moto_server).
+`GYMIT_PLAIN_MOTO=1` leaves out fixes 1-3 (only the lock stays), to show what they fix:
+`GYMIT_PLAIN_MOTO=1 make soak` fails.
 """
 
 import collections
 import copy
 import json
+import os
 import threading
 import time
 
@@ -172,7 +175,9 @@ def transact_write_items(self, transact_items):
             raise TransactionCanceledException(reasons) from e
 
 
-dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+PLAIN = os.environ.get("GYMIT_PLAIN_MOTO") == "1"
+if not PLAIN:
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 # 2. ClientRequestToken: the same request within 10 minutes is answered, not applied, again.
@@ -219,7 +224,8 @@ def _idempotent_transact_write_items(self):
     return outcome[1]
 
 
-DynamoHandler.transact_write_items = _idempotent_transact_write_items
+if not PLAIN:
+    DynamoHandler.transact_write_items = _idempotent_transact_write_items
 
 
 # 3. Shard iterators that expire and stay bounded in number.
@@ -259,7 +265,8 @@ def _streams_backend_with_bounded_iterators(self, *args, **kwargs):
     self.shard_iterators = BoundedIterators()
 
 
-streams_models.DynamoDBStreamsBackend.__init__ = _streams_backend_with_bounded_iterators
+if not PLAIN:
+    streams_models.DynamoDBStreamsBackend.__init__ = _streams_backend_with_bounded_iterators
 
 
 # One request at a time (see the module's docs for why).
