@@ -125,6 +125,8 @@ async fn register_waves(
     to_admin: mpsc::Sender<String>,
 ) {
     while Instant::now() < until {
+        // A new wave every 2 s at most: a busy gym's sign-up desk, not a load generator.
+        let wave = tokio::time::sleep(Duration::from_secs(2));
         let emails: Vec<String> = (0..16).map(|_| unique_email("soak")).collect();
         let answers = join_all(emails.iter().map(|e| s.register(e))).await;
         for (email, a) in emails.into_iter().zip(answers) {
@@ -138,6 +140,7 @@ async fn register_waves(
                 );
             }
         }
+        wave.await;
     }
 }
 
@@ -442,13 +445,21 @@ async fn mixed_traffic_on_one_stack_keeps_every_promise() {
         if t.body["tournament"]["status"] != "completed" {
             problems.push(format!("{id}: ended {}", t.body["tournament"]["status"]));
         }
+        let mut wrong = Vec::new();
         for (i, sp) in spectators.iter().enumerate() {
-            let (got, repeats) = sp.events_of(id);
+            let (mut got, repeats) = sp.events_of(id);
+            // tournament.created may or may not arrive: it races the subscription.
+            got.remove("tournament.created");
             if got != expected || repeats > 0 {
-                problems.push(format!(
-                    "spectator {i} on {id}: {got:?}, {repeats} repeated"
-                ));
+                wrong.push(format!("#{i}: {got:?}, {repeats} repeated"));
             }
+        }
+        if !wrong.is_empty() {
+            problems.push(format!(
+                "{} of {SPECTATORS} spectators on {id} missed or repeated events, e.g. {}",
+                wrong.len(),
+                wrong[0]
+            ));
         }
     }
     let worst_admin = f.admin_changes.iter().max().copied().unwrap_or_default();
