@@ -19,16 +19,19 @@ async fn client() -> Client {
     Client::new(&crate::sdk_config().await)
 }
 
-async fn send(queue: &str, record: &Value) -> Result<(), String> {
-    let sqs = client().await;
-    let url = sqs
-        .get_queue_url()
+async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
+    sqs.get_queue_url()
         .queue_name(queue)
         .send()
         .await
         .map_err(|e| crate::sdk_error(&e))?
         .queue_url
-        .ok_or("no queue url")?;
+        .ok_or_else(|| format!("{queue} has no URL"))
+}
+
+async fn send(queue: &str, record: &Value) -> Result<(), String> {
+    let sqs = client().await;
+    let url = queue_url(&sqs, queue).await?;
     sqs.send_message()
         .queue_url(url)
         .message_body(record.to_string())
@@ -135,14 +138,7 @@ pub async fn replay(
     queue: &str,
 ) -> Result<(usize, usize), crate::Error> {
     let sqs = client().await;
-    let url = sqs
-        .get_queue_url()
-        .queue_name(queue)
-        .send()
-        .await
-        .map_err(|e| crate::sdk_error(&e))?
-        .queue_url
-        .ok_or("no queue url")?;
+    let url = queue_url(&sqs, queue).await?;
     let (mut replayed, mut failing) = (0, 0);
     loop {
         let out = sqs

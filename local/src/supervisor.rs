@@ -381,14 +381,24 @@ impl Stack {
             .filter(|b| b != "auth-bootstrap-admin")
             .collect();
         let count = functions.len();
-        futures::stream::iter(functions)
-            .for_each_concurrent(8, |binary| async move {
+        let mut took: Vec<(f64, String)> = futures::stream::iter(functions)
+            .map(|binary| async move {
+                let t = Instant::now();
                 let _ = gateway.invoke(&binary, &serde_json::json!("warm-up")).await;
+                (t.elapsed().as_secs_f64(), binary)
             })
+            .buffer_unordered(8)
+            .collect()
             .await;
+        took.sort_by(|a, b| b.0.total_cmp(&a.0));
         println!(
-            "started one instance of each of {count} functions in {:.1}s",
-            started.elapsed().as_secs_f64()
+            "started one instance of each of {count} functions in {:.1}s (slowest: {})",
+            started.elapsed().as_secs_f64(),
+            took.iter()
+                .take(3)
+                .map(|(s, b)| format!("{b} {s:.1}s"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
 

@@ -125,8 +125,8 @@ async fn register_waves(
     to_admin: mpsc::Sender<String>,
 ) {
     while Instant::now() < until {
-        // A new wave every 2 s at most: a busy gym's sign-up desk, not a load generator.
-        let wave = tokio::time::sleep(Duration::from_secs(2));
+        // A new wave every 3 s at most: a busy gym's sign-up desk, not a load generator.
+        let wave = tokio::time::sleep(Duration::from_secs(3));
         let emails: Vec<String> = (0..16).map(|_| unique_email("soak")).collect();
         let answers = join_all(emails.iter().map(|e| s.register(e))).await;
         for (email, a) in emails.into_iter().zip(answers) {
@@ -155,7 +155,9 @@ async fn login_shows(
         if holds(&s.login(email, PASSWORD).await) {
             return Some(started.elapsed());
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Each login is an argon2 verification: polling faster would load the machine the
+        // change has to travel through.
+        tokio::time::sleep(Duration::from_millis(150)).await;
     }
     None
 }
