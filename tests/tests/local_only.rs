@@ -10,7 +10,10 @@ async fn local_endpoints_refuse_foreign_origins_and_hosts() {
     let s = Stack::get();
     let envelope = serde_json::json!({"Type": "Notification", "MessageId": "x", "TopicArn": "arn:aws:sns:us-east-1:123456789012:gymit-user-events", "Message": "{}"});
     let headers_cases: [&[(&str, &str)]; 3] = [
-        &[("origin", "https://evil.example"), ("content-type", "text/plain")],
+        &[
+            ("origin", "https://evil.example"),
+            ("content-type", "text/plain"),
+        ],
         &[("host", "evil.example")],
         &[("origin", "null")],
     ];
@@ -25,9 +28,20 @@ async fn local_endpoints_refuse_foreign_origins_and_hosts() {
     }
     let a = s.get_json("/_local/status", None).await;
     assert_eq!(a.status, 200, "{a:?}");
-    assert!(a.body["stream_mappings"].as_array().is_some_and(|m| m.len() >= 2), "{a:?}");
+    assert!(
+        a.body["stream_mappings"]
+            .as_array()
+            .is_some_and(|m| m.len() >= 2),
+        "{a:?}"
+    );
     let a = s
-        .send(Method::GET, "/_local/status", None, None, &[("origin", "http://localhost:5173")])
+        .send(
+            Method::GET,
+            "/_local/status",
+            None,
+            None,
+            &[("origin", "http://localhost:5173")],
+        )
         .await;
     assert_eq!(a.status, 200, "a page of this machine may read it: {a:?}");
 }
