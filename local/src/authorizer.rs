@@ -56,10 +56,11 @@ impl Cache {
     }
 
     fn get(&self, identity: &str) -> Option<Answer> {
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        answers.retain(|_, (expires, _)| *expires > now);
-        answers.get(identity).map(|(_, a)| a.clone())
+        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        answers
+            .get(identity)
+            .filter(|(expires, _)| *expires > Instant::now())
+            .map(|(_, a)| a.clone())
     }
 
     fn put(&self, identity: &str, answer: Answer) {
@@ -67,7 +68,10 @@ impl Cache {
             return;
         }
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        answers.insert(identity.to_string(), (Instant::now() + self.ttl, answer));
+        // Expired answers go when a new one is stored (a miss), not on every request.
+        let now = Instant::now();
+        answers.retain(|_, (expires, _)| *expires > now);
+        answers.insert(identity.to_string(), (now + self.ttl, answer));
     }
 }
 
