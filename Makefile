@@ -47,11 +47,13 @@ dev: $(STAMP) web
 	$(TARGET_DIR)/debug/gymit-local dev
 
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
-## (against a stack that gymit-local starts on free ports and always stops).
+## (against a stack that gymit-local starts on free ports and always stops), and
+## openapi.yaml against the API (Schemathesis, every check, fixed seed: tests/contract.py).
 test: $(STAMP) lint web $(CHROMIUM)
 	$(VENV)/bin/python local/test_emulator.py
 	cargo build --workspace --bins --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
+	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
 
 lint: $(STAMP)

@@ -118,6 +118,10 @@ fn openapi_and_the_template_have_the_same_routes_and_the_same_public_ones() {
     let api = yaml("openapi.yaml");
     let secured_by_default = api["security"].as_sequence().is_some_and(|s| !s.is_empty());
     let mut documented = BTreeMap::new();
+    // Operations that are another route answering a path it also matches
+    // (`DELETE /api/users/me` is `DELETE /api/users/{id}` with id `me`): documented because
+    // the gateway routes them (and `Allow` lists them), marked `x-gymit-routed-to`.
+    let mut routed = Vec::new();
     for (path, item) in api["paths"].as_mapping().expect("paths") {
         for (method, op) in item.as_mapping().into_iter().flatten() {
             let method = method.as_str().unwrap_or_default();
@@ -128,14 +132,40 @@ fn openapi_and_the_template_have_the_same_routes_and_the_same_public_ones() {
                 Some(s) => !s.is_empty(),
                 None => secured_by_default,
             };
-            documented.insert(
-                (
-                    method.to_uppercase(),
-                    path.as_str().unwrap_or_default().to_string(),
-                ),
-                secured,
+            let key = (
+                method.to_uppercase(),
+                path.as_str().unwrap_or_default().to_string(),
             );
+            match op["x-gymit-routed-to"].as_str() {
+                Some(target) => routed.push((key, target.to_string(), secured)),
+                None => {
+                    documented.insert(key, secured);
+                }
+            }
         }
+    }
+    let segments_match = |pattern: &str, path: &str| {
+        let (p, q): (Vec<_>, Vec<_>) = (pattern.split('/').collect(), path.split('/').collect());
+        p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| a == b || a.starts_with('{'))
+    };
+    for ((method, path), target, secured) in &routed {
+        let (target_method, target_path) = target
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("{method} {path}: x-gymit-routed-to is not `METHOD /path`"));
+        let route = (target_method.to_string(), target_path.to_string());
+        assert!(
+            !routes.contains_key(&(method.clone(), path.clone())),
+            "{method} {path} has a route of its own: drop its x-gymit-routed-to"
+        );
+        assert_eq!(
+            routes.get(&route),
+            Some(secured),
+            "{method} {path} is routed to {target}: no such template route, or its auth differs"
+        );
+        assert!(
+            target_method == method && segments_match(target_path, path),
+            "{method} {path} cannot be routed to {target}"
+        );
     }
     let only_template: Vec<_> = routes
         .keys()
