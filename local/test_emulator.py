@@ -233,6 +233,64 @@ class Emulator(unittest.TestCase):
                         f"5 cancelled transactions: {loaded:.3f} s on 20,000 items, "
                         f"{baseline:.3f} s on 1")
 
+    def ranged_table(self):
+        name = f"r-{uuid.uuid4().hex[:8]}"
+        self.db.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "sk", "KeyType": "RANGE"}],
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                   {"AttributeName": "sk", "AttributeType": "S"}])
+        return name
+
+    def test_a_query_answers_its_partition_in_order_and_in_pages(self):
+        table = self.ranged_table()
+        for pk in ("a", "b", "c"):
+            for i in (3, 1, 2, 5, 4):
+                self.db.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": f"s{i}"}})
+
+        def sks(**kw):
+            values = {":p": {"S": "b"}, **kw.pop("values", {})}
+            kw.setdefault("KeyConditionExpression", "pk = :p")
+            out = self.db.query(TableName=table, ExpressionAttributeValues=values, **kw)
+            return [i["sk"]["S"] for i in out["Items"]], out.get("LastEvaluatedKey")
+
+        self.assertEqual(sks()[0], ["s1", "s2", "s3", "s4", "s5"])
+        self.assertEqual(sks(ScanIndexForward=False)[0], ["s5", "s4", "s3", "s2", "s1"])
+        first, last = sks(Limit=2)
+        self.assertEqual(first, ["s1", "s2"])
+        self.assertEqual(sks(ExclusiveStartKey=last)[0], ["s3", "s4", "s5"])
+        ranged = sks(KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :z",
+                     values={":a": {"S": "s2"}, ":z": {"S": "s3"}})
+        self.assertEqual(ranged[0], ["s2", "s3"])
+        out = self.db.query(TableName=table, KeyConditionExpression="pk = :p",
+                            ExpressionAttributeValues={":p": {"S": "nobody"}})
+        self.assertEqual(out["Items"], [])
+
+    def test_a_query_costs_nothing_proportional_to_the_table(self):
+        """fails on plain moto: every Query sorts the whole table to find one partition."""
+        small, large = self.ranged_table(), self.ranged_table()
+        for name in (small, large):
+            for i in range(5):
+                self.db.put_item(TableName=name, Item={"pk": {"S": "mine"}, "sk": {"S": f"s{i}"}})
+        big = self._dynamodb_backend().tables[large]
+        for i in range(20_000):  # straight into the table: 20,000 puts over HTTP take minutes
+            pk, sk = DynamoType({"S": f"p{i % 2000}"}), DynamoType({"S": f"s{i}"})
+            big.items[pk][sk] = Item(pk, sk, {"pk": {"S": f"p{i % 2000}"}, "sk": {"S": f"s{i}"}})
+
+        def queries(name):
+            start = time.perf_counter()
+            for _ in range(5):
+                out = self.db.query(TableName=name, KeyConditionExpression="pk = :p",
+                                    ExpressionAttributeValues={":p": {"S": "mine"}})
+                self.assertEqual(len(out["Items"]), 5)
+            return time.perf_counter() - start
+
+        queries(small)  # warm up
+        baseline, loaded = queries(small), queries(large)
+        self.assertLess(loaded, baseline * 3 + 0.1,
+                        f"5 queries of a 5-item partition: {loaded:.3f} s among 20,000 items, "
+                        f"{baseline:.3f} s alone")
+
     @staticmethod
     def _stream_backends():
         return [b for account in dynamodbstreams_backends.values() for b in account.values()]

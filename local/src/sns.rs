@@ -80,9 +80,11 @@ pub async fn notification(
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
             }
+            let started = std::time::Instant::now();
             match gw.invoke(&binary, &event).await {
                 Ok(_) => {
-                    tracing::info!(function = %binary, message = %id, "sns delivered");
+                    let ms = started.elapsed().as_millis() as u64;
+                    tracing::info!(function = %binary, message = %id, ms, "sns delivered");
                     return;
                 }
                 Err((_, _, detail)) => {

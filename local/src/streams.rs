@@ -455,11 +455,18 @@ impl Mapping {
     /// `Ok(None)` when the whole batch succeeded, `Ok(Some(i))` when the function reported
     /// the records from index `i` on as failed, `Err` when it failed.
     async fn invoke(&self, batch: &[Value]) -> Result<Option<usize>, String> {
+        let started = std::time::Instant::now();
         let answer = self
             .gateway
             .invoke(&self.binary, &json!({ "Records": batch }))
             .await
             .map_err(|(_, _, detail)| detail)?;
+        tracing::debug!(
+            function = %self.binary,
+            records = batch.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "stream batch invoked"
+        );
         if !self.source.report_item_failures {
             return Ok(None);
         }

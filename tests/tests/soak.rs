@@ -477,11 +477,11 @@ async fn mixed_traffic_on_one_stack_keeps_every_promise() {
         }
     }
     eprintln!(
-        "soak ({:?}): {} registrations, {} admin changes (slowest {:?}), {} rounds x {SPECTATORS} spectators; \
+        "soak ({:?}): {} registrations, admin changes {} (slowest {:?}), {} rounds x {SPECTATORS} spectators; \
          joins {}; reports {}; emulator RSS {:?} → {:?} MB",
         soak_duration(),
         f.registrations,
-        f.admin_changes.len(),
+        pct(&f.admin_changes.iter().map(|d| d.as_secs_f64() * 1000.0).collect::<Vec<_>>()),
         worst_admin,
         f.rounds.len(),
         pct(&f.join_latencies),
