@@ -66,6 +66,8 @@ pub struct Stack {
     /// The emulator's process, when this stack started it (its memory is watched by the
     /// soak test).
     pub emulator_pid: Option<u32>,
+    /// The functions' environment file (`.gymit/functions-<port>.env`), removed at stop.
+    env_file: Option<PathBuf>,
 }
 
 fn spawn(name: &'static str, cmd: &mut Command) -> Result<Supervised, Error> {
@@ -231,6 +233,7 @@ impl Stack {
             endpoint,
             env: Default::default(),
             emulator_pid,
+            env_file: None,
         };
         match stack.bring_up(&root, &path, &ports, hot_reload).await {
             Ok(()) => Ok(stack),
@@ -261,6 +264,7 @@ impl Stack {
             .join(".gymit")
             .join(format!("functions-{}.env", ports.lambda));
         provision::write_env_file(&env_file, &env)?;
+        self.env_file = Some(env_file.clone());
         self.env = env;
         println!(
             "provisioned {} tables and {} topics",
@@ -288,8 +292,19 @@ impl Stack {
         ensure_free(ports.lambda, "cargo lambda watch")?;
         ensure_free(ports.gateway, "gateway")?;
         let mut watch = Command::new(root.join(".venv/bin/cargo-lambda"));
+        // cargo-lambda's watcher walks its working directory (with .venv and target, tens
+        // of thousands of entries) every time it starts a function instance: ~0.7 s of
+        // CPU each (perf, issue 12), seconds for a burst of new instances. A stack that
+        // does not reload runs it from an empty directory.
+        let watch_dir = if hot_reload {
+            root.to_path_buf()
+        } else {
+            let dir = root.join(".gymit").join("watch");
+            std::fs::create_dir_all(&dir)?;
+            dir
+        };
         watch
-            .current_dir(root)
+            .current_dir(&watch_dir)
             .env("PATH", path)
             .env("CARGO", write_cargo_shim(root)?)
             .args([
@@ -301,6 +316,8 @@ impl Stack {
                 &ports.lambda.to_string(),
             ])
             .args(["--concurrency", &crate::concurrency().to_string()])
+            .arg("--manifest-path")
+            .arg(root.join("Cargo.toml"))
             .arg("--env-file")
             .arg(&env_file);
         if !hot_reload {
@@ -460,6 +477,9 @@ impl Stack {
             }
         }
         self.children.clear();
+        if let Some(file) = self.env_file.take() {
+            let _ = std::fs::remove_file(file);
+        }
     }
 }
 
