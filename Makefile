@@ -109,9 +109,10 @@ deploy: package web
 	aws s3 sync web/dist "s3://$$bucket" --exclude "assets/*" --delete --cache-control "no-cache" && \
 	aws cloudfront create-invalidation --distribution-id "$$dist" --paths "/index.html" "/" > /dev/null
 
-## Regenerate the sample events in events/ from template.yaml.
-events: $(STAMP)
-	$(VENV)/bin/python events/generate.py
+## Regenerate the sample events in events/ from template.yaml and the services' own types
+## (events/src; events/README.md). `cargo test -p gymit-sample-events` fails while they are stale.
+events:
+	cargo run -q -p gymit-sample-events --bin sample-events
 
 clean:
 	cargo clean
