@@ -7,7 +7,8 @@
 //! API Gateway would answer by itself, with AWS's status and body (`AwsError`); everything
 //! else, 404/405 problem+json included, comes from a function (the `$default` route).
 //! The same port serves the WebSocket API (`websocket`), SNS's HTTP deliveries (`sns`),
-//! the web app (`web`) and `/_local/status` (the stream mappings, `streams`).
+//! the web app (`web`), `/_local/status` (the stream mappings, `streams`) and
+//! `/_local/faults` (fault injection, `faults`).
 
 use std::{
     collections::HashMap,
@@ -54,6 +55,8 @@ pub struct Gateway {
     /// The stream event source mappings' positions and errors (`crate::streams`).
     pub mappings: crate::streams::Mappings,
     pub authorizer_cache: crate::authorizer::Cache,
+    /// Failures to inject (`POST /_local/faults`).
+    pub faults: crate::faults::Faults,
     /// The WebSocket API, when the template has one.
     pub live: Option<Arc<crate::websocket::Live>>,
 }
@@ -98,6 +101,7 @@ impl Gateway {
                 .collect(),
             async_functions: crate::sns::async_functions(template),
             mappings: Default::default(),
+            faults: Default::default(),
             authorizer_cache: crate::authorizer::Cache::new(crate::authorizer::Cache::ttl_from(
                 template.authorizer_ttl_secs(),
             )),
@@ -113,6 +117,14 @@ impl Gateway {
         binary: &str,
         payload: &Value,
     ) -> Result<Value, (u16, &'static str, String)> {
+        if self.faults.take(binary, payload) {
+            tracing::warn!(function = %binary, "injected fault: failing without invoking");
+            return Err((
+                502,
+                "bad_gateway",
+                format!("{binary} failed: {}", crate::faults::ERROR),
+            ));
+        }
         let timeout = Duration::from_secs(self.timeouts.get(binary).copied().unwrap_or(10) + 1);
         let url = format!(
             "{}/2015-03-31/functions/{binary}/invocations",
@@ -179,6 +191,11 @@ impl Gateway {
         Ok(value)
     }
 
+    /// Whether the template has this function.
+    pub fn has_function(&self, binary: &str) -> bool {
+        self.timeouts.contains_key(binary)
+    }
+
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
@@ -198,6 +215,10 @@ impl Gateway {
         router
             .route("/_local/sns/{binary}", post(crate::sns::notification))
             .route("/_local/status", get(status))
+            .route(
+                "/_local/faults",
+                post(crate::faults::set).delete(crate::faults::clear),
+            )
             .fallback(http_api)
             .with_state(self)
             .layer(crate::web::layer())
@@ -245,9 +266,13 @@ fn host_of(value: &str) -> Option<&str> {
     authority.split(':').next().filter(|h| !h.is_empty())
 }
 
-/// `GET /_local/status`: each stream mapping's position, lag and last error.
+/// `GET /_local/status`: each stream mapping's position, lag and last error, and the
+/// pending injected faults.
 async fn status(State(gw): State<Arc<Gateway>>) -> axum::Json<Value> {
-    axum::Json(json!({ "stream_mappings": gw.mappings.snapshot() }))
+    axum::Json(json!({
+        "stream_mappings": gw.mappings.snapshot(),
+        "faults": gw.faults.snapshot(),
+    }))
 }
 
 async fn http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> Response {

@@ -12,6 +12,7 @@
 pub mod authorizer;
 pub mod dlq;
 pub mod events;
+pub mod faults;
 pub mod gateway;
 pub mod provision;
 pub mod responses;
