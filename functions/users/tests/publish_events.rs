@@ -103,7 +103,7 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
     let out = publish_events::handle(&state, batch.clone())
         .await
         .expect("published");
-    assert_eq!(out, json!({ "published": 1 }));
+    assert_eq!(out, json!({ "published": 1, "batchItemFailures": [] }));
 
     let inbox = received.lock().unwrap().clone();
     let all = inbox.get("all").cloned().unwrap_or_default();
