@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := python3
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.txt | cut -c1-12)
+TOOLS_STAMP := $(VENV)/.tools-$(shell cat requirements-dev.txt requirements-test.txt | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 # The SAM CLI sends no usage data from here (and lint stays offline).
@@ -12,13 +13,19 @@ export SAM_CLI_TELEMETRY ?= 0
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: dev test lint build package bench soak deploy events clean web web-test
+.PHONY: dev bins test lint build package bench soak deploy events clean web web-test
 
-## Pinned tools (moto, cargo-lambda + zig, cfn-lint) in a local virtualenv.
+## Pinned tools in a local virtualenv: the stack's (moto, waitress, cargo-lambda) for
+## `make dev`, and on top of them the checks' and the release build's (zig, cfn-lint, SAM
+## CLI, Schemathesis) for everything else.
 $(STAMP): requirements-dev.txt
 	$(PY) -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
+	touch $@
+$(TOOLS_STAMP): $(STAMP) requirements-test.txt
+	$(VENV)/bin/pip install --disable-pip-version-check -q -r requirements-test.txt
+	rm -f $(VENV)/.tools-*
 	touch $@
 
 ## The web app (web/): `npm ci` when the lock file changes, `vite build` (after tsc) when a
@@ -41,29 +48,35 @@ web-test: $(STAMP) web $(CHROMIUM)
 	cargo build --workspace --bins
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
 
-## Run the whole system locally: emulator :4566, functions :9000, gateway :8000.
-dev: $(STAMP) web
-	cargo build -p gymit-local
+## Run the whole system locally: emulator :4566, functions :9000, gateway :8000. The
+## virtualenv, the web app and the functions' first build run side by side (mostly
+## downloads beside compiling), then gymit-local starts the stack.
+dev:
+	$(MAKE) --no-print-directory -j3 $(STAMP) web bins
 	$(TARGET_DIR)/debug/gymit-local dev
+
+## Every binary of the workspace (the functions and gymit-local), as gymit-local builds them.
+bins:
+	cargo build --workspace --bins
 
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
 ## (against a stack that gymit-local starts on free ports and always stops), and
 ## openapi.yaml against the API (Schemathesis, every check, fixed seed: tests/contract.py).
-test: $(STAMP) lint web $(CHROMIUM)
+test: $(TOOLS_STAMP) lint web $(CHROMIUM)
 	$(VENV)/bin/python local/test_emulator.py
 	cargo build --workspace --bins --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
 
-lint: $(STAMP)
+lint: $(TOOLS_STAMP)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cfn-lint template.yaml
 	sam validate --lint --region $${AWS_REGION:-us-east-1}
 
 ## Release zips for arm64 Lambda (target/lambda/<function>/bootstrap.zip).
-build: $(STAMP)
+build: $(TOOLS_STAMP)
 	cargo lambda build --release --arm64 --output-format zip
 
 ## Cold starts of every function's release binary beside its peers (Runtime API stub, moto;
@@ -90,7 +103,7 @@ bench: $(STAMP)
 ## What `sam deploy` uploads: every function built for arm64 in release (one cargo run for
 ## all of them, then `sam build` into .aws-sam/build, which finds them fresh), and each
 ## function's zip size, largest first.
-package: $(STAMP)
+package: $(TOOLS_STAMP)
 	cargo lambda build --release --arm64 -p gymit-auth -p gymit-users -p gymit-tournaments -p gymit-notifications
 	sam build
 	$(PY) local/package_sizes.py .aws-sam/build
