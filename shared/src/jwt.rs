@@ -36,14 +36,7 @@ impl Claims {
     /// ms, and our signature vouches for it), else `iat`. Lets a password change at time T
     /// kill tokens issued before T even within the same second.
     pub fn issued_at_ms(&self) -> i64 {
-        uuid::Uuid::parse_str(&self.jti)
-            .ok()
-            .filter(|u| u.get_version_num() == 7)
-            .and_then(|u| u.get_timestamp())
-            .map(|ts| {
-                let (secs, nanos) = ts.to_unix();
-                secs as i64 * 1000 + (nanos / 1_000_000) as i64
-            })
+        crate::ids::minted_at_ms(&self.jti)
             .filter(|ms| ms / 1000 == self.iat)
             .unwrap_or(self.iat.saturating_mul(1000))
     }

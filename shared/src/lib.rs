@@ -14,6 +14,7 @@ pub mod events;
 pub mod health;
 pub mod http;
 pub mod identity;
+pub mod ids;
 pub mod jwt;
 pub mod metrics;
 pub mod retry;

@@ -17,19 +17,22 @@
 //! Access patterns (round trips per route: README "Performance", asserted by
 //! `tests/round_trips.rs`): a tournament, its roster and its bracket are one Query of the
 //! partition (`load`), what needs only the tournament reads META alone (`meta`, one
-//! GetItem), a join reads META with the joining user's profile (`meta_with`, one
-//! TransactGetItems across both tables) or, to insert at a seed, META and the roster
+//! GetItem), a join reads META with the joining member (`meta_with_member`, one
+//! TransactGetItems) or, to insert at a seed, META and the roster
 //! without the matches (`meta_and_roster`, one Query of the `sk` range `META` ..
 //! `PARTICIPANT$`), then writes in one transaction. Listing newest `start_date` first is a Query of GSI `by_status`
 //! (`status`, `start_key`) or, unfiltered, `by_start` (`list_pk`, `start_key`); only META
 //! items carry `start_key`, so nothing else is indexed.
+//!
+//! Beside the tournaments, `MEMBER#<user id>` holds what the service knows of each user
+//! (`members`: a projection of the user service's events).
 
 use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::{
     types::{
-        AttributeValue, ConditionCheck, Delete, DeleteRequest, Get, Put, TransactGetItem,
-        TransactWriteItem, Update, WriteRequest,
+        AttributeValue, Delete, DeleteRequest, Get, Put, TransactGetItem, TransactWriteItem,
+        Update, WriteRequest,
     },
     Client,
 };
@@ -38,6 +41,9 @@ use gymit_shared::{
     events::{outbox_put, Event},
 };
 use serde::{Deserialize, Serialize};
+
+mod members;
+pub use members::Member;
 
 use crate::{
     bracket::{Bracket, Entry, Match},
@@ -95,7 +101,7 @@ pub enum JoinError {
     /// The tournament is full or no longer open (read it to say which).
     Closed,
     AlreadyRegistered,
-    /// The user to add has no profile, or is inactive or banned.
+    /// The user to add is not a known member, or is inactive or banned.
     UserUnavailable,
     /// A concurrent transaction on the same items (DynamoDB): try again.
     Conflict,
@@ -295,32 +301,28 @@ impl TournamentsStore {
         out.item.map(from_item::<Meta>).transpose()
     }
 
-    /// META and, in the same round trip, the item `other` (table, key, projection) of
-    /// another table: one TransactGetItems, both read as of the same moment.
-    pub async fn meta_with(
+    /// META and, in the same round trip, what the service knows of member `user_id`:
+    /// one TransactGetItems, both read as of the same moment.
+    pub async fn meta_with_member(
         &self,
         id: &str,
-        other: (&str, Item, &str),
-    ) -> Result<(Option<Meta>, Option<Item>), StoreError> {
-        let (table, other_key, projection) = other;
+        user_id: &str,
+    ) -> Result<(Option<Meta>, Option<Member>), StoreError> {
         let meta_get = build(
             Get::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(id, "META".into())))
                 .build(),
         )?;
-        let other_get = build(
-            Get::builder()
-                .table_name(table)
-                .set_key(Some(other_key))
-                .projection_expression(projection)
-                .build(),
-        )?;
         let out = self
             .db
             .transact_get_items()
             .transact_items(TransactGetItem::builder().get(meta_get).build())
-            .transact_items(TransactGetItem::builder().get(other_get).build())
+            .transact_items(
+                TransactGetItem::builder()
+                    .get(self.member_get(user_id)?)
+                    .build(),
+            )
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
@@ -330,8 +332,12 @@ impl TournamentsStore {
             .and_then(|r| r.item)
             .map(from_item::<Meta>)
             .transpose()?;
-        let other = responses.next().and_then(|r| r.item);
-        Ok((meta, other))
+        let member = responses
+            .next()
+            .and_then(|r| r.item)
+            .as_ref()
+            .map(Member::from_item);
+        Ok((meta, member))
     }
 
     /// META and the roster in seed order, without the matches (one strongly consistent
@@ -631,14 +637,14 @@ impl TournamentsStore {
     /// written with it, atomically. Joins do not read-and-check a version, so a rush of them
     /// does not retry; they bump the version so that a start or an edit in flight notices.
     ///
-    /// `user_check` (table, key, condition, values): a condition on another table's item
-    /// checked in the same transaction (the added user's profile), so it costs no read.
+    /// `check_member`: the added user must be a known, active member (`members`), checked
+    /// in the same transaction, so it costs no read.
     pub async fn join(
         &self,
         participant: &Participant,
         position: &str,
         event: &Event,
-        user_check: Option<(&str, Item, &str, Item)>,
+        check_member: bool,
     ) -> Result<(), JoinError> {
         let store = JoinError::Store;
         let id = &participant.tournament_id;
@@ -668,18 +674,9 @@ impl TournamentsStore {
             tx = tx.transact_items(self.registration_put(id, u).map_err(store)?);
         }
         let check_at = 2 + usize::from(participant.user_id.is_some());
-        let checked = user_check.is_some();
-        if let Some((table, check_key, condition, values)) = user_check {
-            let check = build(
-                ConditionCheck::builder()
-                    .table_name(table)
-                    .set_key(Some(check_key))
-                    .condition_expression(condition)
-                    .set_expression_attribute_values(Some(values))
-                    .build(),
-            )
-            .map_err(store)?;
-            tx = tx.transact_items(TransactWriteItem::builder().condition_check(check).build());
+        let checked = check_member && participant.user_id.is_some();
+        if let (true, Some(u)) = (checked, &participant.user_id) {
+            tx = tx.transact_items(self.member_active_check(u).map_err(store)?);
         }
         tx = tx.transact_items(outbox_put(&self.table, event));
         match tx.send().await.map_err(transaction_error) {

@@ -1,8 +1,9 @@
 //! The only code that speaks DynamoDB for the users table.
 //!
 //! Access patterns (`pk`/`sk`, TTL `expires_at`, stream NEW_IMAGE for the outbox):
-//! - profile by id: `USER#<id>` / `PROFILE` (GetItem). Create is a conditional Put, so a
-//!   retried `users-create` is idempotent.
+//! - profile by id: `USER#<id>` / `PROFILE` (GetItem). Create is one `TransactWriteItems`
+//!   of the Put conditioned on the profile not existing + its `user.created` event, so a
+//!   retried `users-create` is idempotent and announces the user once.
 //! - admin change: GetItem, then one `TransactWriteItems` = Put of the profile conditioned
 //!   on its `version` + the outbox event item (`EVENT#<id>` / `EVENT`, see shared::events).
 //! - list newest first: GSI `by_created` (`list_pk` = "USER", `id` = UUID v7, so time
@@ -79,23 +80,36 @@ impl UsersStore {
         &self.table
     }
 
-    /// Creates the profile unless it exists; returns the stored one either way.
-    pub async fn create(&self, profile: &Profile) -> Result<Profile, StoreError> {
-        let put = self
-            .db
-            .put_item()
+    /// Creates the profile unless it exists, with its `event` (`user.created`); returns
+    /// the stored one either way.
+    pub async fn create(&self, profile: &Profile, event: &Event) -> Result<Profile, StoreError> {
+        let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.table)
             .set_item(Some(profile_item(profile)?))
             .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let created = self
+            .db
+            .transact_write_items()
+            .transact_items(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .put(put)
+                    .build(),
+            )
+            .transact_items(outbox_put(&self.table, event))
             .send()
             .await
-            .map_err(StoreError::from_sdk);
-        match put {
+            .map_err(transaction_error);
+        match created {
             Ok(_) => Ok(profile.clone()),
-            Err(StoreError::ConditionFailed) => self
-                .get(&profile.user.id)
-                .await?
-                .ok_or_else(|| StoreError::Other("profile vanished after a conflict".into())),
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") =>
+            {
+                self.get(&profile.user.id)
+                    .await?
+                    .ok_or_else(|| StoreError::Other("profile vanished after a conflict".into()))
+            }
             Err(e) => Err(e),
         }
     }

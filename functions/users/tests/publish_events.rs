@@ -35,15 +35,16 @@ fn member() -> User {
     }
 }
 
-/// A profile created, then approved the way the admin handler saves it (profile + event in
-/// one transaction). Returns the event written.
+/// A profile created (with its `user.created` event), then approved the way the admin
+/// handler saves it (profile + event in one transaction). Returns the approval's event.
 async fn created_then_approved(store: &UsersStore, user: &User) -> Event {
     let mut profile = Profile {
         user: user.clone(),
         ban_reason: None,
         version: 1,
     };
-    store.create(&profile).await.expect("created");
+    let created = admin::user_event("user.created", &profile);
+    store.create(&profile, &created).await.expect("created");
     Change::Approve.apply(&mut profile);
     profile.version = 2;
     profile.user.updated_at = gymit_shared::time::now_rfc3339();
@@ -58,22 +59,23 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
     let user = member();
     let event = created_then_approved(&store, &user).await;
 
-    // The stream holds the profile's INSERT and MODIFY and the event item's INSERT.
+    // The stream holds the profile's INSERT with its `user.created` event item's, then the
+    // approval's MODIFY with its event item's INSERT.
     let batch = stream_batch(store.table()).await;
     let records = batch["Records"].as_array().unwrap();
     let names: Vec<&str> = records
         .iter()
         .map(|r| r["eventName"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["INSERT", "MODIFY", "INSERT"], "{batch}");
+    assert_eq!(names, ["INSERT", "INSERT", "MODIFY", "INSERT"], "{batch}");
     let kinds: Vec<bool> = records
         .iter()
         .map(|r| Event::from_stream_image(&r["dynamodb"]["NewImage"]).is_some())
         .collect();
     assert_eq!(
         kinds,
-        [false, false, true],
-        "one event item, two profile records"
+        [false, true, false, true],
+        "two event items, two profile records"
     );
 
     let sns = sns().await;
@@ -103,16 +105,19 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
     let out = publish_events::handle(&state, batch.clone())
         .await
         .expect("published");
-    assert_eq!(out, json!({ "published": 1, "batchItemFailures": [] }));
+    assert_eq!(out, json!({ "published": 2, "batchItemFailures": [] }));
 
     let inbox = received.lock().unwrap().clone();
     let all = inbox.get("all").cloned().unwrap_or_default();
     assert_eq!(
         all.len(),
-        1,
-        "exactly the one event item is published: {all:?}"
+        2,
+        "exactly the two event items are published, in order: {all:?}"
     );
-    let envelope = &all[0];
+    let first: Value = serde_json::from_str(all[0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(first["type"], "user.created");
+    assert_eq!(first["data"]["version"], 1);
+    let envelope = &all[1];
     assert_eq!(envelope["Type"], "Notification");
     assert_eq!(envelope["TopicArn"], topic_arn.as_str());
     let message = envelope["Message"].as_str().expect("a message body");
@@ -135,8 +140,8 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
     // which is what consumers deduplicate on.
     publish_events::handle(&state, batch).await.expect("again");
     let all = received.lock().unwrap()["all"].clone();
-    assert_eq!(all.len(), 2);
-    assert_eq!(all[0]["Message"], all[1]["Message"]);
+    assert_eq!(all.len(), 4);
+    assert_eq!(all[1]["Message"], all[3]["Message"]);
 }
 
 #[tokio::test]
@@ -150,12 +155,12 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
     // The event item seen as a MODIFY or REMOVE (not a new event), and the profile records.
     let mut not_new = Vec::new();
     for name in ["MODIFY", "REMOVE"] {
-        let mut r = records[2].clone();
+        let mut r = records[3].clone();
         r["eventName"] = json!(name);
         not_new.push(r);
     }
     not_new.push(records[0].clone());
-    not_new.push(records[1].clone());
+    not_new.push(records[2].clone());
 
     // A topic that does not exist: any publish attempt would fail the batch.
     let state = publish_events::Publisher {
@@ -177,12 +182,12 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
     // that record's failure (so the event source mapping retries from it, and only it).
     let out = publish_events::handle(
         &state,
-        json!({ "Records": [records[0].clone(), records[2].clone()] }),
+        json!({ "Records": [records[0].clone(), records[3].clone()] }),
     )
     .await
     .expect("an answer");
     assert_eq!(
         out,
-        json!({ "published": 0, "batchItemFailures": [{ "itemIdentifier": records[2]["dynamodb"]["SequenceNumber"] }] })
+        json!({ "published": 0, "batchItemFailures": [{ "itemIdentifier": records[3]["dynamodb"]["SequenceNumber"] }] })
     );
 }

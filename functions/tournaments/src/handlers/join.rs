@@ -1,9 +1,9 @@
 //! `POST /api/tournaments/{id}/participants`: an approved user joins themselves (`{}`), or
 //! the owner or an admin adds `{name, user_id?, seed?}` → `201 {participant}`.
 //!
-//! Two round trips: one read (the tournament, with the member's profile or the roster when
+//! Two round trips: one read (the tournament, with the joining member or the roster when
 //! needed) and one transaction of the participant, the user's registration marker, the
-//! conditional count increment, the added user's profile check and the event, so capacity
+//! conditional count increment, the added user's member check and the event, so capacity
 //! holds under any concurrency without joins retrying against each other; seeds are ranks
 //! of position keys, so they stay 1..n.
 
@@ -12,16 +12,23 @@ use std::{
     time::{Duration, Instant},
 };
 
-use gymit_shared::{http, identity, time, validate::Validator, ApiError, Ctx, Request, Response};
+use gymit_shared::{
+    http, identity, identity::Caller, ids, time, validate::Validator, ApiError, Ctx, Request,
+    Response,
+};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::event;
 use crate::{
     domain::{append_position, position_between, Participant, Status, Tournament},
-    store::JoinError,
-    Tournaments, UsersDirectory,
+    store::{JoinError, Member},
+    Tournaments,
 };
+
+/// How long after a user's id was minted its `user.created` event may still be on its way
+/// to the members projection: an add of such a user waits for it instead of answering 404.
+const MEMBER_EVENT_LAG: Duration = Duration::from_secs(5);
 
 fn already_registered() -> ApiError {
     ApiError::conflict("already_registered", "this user is already registered")
@@ -54,64 +61,103 @@ struct Body {
     seed: Option<i64>,
 }
 
-pub async fn handle(
-    state: Arc<Tournaments>,
-    req: Request,
-    _ctx: Ctx,
-) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
-    let id = http::path_param(&req, "id")?;
-    let body: Body = http::optional_json_body(&req)?;
-    let adding = body.name.is_some() || body.user_id.is_some() || body.seed.is_some();
-    if !adding {
-        caller.require_approved()?;
-    }
+/// The two behaviours of the route, told apart by the body: an empty one is a self-join.
+enum Joining {
+    /// The caller joins; their name comes from the members projection.
+    Myself,
+    /// The owner or an admin adds someone, possibly a user, possibly at a seed.
+    Add(Body),
+}
 
-    let deadline = Instant::now() + Duration::from_secs(8);
-    let mut attempt = 0u32;
-    let participant = loop {
-        // Round trip 1: what the decision needs, in one read. A self-join reads the
-        // tournament with the member's profile (their name); an add reads the tournament,
-        // with the roster only to insert at a seed (the neighbours' position keys).
-        let (t, roster, profile) = if !adding {
-            let (meta, profile) = state
-                .store
-                .meta_with(&id, state.users.profile(&caller.user_id))
-                .await?;
-            (meta, None, profile)
-        } else if body.seed.is_some() {
-            match state.store.meta_and_roster(&id).await? {
-                Some((meta, roster)) => (Some(meta), Some(roster), None),
-                None => (None, None, None),
-            }
+impl Joining {
+    fn of(body: Body) -> Self {
+        if body.name.is_none() && body.user_id.is_none() && body.seed.is_none() {
+            Joining::Myself
         } else {
-            (state.store.meta(&id).await?, None, None)
-        };
-        let t = t
-            .map(|m| m.tournament)
-            .ok_or_else(|| ApiError::not_found("tournament"))?;
-        let (name, seed) = if adding {
-            // Only the owner or an admin adds others: a member gets 403 before 422.
-            t.require_manager(&caller)?;
-            let mut v = Validator::new();
-            let name = match &body.name {
-                Some(n) => v.text("name", n, 1, 100),
-                None => {
-                    v.fail("name", "is required");
-                    String::new()
-                }
-            };
-            let seed = body.seed.map(|s| {
-                v.check((1..=256).contains(&s), "seed", "must be between 1 and 256");
-                s as u32
-            });
-            v.finish()?;
-            (name, seed)
-        } else {
-            let name = profile
+            Joining::Add(body)
+        }
+    }
+}
+
+/// A valid add: the name and the seed asked for.
+struct Addition {
+    name: String,
+    user_id: Option<String>,
+    seed: Option<u32>,
+}
+
+fn validate(body: &Body) -> Result<Addition, ApiError> {
+    let mut v = Validator::new();
+    let name = match &body.name {
+        Some(n) => v.text("name", n, 1, 100),
+        None => {
+            v.fail("name", "is required");
+            String::new()
+        }
+    };
+    let seed = body.seed.map(|s| {
+        v.check((1..=256).contains(&s), "seed", "must be between 1 and 256");
+        s as u32
+    });
+    v.finish()?;
+    Ok(Addition {
+        name,
+        user_id: body.user_id.clone(),
+        seed,
+    })
+}
+
+/// What a join read in its first round trip.
+struct Read {
+    tournament: Tournament,
+    /// The roster in seed order with position keys (an add at a seed only).
+    roster: Option<Vec<(String, Participant)>>,
+    /// The joining member (a self-join only).
+    member: Option<Member>,
+}
+
+async fn read(
+    state: &Tournaments,
+    id: &str,
+    caller: &Caller,
+    joining: &Joining,
+) -> Result<Read, ApiError> {
+    let found = match joining {
+        Joining::Myself => {
+            let (meta, member) = state.store.meta_with_member(id, &caller.user_id).await?;
+            meta.map(|m| (m, None, member))
+        }
+        Joining::Add(Body { seed: Some(_), .. }) => state
+            .store
+            .meta_and_roster(id)
+            .await?
+            .map(|(m, roster)| (m, Some(roster), None)),
+        Joining::Add(_) => state.store.meta(id).await?.map(|m| (m, None, None)),
+    };
+    let (meta, roster, member) = found.ok_or_else(|| ApiError::not_found("tournament"))?;
+    Ok(Read {
+        tournament: meta.tournament,
+        roster,
+        member,
+    })
+}
+
+/// The participant this join adds, from what it read: a self-join's name is the member's
+/// (or, before the projection knows them, the local part of their email).
+fn participant(
+    id: &str,
+    caller: &Caller,
+    read: &Read,
+    addition: Option<&Addition>,
+) -> (Participant, String) {
+    let t = &read.tournament;
+    let (name, user_id, seed) = match addition {
+        Some(a) => (a.name.clone(), a.user_id.clone(), a.seed),
+        None => {
+            let name = read
+                .member
                 .as_ref()
-                .map(UsersDirectory::member_of)
-                .map(|m| m.full_name)
+                .map(|m| m.full_name.clone())
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| {
                     caller
@@ -121,34 +167,59 @@ pub async fn handle(
                         .unwrap_or("player")
                         .to_string()
                 });
-            (name, None)
-        };
-        refuse_if_closed(&t)?;
-        // An insertion takes the midpoint of its neighbours' keys; an append a fresh key
-        // after every other, and the next seed.
-        let (position, seed) = match (seed, &roster) {
-            (Some(k), Some(roster)) if (k as usize) <= roster.len() => {
-                let k = k as usize;
-                let high = roster[k - 1].0.as_str();
-                let low = (k >= 2).then(|| roster[k - 2].0.as_str());
-                (position_between(low, high), k as u32)
+            (name, Some(caller.user_id.clone()), None)
+        }
+    };
+    // An insertion takes the midpoint of its neighbours' keys; an append a fresh key
+    // after every other, and the next seed.
+    let (position, seed) = match (seed, &read.roster) {
+        (Some(k), Some(roster)) if (k as usize) <= roster.len() => {
+            let k = k as usize;
+            let high = roster[k - 1].0.as_str();
+            let low = (k >= 2).then(|| roster[k - 2].0.as_str());
+            (position_between(low, high), k as u32)
+        }
+        _ => (append_position(), t.participant_count + 1),
+    };
+    let participant = Participant {
+        id: uuid::Uuid::now_v7().to_string(),
+        tournament_id: id.to_string(),
+        user_id,
+        name,
+        seed,
+        joined_at: time::now_rfc3339(),
+        disqualified: false,
+    };
+    (participant, position)
+}
+
+pub async fn handle(
+    state: Arc<Tournaments>,
+    req: Request,
+    _ctx: Ctx,
+) -> Result<Response, ApiError> {
+    let caller = identity::caller(&req, &state.tokens)?;
+    let id = http::path_param(&req, "id")?;
+    let joining = Joining::of(http::optional_json_body(&req)?);
+    if let Joining::Myself = joining {
+        caller.require_approved()?;
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let mut attempt = 0u32;
+    let mut addition = None;
+    let participant = loop {
+        // Round trip 1: what the decision needs, in one read.
+        let read = read(&state, &id, &caller, &joining).await?;
+        if let Joining::Add(body) = &joining {
+            // Only the owner or an admin adds others: a member gets 403 before 422.
+            read.tournament.require_manager(&caller)?;
+            if addition.is_none() {
+                addition = Some(validate(body)?);
             }
-            _ => (append_position(), t.participant_count + 1),
-        };
-        let user_id = if adding {
-            body.user_id.clone()
-        } else {
-            Some(caller.user_id.clone())
-        };
-        let participant = Participant {
-            id: uuid::Uuid::now_v7().to_string(),
-            tournament_id: id.clone(),
-            user_id: user_id.clone(),
-            name,
-            seed,
-            joined_at: time::now_rfc3339(),
-            disqualified: false,
-        };
+        }
+        refuse_if_closed(&read.tournament)?;
+        let (participant, position) = participant(&id, &caller, &read, addition.as_ref());
         // The seed in the answer and the event is the one this join saw: exact unless
         // another join commits between this one's read and its write, in which case the
         // participants list (always exact) may show it one or more places later.
@@ -157,20 +228,25 @@ pub async fn handle(
             &id,
             json!({ "participant": participant }),
         );
-        // An added user must exist and be active: a condition in the same transaction.
-        let user_check = match (&user_id, adding) {
-            (Some(u), true) => Some(state.users.active_check(u)),
-            _ => None,
-        };
-        // Round trip 2: the join itself.
+        // Round trip 2: the join itself. An added user must be a known, active member: a
+        // condition in the same transaction.
+        let check_member = addition.is_some();
         match state
             .store
-            .join(&participant, &position, &joined, user_check)
+            .join(&participant, &position, &joined, check_member)
             .await
         {
             Ok(()) => break participant,
             Err(JoinError::AlreadyRegistered) => return Err(already_registered()),
-            Err(JoinError::UserUnavailable) => return Err(ApiError::not_found("user")),
+            Err(JoinError::UserUnavailable) => {
+                let user = participant.user_id.as_deref().unwrap_or_default();
+                // A user created a moment ago may not have reached the projection yet.
+                let on_its_way = ids::minted_within(user, MEMBER_EVENT_LAG)
+                    && state.store.member(user).await?.is_none();
+                if !on_its_way {
+                    return Err(ApiError::not_found("user"));
+                }
+            }
             Err(JoinError::Closed) => {
                 // Full or no longer open: read it again to say which.
                 let t = state.tournament(&id).await?;

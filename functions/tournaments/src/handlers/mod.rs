@@ -15,6 +15,7 @@ pub mod participants_list;
 pub mod results;
 pub mod standings;
 pub mod start;
+pub mod sync_user;
 pub mod update;
 
 use std::time::{Duration, Instant};

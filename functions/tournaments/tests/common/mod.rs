@@ -1,6 +1,6 @@
-//! What the tournament integration tests share: a fresh tournaments table and users table
-//! in the emulator (`AWS_ENDPOINT_URL`) per test, the people who call the API (with their
-//! profiles in the users table, as the user service keeps them), every HTTP route with its
+//! What the tournament integration tests share: a fresh tournaments table in the emulator
+//! (`AWS_ENDPOINT_URL`) per test, the people who call the API (known to the service as
+//! members, through the same `user.*` events the user service publishes), every HTTP route with its
 //! handler, called through the same per-invocation wrapper the binaries run
 //! (`gymit_shared::http::handle`), and views of what the table holds: its items, its
 //! outbox events.
@@ -13,29 +13,23 @@ use std::{
     time::Duration,
 };
 
-use aws_sdk_dynamodb::{
-    config::timeout::TimeoutConfig,
-    types::{AttributeValue, PutRequest, WriteRequest},
-    Client,
-};
+use aws_sdk_dynamodb::{config::timeout::TimeoutConfig, Client};
 use gymit_local::testing::RoundTrips;
-use gymit_shared::{dynamo::Item, identity::Role, Request, Response};
+use gymit_shared::{
+    dynamo::Item, events::Event, identity::Role, jwt::KeySet, user::User, Request, Response,
+};
 use gymit_tournaments::{
     handlers::{
         bracket, cancel, create, disqualify, get, join, list, participant_remove,
-        participants_list, results, standings, start, update,
+        participants_list, results, standings, start, sync_user, update,
     },
     store::TournamentsStore,
-    Tournaments, UsersDirectory,
+    Tournaments,
 };
 use lambda_http::{Body, RequestExt};
 use serde_json::{json, Value};
 
 pub const SECRET: &str = "tournaments-test-secret-tournaments-test";
-
-/// `Tournaments::from_env` is the only way to build the state (the users directory has no
-/// other constructor), and the environment is the process's: one test at a time sets it.
-static ENV_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The tournaments table's client as the functions build it, with longer timeouts. The
 /// emulator answers one request at a time and this machine may be busy: an attempt that
@@ -64,8 +58,7 @@ pub struct Env {
     pub state: Arc<Tournaments>,
     /// The tests' own client (not counted).
     pub db: Client,
-    pub users_table: String,
-    /// The DynamoDB requests of the functions' state (both tables).
+    /// The DynamoDB requests of the functions' state.
     pub trips: RoundTrips,
 }
 
@@ -102,25 +95,37 @@ impl Person {
     }
 }
 
-/// A user's profile item as the user service stores it (what `UsersDirectory` reads).
-pub fn profile_item(p: &Person, active: bool, banned: bool) -> Item {
-    Item::from([
-        (
-            "pk".to_string(),
-            AttributeValue::S(format!("USER#{}", p.id)),
-        ),
-        ("sk".to_string(), AttributeValue::S("PROFILE".into())),
-        ("id".to_string(), AttributeValue::S(p.id.clone())),
-        ("email".to_string(), AttributeValue::S(p.email.clone())),
-        ("full_name".to_string(), AttributeValue::S(p.name.clone())),
-        (
-            "role".to_string(),
-            AttributeValue::S(p.role.as_str().into()),
-        ),
-        ("is_approved".to_string(), AttributeValue::Bool(p.approved)),
-        ("is_active".to_string(), AttributeValue::Bool(active)),
-        ("is_banned".to_string(), AttributeValue::Bool(banned)),
-    ])
+/// `p` as the user service announces them (`user.*` events carry the whole user).
+pub fn user_of(p: &Person, active: bool, banned: bool) -> User {
+    User {
+        id: p.id.clone(),
+        email: p.email.clone(),
+        full_name: p.name.clone(),
+        role: p.role,
+        is_approved: p.approved,
+        is_banned: banned,
+        is_active: active,
+        is_root_admin: false,
+        created_at: "2026-11-24T10:00:00Z".into(),
+        updated_at: "2026-11-24T10:00:00Z".into(),
+    }
+}
+
+/// An SNS delivery of user events, as `tournaments-sync-user` receives it.
+pub fn user_events(events: &[(&str, &User, i64)]) -> Value {
+    let records: Vec<Value> = events
+        .iter()
+        .map(|(event_type, user, version)| {
+            let e = Event::new(
+                event_type,
+                "user_id",
+                &user.id,
+                json!({ "user": user, "version": version }),
+            );
+            json!({ "EventSource": "aws:sns", "Sns": { "Type": "Notification", "Message": e.message().to_string() } })
+        })
+        .collect();
+    json!({ "Records": records })
 }
 
 /// Every HTTP route of the tournament service.
@@ -263,43 +268,42 @@ pub fn ids_of(items: &Value) -> Vec<String> {
 }
 
 impl Env {
-    /// Fresh tables and the state `Tournaments::from_env` builds for them.
+    /// A fresh table and the functions' state on it.
     pub async fn new() -> Self {
-        let tables = gymit_local::testing::fresh_tables(&["TournamentsTable", "UsersTable"]).await;
-        let mut state = {
-            let _one_at_a_time = ENV_LOCK.lock().await;
-            std::env::set_var("TOURNAMENTS_TABLE", &tables["TournamentsTable"]);
-            std::env::set_var("USERS_TABLE", &tables["UsersTable"]);
-            std::env::set_var("JWT_SECRET", SECRET);
-            Tournaments::from_env()
-                .await
-                .expect("the state builds from its environment")
-        };
-        assert_eq!(state.store.table(), tables["TournamentsTable"]);
+        let tables = gymit_local::testing::fresh_tables(&["TournamentsTable"]).await;
+        let table = tables["TournamentsTable"].clone();
         let trips = RoundTrips::new();
         let counted = patient_client(Some(&trips)).await;
-        state.store = TournamentsStore::new(counted.clone(), tables["TournamentsTable"].clone());
-        state.users = UsersDirectory::new(counted, tables["UsersTable"].clone());
+        let state = Tournaments::new(
+            TournamentsStore::new(counted, table),
+            &KeySet::single(SECRET),
+        );
         Self {
             db: patient_client(None).await,
             state: Arc::new(state),
-            users_table: tables["UsersTable"].clone(),
             trips,
         }
     }
 
-    /// Stores `p`'s profile in the users table.
-    pub async fn put_profile(&self, p: &Person, active: bool, banned: bool) {
-        self.db
-            .put_item()
-            .table_name(&self.users_table)
-            .set_item(Some(profile_item(p, active, banned)))
-            .send()
-            .await
-            .expect("profile stored");
+    /// The store on the tests' own client (its requests are not counted).
+    pub fn uncounted(&self) -> TournamentsStore {
+        TournamentsStore::new(self.db.clone(), self.state.store.table().to_string())
     }
 
-    /// An approved, active user with a profile.
+    /// Makes `p` a member the service knows, as `tournaments-sync-user` does on the user
+    /// service's `user.created` event.
+    pub async fn put_profile(&self, p: &Person, active: bool, banned: bool) {
+        let user = user_of(p, active, banned);
+        let applied = sync_user::handle(
+            &self.uncounted(),
+            user_events(&[("user.created", &user, 1)]),
+        )
+        .await
+        .expect("the user event applies");
+        assert_eq!(applied, 1);
+    }
+
+    /// An approved, active user the service knows.
     pub async fn person(&self, name: &str, role: Role) -> Person {
         let p = Person::new(name, role);
         self.put_profile(&p, true, false).await;
@@ -318,35 +322,19 @@ impl Env {
         self.person(name, Role::Admin).await
     }
 
-    /// Many members with profiles (batch writes).
+    /// Many known members.
     pub async fn members(&self, prefix: &str, n: usize) -> Vec<Person> {
         let people: Vec<Person> = (0..n)
             .map(|i| Person::new(&format!("{prefix} {i}"), Role::Member))
             .collect();
+        let store = self.uncounted();
         for chunk in people.chunks(25) {
-            let mut pending: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|p| {
-                    let put = PutRequest::builder()
-                        .set_item(Some(profile_item(p, true, false)))
-                        .build()
-                        .expect("a put");
-                    WriteRequest::builder().put_request(put).build()
-                })
-                .collect();
-            while !pending.is_empty() {
-                let out = self
-                    .db
-                    .batch_write_item()
-                    .request_items(&self.users_table, pending)
-                    .send()
-                    .await
-                    .expect("profiles stored");
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.users_table))
-                    .unwrap_or_default();
-            }
+            let users: Vec<User> = chunk.iter().map(|p| user_of(p, true, false)).collect();
+            let events: Vec<(&str, &User, i64)> =
+                users.iter().map(|u| ("user.created", u, 1)).collect();
+            sync_user::handle(&store, user_events(&events))
+                .await
+                .expect("the user events apply");
         }
         people
     }
@@ -454,8 +442,11 @@ impl Env {
                 .send()
                 .await
                 .expect("scan");
+            // The members the test set up are not what a route wrote.
             for item in page.items.unwrap_or_default() {
-                out.insert((string(&item, "pk"), string(&item, "sk")), item);
+                if !string(&item, "pk").starts_with("MEMBER#") {
+                    out.insert((string(&item, "pk"), string(&item, "sk")), item);
+                }
             }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),

@@ -1,13 +1,14 @@
 //! `users-create` (no route): invoked by `auth-register` and `auth-bootstrap-admin` through
 //! the Lambda Invoke API with `{user, correlation_id}`; answers `{user}`. Idempotent: a
-//! retried call with the same id returns the existing profile without a duplicate.
+//! retried call with the same id returns the existing profile without a duplicate, and
+//! the `user.created` event (which other services' projections start from) goes out once.
 
 use gymit_shared::user::User;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tracing::Instrument;
 
-use crate::{domain::Profile, Users};
+use crate::{domain::Profile, handlers::admin::user_event, Users};
 
 #[derive(Deserialize)]
 struct Event {
@@ -27,9 +28,10 @@ pub async fn handle(state: &Users, event: Value) -> Result<Value, String> {
         ban_reason: None,
         version: 1,
     };
+    let created = user_event("user.created", &profile);
     let stored = state
         .store
-        .create(&profile)
+        .create(&profile, &created)
         .instrument(span.clone())
         .await
         .map_err(|e| {
