@@ -57,11 +57,11 @@ use gymit_shared::{
     events::{sns_messages, Event, Publisher},
     health::Health,
     identity::Role,
-    jwt::Tokens,
+    jwt::{KeySet, Tokens},
     user::User,
     Request, Response,
 };
-use gymit_tournaments::{store::TournamentsStore, Tournaments, UsersDirectory};
+use gymit_tournaments::{store::TournamentsStore, Tournaments};
 use gymit_users::{store::UsersStore, Users};
 use lambda_http::{request::RequestContext, RequestExt};
 use serde_json::{json, Value};
@@ -206,13 +206,7 @@ impl States {
                 .endpoint_url(closed())
                 .build(),
         );
-        let store = || {
-            ConnectionsStore::new(
-                db.clone(),
-                "gymit-connections".into(),
-                "gymit-tournaments".into(),
-            )
-        };
+        let store = || ConnectionsStore::new(db.clone(), "gymit-connections".into());
         States {
             auth: Arc::new(auth()),
             registration: Arc::new(Registration {
@@ -224,12 +218,10 @@ impl States {
                 tokens: tokens.clone(),
                 cursor_secret: SECRET.into(),
             }),
-            tournaments: Arc::new(Tournaments {
-                store: TournamentsStore::new(db.clone(), "gymit-tournaments".into()),
-                tokens: tokens.clone(),
-                cursor_secret: SECRET.into(),
-                users: UsersDirectory::new(db.clone(), "gymit-users".into()),
-            }),
+            tournaments: Arc::new(Tournaments::new(
+                TournamentsStore::new(db.clone(), "gymit-tournaments".into()),
+                &KeySet::single(SECRET),
+            )),
             notifications: Arc::new(Notifications {
                 store: store(),
                 tokens: tokens.clone(),
@@ -787,6 +779,18 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
             "{binary}"
         );
         match binary {
+            "tournaments-sync-user" => {
+                assert_is_the_ban(e);
+                // It goes on to apply the ban to the members projection: with the table
+                // closed the invocation fails (so SNS retries it).
+                let err = gymit_tournaments::handlers::sync_user::handle(
+                    &states.tournaments.store,
+                    value,
+                )
+                .await
+                .expect_err("it applies the ban to the members projection");
+                assert!(err.contains("store unavailable"), "{binary}: {err}");
+            }
             "auth-sync-user" => {
                 assert_is_the_ban(e);
                 // It goes on to apply the ban to the auth record: with the table closed the
@@ -805,11 +809,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
                 assert_eq!(frame["data"]["match"]["winner_id"], samples::PARTICIPANT_ID);
                 assert!(!messages::goes_to_lobby(&e.event_type));
                 let state = fanout::Fanout {
-                    store: ConnectionsStore::new(
-                        states.db.clone(),
-                        "gymit-connections".into(),
-                        "gymit-tournaments".into(),
-                    ),
+                    store: ConnectionsStore::new(states.db.clone(), "gymit-connections".into()),
                     api: aws_sdk_apigatewaymanagement::Client::from_conf(
                         aws_sdk_apigatewaymanagement::config::Builder::from(&sdk().await)
                             .endpoint_url(closed())

@@ -378,3 +378,73 @@ fn every_trigger_invokes_the_live_alias_not_the_latest_code() {
         }
     }
 }
+
+/// The table each service owns (DESIGN.md: a function reads and writes only its own
+/// service's table; other services are reached through an invoke or an event).
+const OWN_TABLE: [(&str, &str); 4] = [
+    ("auth", "AuthTable"),
+    ("users", "UsersTable"),
+    ("tournaments", "TournamentsTable"),
+    ("notifications", "ConnectionsTable"),
+];
+
+/// Cross-service reads still in place, each with why (README "Layout" says the same).
+const KNOWN_CROSSINGS: [(&str, &str); 1] = [
+    // $connect checks a token's account (banned, deactivated, password changed) in the
+    // auth table's ACCOUNT record, as the HTTP API's authorizer does: GetItem only.
+    ("notifications-connect", "AuthTable"),
+];
+
+/// Every table (of `tables`) that an intrinsic under `v` names: `!Ref T`, `!GetAtt T.Arn`,
+/// `!Sub "${T.Arn}/index/*"`, `{Fn::GetAtt: [T, Arn]}`.
+fn tables_named(v: &Value, tables: &[&str], out: &mut BTreeSet<String>) {
+    match v {
+        Value::String(s) => {
+            for t in tables {
+                if s == t || s.starts_with(&format!("{t}.")) || s.contains(&format!("${{{t}")) {
+                    out.insert(t.to_string());
+                }
+            }
+        }
+        Value::Tagged(t) => tables_named(&t.value, tables, out),
+        Value::Sequence(items) => items.iter().for_each(|i| tables_named(i, tables, out)),
+        Value::Mapping(m) => m.values().for_each(|i| tables_named(i, tables, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn no_function_names_another_services_table_in_its_policy_environment_or_triggers() {
+    let t = yaml("template.yaml");
+    let tables: Vec<&str> = OWN_TABLE.iter().map(|(_, table)| *table).collect();
+    let mut globals = BTreeSet::new();
+    tables_named(&t["Globals"]["Function"], &tables, &mut globals);
+    assert!(
+        globals.is_empty(),
+        "Globals give every function the tables {globals:?}: name a table in its own functions only"
+    );
+    let mut crossings = Vec::new();
+    for (logical, f) in of_type(&t, "AWS::Serverless::Function") {
+        let binary = f["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{logical}: no binary"));
+        let service = binary.split('-').next().unwrap();
+        let own = OWN_TABLE
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, table)| *table);
+        let mut named = BTreeSet::new();
+        tables_named(&f["Properties"], &tables, &mut named);
+        for table in named {
+            if Some(table.as_str()) != own && !KNOWN_CROSSINGS.contains(&(binary, table.as_str())) {
+                crossings.push(format!("{binary} names {table}"));
+            }
+        }
+    }
+    assert_eq!(crossings, Vec::<String>::new());
+    // The check sees what it should: a join names its own table.
+    let join = &resources(&t)["TournamentsJoinFunction"]["Properties"];
+    let mut named = BTreeSet::new();
+    tables_named(join, &tables, &mut named);
+    assert_eq!(named, BTreeSet::from(["TournamentsTable".to_string()]));
+}

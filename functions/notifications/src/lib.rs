@@ -70,11 +70,10 @@ impl AsRef<ConnectionsStore> for Connections {
     }
 }
 
-/// The connections store from `CONNECTIONS_TABLE` and `TOURNAMENTS_TABLE`.
+/// The connections store from `CONNECTIONS_TABLE`.
 pub async fn store_from_env() -> Result<ConnectionsStore, config::ConfigError> {
     Ok(ConnectionsStore::new(
         gymit_shared::aws::dynamodb().await,
         config::required("CONNECTIONS_TABLE")?,
-        config::required("TOURNAMENTS_TABLE")?,
     ))
 }

@@ -10,10 +10,14 @@
 //!
 //! - `SOURCE#<address>`, `#ANONYMOUS`: how many anonymous connections one source address
 //!   holds (capped at `$connect`, given back at `$disconnect`).
+//! - `TOURNAMENT#<tournament id>`, `#KNOWN`: a tournament exists (the fan-out writes it
+//!   from the tournament service's `tournament.*` events), so a subscription to an id that
+//!   names no tournament is refused without reading the tournament service's table.
 //!
-//! Every item expires (`expires_at`, TTL) two hours after it was written: API Gateway closes
-//! any connection after two hours, so nothing outlives its socket for long even when a
-//! `$disconnect` never arrives.
+//! Every connection, subscription and source item expires (`expires_at`, TTL) two hours
+//! after it was written: API Gateway closes any connection after two hours, so nothing
+//! outlives its socket for long even when a `$disconnect` never arrives. Known
+//! tournaments stay (tournaments are never deleted).
 
 use aws_sdk_dynamodb::{
     types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest},
@@ -57,7 +61,6 @@ pub enum Subscribed {
 pub struct ConnectionsStore {
     db: Client,
     table: String,
-    tournaments_table: String,
 }
 
 fn conn_pk(connection_id: &str) -> AttributeValue {
@@ -66,6 +69,10 @@ fn conn_pk(connection_id: &str) -> AttributeValue {
 
 fn sub_pk(tournament_id: &str) -> AttributeValue {
     s(format!("SUB#{tournament_id}"))
+}
+
+fn known_key(tournament_id: &str) -> Item {
+    key(s(format!("TOURNAMENT#{tournament_id}")), s("#KNOWN"))
 }
 
 fn key(pk: AttributeValue, sk: AttributeValue) -> Item {
@@ -81,14 +88,8 @@ fn string_of(item: &Item, name: &str) -> Option<String> {
 }
 
 impl ConnectionsStore {
-    /// `tournaments_table` is read (GetItem on a tournament's `META` item) only to refuse
-    /// subscriptions to tournaments that do not exist.
-    pub fn new(db: Client, table: String, tournaments_table: String) -> Self {
-        Self {
-            db,
-            table,
-            tournaments_table,
-        }
+    pub fn new(db: Client, table: String) -> Self {
+        Self { db, table }
     }
 
     pub async fn put_connection(&self, c: &Connection) -> Result<(), StoreError> {
@@ -183,18 +184,32 @@ impl ConnectionsStore {
         }
     }
 
-    /// Whether tournament `id` exists (in the tournament service's table).
-    pub async fn tournament_exists(&self, id: &str) -> Result<bool, StoreError> {
+    /// Whether the service has heard of tournament `id` (one strongly consistent GetItem).
+    pub async fn is_known_tournament(&self, id: &str) -> Result<bool, StoreError> {
         let out = self
             .db
             .get_item()
-            .table_name(&self.tournaments_table)
-            .set_key(Some(key(s(format!("TOURNAMENT#{id}")), s("META"))))
+            .table_name(&self.table)
+            .set_key(Some(known_key(id)))
             .projection_expression("pk")
+            .consistent_read(true)
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
         Ok(out.item.is_some())
+    }
+
+    /// Records that tournament `id` exists (idempotent: an event delivered twice writes the
+    /// same item twice).
+    pub async fn remember_tournament(&self, id: &str) -> Result<(), StoreError> {
+        self.db
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(known_key(id)))
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(())
     }
 
     /// Subscribes a connection to a tournament: both sides of the subscription and the

@@ -338,9 +338,18 @@ async fn subscribing_to_an_unknown_tournament_is_not_found_and_stores_nothing() 
     let state = tables.notifications().await;
     let conn = connection_id();
     connect(&state, &conn, None).await;
-    let unknown = uuid::Uuid::now_v7().to_string();
+    // An id minted long ago that the service never heard of names no tournament: refused
+    // at once.
+    let unknown = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        1_704_067_200,
+        0,
+    ))
+    .to_string();
 
+    let started = std::time::Instant::now();
     let answer = subscribe(&state, &conn, &unknown).await;
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
 
     assert_error(&answer, "not_found");
     let items = tables.items().await;
@@ -361,6 +370,40 @@ async fn subscribing_to_an_unknown_tournament_is_not_found_and_stores_nothing() 
         .await
         .expect("query")
         .is_empty());
+}
+
+#[tokio::test]
+async fn subscribing_right_after_a_tournament_is_created_waits_for_its_event() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let conn = connection_id();
+    connect(&state, &conn, None).await;
+    // Created a moment ago; its `tournament.created` reaches the fan-out 600 ms later.
+    let tid = uuid::Uuid::now_v7().to_string();
+    let store = tables.store().await;
+    let late = {
+        let tid = tid.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+            store.remember_tournament(&tid).await.expect("known");
+        })
+    };
+
+    let started = std::time::Instant::now();
+    let answer = subscribe(&state, &conn, &tid).await;
+
+    assert_eq!(
+        answer,
+        json!({ "type": "subscribed", "tournament_id": tid }),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500));
+    late.await.unwrap();
+    assert_eq!(
+        state.store.subscribers(&tid).await.expect("query"),
+        [conn.as_str()]
+    );
 }
 
 #[tokio::test]

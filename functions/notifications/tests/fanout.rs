@@ -373,6 +373,32 @@ async fn the_lobby_receives_tournament_events_of_every_tournament_and_nothing_el
 }
 
 #[tokio::test]
+async fn a_tournament_event_makes_its_tournament_known_and_others_do_not() {
+    let world = World::new(POST_TIMEOUT).await;
+    let store = world.tables.store().await;
+    let (created, joined) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    world
+        .fan_out(&[
+            tournament_event("tournament.created", &created),
+            tournament_event("participant.joined", &joined),
+        ])
+        .await;
+    assert!(store.is_known_tournament(&created).await.expect("read"));
+    assert!(
+        !store.is_known_tournament(&joined).await.expect("read"),
+        "only tournament.* events name a tournament for the lobby and the known list"
+    );
+    // Delivered again (SNS is at least once): still known, nothing else changes.
+    world
+        .fan_out(&[tournament_event("tournament.created", &created)])
+        .await;
+    assert!(store.is_known_tournament(&created).await.expect("read"));
+}
+
+#[tokio::test]
 async fn records_that_are_not_tournament_events_are_skipped() {
     let world = World::new(POST_TIMEOUT).await;
     let tid = world.tables.tournament().await;

@@ -176,8 +176,16 @@ fn string(item: &Item, key: &str) -> String {
         .clone()
 }
 
-/// Every event item of the table, oldest first.
+/// The admin changes' event items, oldest first: every event of the table but the
+/// `user.created` that `created` wrote for each user (`creations` reads those).
 async fn events(state: &Users) -> Vec<EventItem> {
+    let mut events = all_events(state).await;
+    events.retain(|e| e.event_type != "user.created");
+    events
+}
+
+/// Every event item of the table, oldest first.
+async fn all_events(state: &Users) -> Vec<EventItem> {
     let items = state
         .store
         .db()
@@ -292,10 +300,20 @@ async fn each_admin_change_updates_the_profile_and_writes_one_event() {
     let target = user("member", Role::Member, false, false);
     created(&state, &admin).await;
     created(&state, &target).await;
-    assert!(
-        events(&state).await.is_empty(),
-        "users-create writes no event"
+    let announced: Vec<(String, Value)> = all_events(&state)
+        .await
+        .into_iter()
+        .map(|e| (e.event_type, e.data["user"]["id"].clone()))
+        .collect();
+    assert_eq!(
+        announced,
+        [
+            ("user.created".to_string(), json!(admin.id)),
+            ("user.created".to_string(), json!(target.id)),
+        ],
+        "users-create announces each user once"
     );
+    assert!(events(&state).await.is_empty());
     let id = target.id.as_str();
 
     let p = change_and_check(&state, &admin, Route::Approve, id, None, "user.approved").await;

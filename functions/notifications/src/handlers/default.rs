@@ -3,9 +3,9 @@
 //! `{"type":"error",...}` and the connection stays open. The answer is the route response
 //! API Gateway sends back on the socket, so every outcome is a 200 with a JSON body.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use gymit_shared::{dynamo::StoreError, http, ApiError, Ctx, Request, Response};
+use gymit_shared::{dynamo::StoreError, http, ids, ApiError, Ctx, Request, Response};
 use serde_json::{json, Value};
 
 use crate::{
@@ -38,12 +38,7 @@ async fn act(
     match action {
         Action::Ping => Ok(json!({ "type": "pong" })),
         Action::Subscribe(tournament_id) => {
-            if tournament_id != LOBBY
-                && !store
-                    .tournament_exists(&tournament_id)
-                    .await
-                    .map_err(unavailable)?
-            {
+            if tournament_id != LOBBY && !known(store, &tournament_id).await? {
                 return Err(Refusal::new("not_found", "no such tournament"));
             }
             match store
@@ -69,6 +64,25 @@ async fn act(
                 .map_err(unavailable)?;
             Ok(json!({ "type": "unsubscribed", "tournament_id": tournament_id }))
         }
+    }
+}
+
+/// How long after a tournament's id was minted its `tournament.created` event may still be
+/// on its way to the fan-out: a subscription to such an id waits for it instead of being
+/// refused (a client subscribes right after creating a tournament).
+const TOURNAMENT_EVENT_LAG: Duration = Duration::from_secs(5);
+
+/// Whether the service knows tournament `id`, waiting (re-reading every 100 ms) while the
+/// id is young enough for its creation event to be still on its way.
+async fn known(store: &ConnectionsStore, id: &str) -> Result<bool, Refusal> {
+    loop {
+        if store.is_known_tournament(id).await.map_err(unavailable)? {
+            return Ok(true);
+        }
+        if !ids::minted_within(id, TOURNAMENT_EVENT_LAG) {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

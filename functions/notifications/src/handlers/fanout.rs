@@ -1,12 +1,15 @@
 //! `notifications-fanout` (SNS `tournament-events`): posts each tournament event to every
 //! connection subscribed to its tournament (and `tournament.*` events to the lobby) through
-//! the WebSocket API's `@connections` endpoint.
+//! the WebSocket API's `@connections` endpoint. A `tournament.*` event also records that
+//! its tournament exists (`remember_tournament`), which is how `$default` tells a
+//! tournament from an id that names none without reading the tournament service's table.
 //!
 //! One Query per event finds the subscribers; posts run concurrently, at most
 //! `concurrency` at a time, each bounded by `post_timeout`, so a slow or dead socket delays
 //! no one else by more than that. A `GoneException` (410) removes the connection and its
 //! subscriptions; other failures are retried twice and then logged, and never stop the
-//! others. Only a failure to read the subscribers fails the invocation (and so is retried).
+//! others. Only a failure to read the subscribers or to record the tournament fails the
+//! invocation (and so is retried).
 
 use std::time::Duration;
 
@@ -90,6 +93,13 @@ pub async fn handle(state: &Fanout, event: Value) -> Result<Report, String> {
         if e.entity.0 != "tournament_id" {
             tracing::warn!(event_id = %e.event_id, "not a tournament event: skipped");
             continue;
+        }
+        if goes_to_lobby(&e.event_type) {
+            state
+                .store
+                .remember_tournament(&e.entity.1)
+                .await
+                .map_err(|err| err.to_string())?;
         }
         let mut recipients = state
             .store

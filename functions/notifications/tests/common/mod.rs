@@ -1,6 +1,6 @@
 //! What the notification tests share: fresh tables in the emulator (`AWS_ENDPOINT_URL`),
 //! the state the route functions build, WebSocket proxy events as API Gateway sends them,
-//! tournaments that exist, and a look at every item of the connections table.
+//! tournaments the service knows, and a look at every item of the connections table.
 
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
@@ -22,22 +22,15 @@ pub const SECRET: &str = "notifications-test-secret-notifications-test";
 pub struct Tables {
     pub db: aws_sdk_dynamodb::Client,
     pub connections: String,
-    pub tournaments: String,
     pub auth: String,
 }
 
 impl Tables {
     pub async fn fresh() -> Self {
-        let tables = gymit_local::testing::fresh_tables(&[
-            "ConnectionsTable",
-            "TournamentsTable",
-            "AuthTable",
-        ])
-        .await;
+        let tables = gymit_local::testing::fresh_tables(&["ConnectionsTable", "AuthTable"]).await;
         Self {
             db: gymit_shared::aws::dynamodb().await,
             connections: tables["ConnectionsTable"].clone(),
-            tournaments: tables["TournamentsTable"].clone(),
             auth: tables["AuthTable"].clone(),
         }
     }
@@ -101,7 +94,6 @@ impl Tables {
         ConnectionsStore::new(
             gymit_shared::aws::dynamodb().await,
             self.connections.clone(),
-            self.tournaments.clone(),
         )
     }
 
@@ -124,23 +116,15 @@ impl Tables {
         })
     }
 
-    /// A tournament that exists: its `META` item, as the tournament service stores it
-    /// (only the key matters to the notification service).
+    /// A tournament the service knows, as the fan-out records it from the tournament's
+    /// first `tournament.*` event.
     pub async fn tournament(&self) -> String {
         let id = uuid::Uuid::now_v7().to_string();
-        let s = |v: &str| AttributeValue::S(v.to_string());
-        self.db
-            .put_item()
-            .table_name(&self.tournaments)
-            .item("pk", s(&format!("TOURNAMENT#{id}")))
-            .item("sk", s("META"))
-            .item("id", s(&id))
-            .item("name", s("Spring Open"))
-            .item("status", s("open"))
-            .item("list_pk", s("TOURNAMENT"))
-            .send()
+        self.store()
             .await
-            .expect("tournament put");
+            .remember_tournament(&id)
+            .await
+            .expect("tournament known");
         id
     }
 
@@ -159,9 +143,10 @@ impl Tables {
                 .await
                 .expect("scan");
             // Connections and subscriptions; the per-source counters are read on their own
-            // (`anonymous_count`).
+            // (`anonymous_count`), and the known tournaments are the tests' setup.
             for item in out.items.unwrap_or_default() {
-                if text(&item, "pk").starts_with("SOURCE#") {
+                let pk = text(&item, "pk");
+                if pk.starts_with("SOURCE#") || pk.starts_with("TOURNAMENT#") {
                     continue;
                 }
                 all.insert((text(&item, "pk"), text(&item, "sk")), item);
