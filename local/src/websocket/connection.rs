@@ -21,8 +21,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
-use super::{Conn, Live, MAX_MESSAGE_BYTES, QUEUE};
-use crate::gateway::Gateway;
+use super::{Conn, Host, Live, MAX_MESSAGE_BYTES, QUEUE};
 
 fn connection_id() -> String {
     use rand::RngCore;
@@ -61,13 +60,13 @@ fn context(
 }
 
 /// `GET /<stage>`: the upgrade, gated by `$connect`.
-pub async fn upgrade(
-    State(gw): State<Arc<Gateway>>,
+pub async fn upgrade<H: Host>(
+    State(gw): State<Arc<H>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
-    let Some(live) = gw.live.clone() else {
+    let Some(live) = gw.live().cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let ws = match ws {
@@ -125,8 +124,8 @@ pub async fn upgrade(
 /// Why a connection ended: the close code and reason `$disconnect` is told.
 struct Ending(u16, &'static str);
 
-async fn serve(
-    gw: Arc<Gateway>,
+async fn serve<H: Host>(
+    gw: Arc<H>,
     live: Arc<Live>,
     id: String,
     connected_at: DateTime<Utc>,

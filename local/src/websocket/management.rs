@@ -13,8 +13,7 @@ use axum::{
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::{Conn, MAX_MESSAGE_BYTES, QUEUE};
-use crate::gateway::Gateway;
+use super::{Conn, Host, MAX_MESSAGE_BYTES, QUEUE};
 
 fn gone(id: &str) -> Response {
     println!("ws {id}: post refused: gone");
@@ -30,12 +29,16 @@ fn gone(id: &str) -> Response {
 
 /// The open connection `id` (the management routes exist only when the template has a
 /// WebSocket API).
-fn open(gw: &Gateway, id: &str) -> Option<Conn> {
-    gw.live.as_ref()?.get(id)
+fn open(gw: &Arc<impl Host>, id: &str) -> Option<Conn> {
+    gw.live()?.get(id)
 }
 
 /// `POST @connections/{id}`: one frame to the client.
-pub async fn post(State(gw): State<Arc<Gateway>>, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn post<H: Host>(
+    State(gw): State<Arc<H>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     if body.len() > MAX_MESSAGE_BYTES {
         return Response::builder()
             .status(StatusCode::PAYLOAD_TOO_LARGE)
@@ -71,7 +74,7 @@ pub async fn post(State(gw): State<Arc<Gateway>>, Path(id): Path<String>, body: 
 }
 
 /// `GET @connections/{id}`: when it connected, who it is, when it was last active.
-pub async fn describe(State(gw): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
+pub async fn describe<H: Host>(State(gw): State<Arc<H>>, Path(id): Path<String>) -> Response {
     let Some(conn) = open(&gw, &id) else {
         return gone(&id);
     };
@@ -85,7 +88,7 @@ pub async fn describe(State(gw): State<Arc<Gateway>>, Path(id): Path<String>) ->
 }
 
 /// `DELETE @connections/{id}`: the server closes the connection (`$disconnect` follows).
-pub async fn delete(State(gw): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
+pub async fn delete<H: Host>(State(gw): State<Arc<H>>, Path(id): Path<String>) -> Response {
     let Some(conn) = open(&gw, &id) else {
         return gone(&id);
     };

@@ -14,10 +14,13 @@
 //!
 //! This module holds the open connections (`Live`) and picks a message's route; by
 //! subject, `connection` serves one connection from its upgrade to its `$disconnect`, and
-//! `management` is the `@connections` API.
+//! `management` is the `@connections` API. Both reach the gateway that serves them
+//! through `Host`, which the gateway implements: this module does not import the gateway,
+//! which imports it.
 
 use std::{
     collections::HashMap,
+    future::Future,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -39,6 +42,19 @@ pub use management::{delete, describe, post};
 const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 /// Frames queued for one client before it counts as too slow to keep.
 const QUEUE: usize = 1024;
+
+/// What the WebSocket API needs of the gateway that serves it.
+pub trait Host: Send + Sync + 'static {
+    /// The open connections, when the template has a WebSocket API.
+    fn live(&self) -> Option<&Arc<Live>>;
+
+    /// Invokes a route's function; `Err` is (status, code, detail).
+    fn invoke(
+        &self,
+        binary: &str,
+        payload: &Value,
+    ) -> impl Future<Output = Result<Value, (u16, &'static str, String)>> + Send;
+}
 
 /// Open connections and how to reach them.
 pub struct Live {
