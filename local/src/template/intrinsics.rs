@@ -1,7 +1,7 @@
 //! Intrinsic functions, resolved the way the local stack names things: `Ref`, `GetAtt`,
 //! `Sub` and `Join` (short `!Ref` and long `{Ref: …}` / `{Fn::…: …}` forms), pseudo
-//! parameters, parameters (a required one from `GYMIT_PARAM_<Name>`), and the logical ids
-//! a value refers to.
+//! parameters, parameters (a required one from `GYMIT_PARAM_<Name>`), the local names they
+//! resolve to (a table's name, a topic's ARN), and the logical ids a value refers to.
 
 use serde_yaml::Value;
 
@@ -170,6 +170,10 @@ impl Template {
                 let base = logical.strip_suffix("Table").unwrap_or(logical);
                 format!("{}-{}", self.stack, base.to_lowercase())
             })
+    }
+
+    pub fn topic_arn(&self, name: &str) -> String {
+        format!("arn:aws:sns:{}:{ACCOUNT}:{name}", self.region)
     }
 
     fn ref_value(&self, name: &str) -> Result<String, Error> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_yaml::Value;
 
-use super::{Template, ACCOUNT};
+use super::Template;
 use crate::Error;
 
 impl Template {
@@ -53,10 +53,6 @@ impl Template {
                 (l.to_string(), name)
             })
             .collect()
-    }
-
-    pub fn topic_arn(&self, name: &str) -> String {
-        format!("arn:aws:sns:{}:{ACCOUNT}:{name}", self.region)
     }
 
     /// Every function's environment (Globals merged under its own), resolved; a variable
