@@ -204,11 +204,14 @@ impl Gateway {
         let mut router = Router::new();
         if let Some(live) = &self.live {
             let stage = live.stage().trim_start_matches('$');
-            let manage = post(crate::websocket::post)
-                .get(crate::websocket::describe)
-                .delete(crate::websocket::delete);
+            let manage = post(crate::websocket::post::<Gateway>)
+                .get(crate::websocket::describe::<Gateway>)
+                .delete(crate::websocket::delete::<Gateway>);
             router = router
-                .route(&format!("/{stage}"), get(crate::websocket::upgrade))
+                .route(
+                    &format!("/{stage}"),
+                    get(crate::websocket::upgrade::<Gateway>),
+                )
                 .route(&format!("/{stage}/@connections/{{id}}"), manage.clone())
                 .route("/@connections/{id}", manage);
         }
@@ -223,6 +226,21 @@ impl Gateway {
             .with_state(self)
             .layer(crate::web::layer())
             .layer(axum::middleware::from_fn(local_only))
+    }
+}
+
+/// The WebSocket API reaches its connections and functions through the gateway.
+impl crate::websocket::Host for Gateway {
+    fn live(&self) -> Option<&Arc<crate::websocket::Live>> {
+        self.live.as_ref()
+    }
+
+    fn invoke(
+        &self,
+        binary: &str,
+        payload: &Value,
+    ) -> impl std::future::Future<Output = Result<Value, (u16, &'static str, String)>> + Send {
+        Gateway::invoke(self, binary, payload)
     }
 }
 

@@ -1,28 +1,16 @@
-//! The WebSocket API of the template, served by the gateway at `/<stage>` (`/ws`), and its
-//! `@connections` management API, as API Gateway does them:
-//!
-//! - an upgrade invokes the `$connect` route's function with an
-//!   `APIGatewayWebsocketProxyRequest` (headers and query string passed through) and is
-//!   refused with the function's own status and body when it answers anything but 2xx;
-//! - each text frame goes to the route the selection expression picks
-//!   (`$request.body.action`), or `$default`; when the route has a route response, the
-//!   function's body goes back on the socket;
-//! - a close from either side, an idle connection (10 minutes) and any connection after
-//!   2 hours invoke `$disconnect`;
-//! - `POST /<stage>/@connections/{id}` sends a frame, `GET` describes the connection,
-//!   `DELETE` closes it; an unknown or closed connection is 410 `GoneException`.
+//! One connection, as API Gateway serves it: the upgrade gated by `$connect`, each frame
+//! to the route the selection expression picks (the answer back on the socket when the
+//! route responds), and `$disconnect` when either side closes it, it idles or it is too old.
 
 use std::{
-    collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use axum::{
-    body::{Body, Bytes},
     extract::{
         ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
-        Path, RawQuery, State,
+        RawQuery, State,
     },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
@@ -33,102 +21,7 @@ use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
-use crate::{
-    gateway::Gateway,
-    template::{WebSocketApi, WebSocketRoute},
-};
-
-/// API Gateway's limits: 128 KiB per message, 10 minutes idle, 2 hours in all.
-const MAX_MESSAGE_BYTES: usize = 128 * 1024;
-/// Frames queued for one client before it counts as too slow to keep.
-const QUEUE: usize = 1024;
-
-/// Open connections and how to reach them.
-pub struct Live {
-    api: WebSocketApi,
-    idle: Duration,
-    max: Duration,
-    connections: Mutex<HashMap<String, Conn>>,
-    /// Connections that ended and whose `$disconnect` is still running.
-    closing: std::sync::atomic::AtomicUsize,
-}
-
-#[derive(Clone)]
-struct Conn {
-    tx: mpsc::Sender<Message>,
-    close: Arc<Notify>,
-    connected_at: DateTime<Utc>,
-    last_active: Arc<Mutex<DateTime<Utc>>>,
-    user_agent: String,
-}
-
-fn seconds_from_env(name: &str, default: u64) -> Duration {
-    Duration::from_secs(
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default),
-    )
-}
-
-impl Live {
-    /// Idle and maximum durations can be shortened with `GYMIT_WS_IDLE_SECONDS` and
-    /// `GYMIT_WS_MAX_SECONDS` (to watch them happen).
-    pub fn new(api: WebSocketApi) -> Self {
-        Self {
-            api,
-            idle: seconds_from_env("GYMIT_WS_IDLE_SECONDS", 600),
-            max: seconds_from_env("GYMIT_WS_MAX_SECONDS", 7200),
-            connections: Mutex::new(HashMap::new()),
-            closing: Default::default(),
-        }
-    }
-
-    /// Waits (up to `within`) for the `$disconnect` of connections that already ended, so
-    /// a stack that stops right after its clients left does not cut them off.
-    pub async fn settle(&self, within: Duration) {
-        use std::sync::atomic::Ordering;
-        let deadline = tokio::time::Instant::now() + within;
-        while self.closing.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    pub fn stage(&self) -> &str {
-        &self.api.stage
-    }
-
-    fn route(&self, key: &str) -> Option<&WebSocketRoute> {
-        self.api.routes.iter().find(|r| r.key == key)
-    }
-
-    /// The route for a message: the selection expression's value if a route has that key,
-    /// else `$default`.
-    fn route_for(&self, text: &str) -> Option<&WebSocketRoute> {
-        let selected = self
-            .api
-            .selection_expression
-            .strip_prefix("$request.body.")
-            .and_then(|path| {
-                let body: Value = serde_json::from_str(text).ok()?;
-                path.split('.')
-                    .try_fold(&body, |v, k| v.get(k))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
-        selected
-            .and_then(|key| self.route(&key).filter(|_| !key.starts_with('$')))
-            .or_else(|| self.route("$default"))
-    }
-
-    fn get(&self, id: &str) -> Option<Conn> {
-        self.connections
-            .lock()
-            .expect("not poisoned")
-            .get(id)
-            .cloned()
-    }
-}
+use super::{Conn, Host, Live, MAX_MESSAGE_BYTES, QUEUE};
 
 fn connection_id() -> String {
     use rand::RngCore;
@@ -167,13 +60,13 @@ fn context(
 }
 
 /// `GET /<stage>`: the upgrade, gated by `$connect`.
-pub async fn upgrade(
-    State(gw): State<Arc<Gateway>>,
+pub async fn upgrade<H: Host>(
+    State(gw): State<Arc<H>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
-    let Some(live) = gw.live.clone() else {
+    let Some(live) = gw.live().cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let ws = match ws {
@@ -231,8 +124,8 @@ pub async fn upgrade(
 /// Why a connection ended: the close code and reason `$disconnect` is told.
 struct Ending(u16, &'static str);
 
-async fn serve(
-    gw: Arc<Gateway>,
+async fn serve<H: Host>(
+    gw: Arc<H>,
     live: Arc<Live>,
     id: String,
     connected_at: DateTime<Utc>,
@@ -351,117 +244,10 @@ async fn serve(
         .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
 }
 
-fn gone(id: &str) -> Response {
-    println!("ws {id}: post refused: gone");
-    Response::builder()
-        .status(StatusCode::GONE)
-        .header("content-type", "application/json")
-        .header("x-amzn-errortype", "GoneException")
-        .body(Body::from(
-            json!({ "message": format!("connection {id} is gone") }).to_string(),
-        ))
-        .expect("a valid response")
-}
-
-/// The open connection `id` (the management routes exist only when the template has a
-/// WebSocket API).
-fn open(gw: &Gateway, id: &str) -> Option<Conn> {
-    gw.live.as_ref()?.get(id)
-}
-
-/// `POST @connections/{id}`: one frame to the client.
-pub async fn post(State(gw): State<Arc<Gateway>>, Path(id): Path<String>, body: Bytes) -> Response {
-    if body.len() > MAX_MESSAGE_BYTES {
-        return Response::builder()
-            .status(StatusCode::PAYLOAD_TOO_LARGE)
-            .header("x-amzn-errortype", "PayloadTooLargeException")
-            .body(Body::from(
-                json!({ "message": "payload too large" }).to_string(),
-            ))
-            .expect("a valid response");
-    }
-    let Some(conn) = open(&gw, &id) else {
-        return gone(&id);
-    };
-    let frame = match String::from_utf8(body.to_vec()) {
-        Ok(text) => Message::Text(text.into()),
-        Err(_) => Message::Binary(body),
-    };
-    let bytes = match &frame {
-        Message::Text(t) => t.len(),
-        _ => 0,
-    };
-    match conn.tx.try_send(frame) {
-        Ok(()) => {
-            println!("ws {id}: post {bytes} bytes");
-            StatusCode::OK.into_response()
-        }
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            eprintln!("ws {id}: too slow to keep up ({QUEUE} frames queued): closing it");
-            conn.close.notify_one();
-            gone(&id)
-        }
-        Err(mpsc::error::TrySendError::Closed(_)) => gone(&id),
-    }
-}
-
-/// `GET @connections/{id}`: when it connected, who it is, when it was last active.
-pub async fn describe(State(gw): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
-    let Some(conn) = open(&gw, &id) else {
-        return gone(&id);
-    };
-    let last = *conn.last_active.lock().expect("not poisoned");
-    axum::Json(json!({
-        "ConnectedAt": conn.connected_at.to_rfc3339(),
-        "Identity": { "SourceIp": "127.0.0.1", "UserAgent": conn.user_agent },
-        "LastActiveAt": last.to_rfc3339(),
-    }))
-    .into_response()
-}
-
-/// `DELETE @connections/{id}`: the server closes the connection (`$disconnect` follows).
-pub async fn delete(State(gw): State<Arc<Gateway>>, Path(id): Path<String>) -> Response {
-    let Some(conn) = open(&gw, &id) else {
-        return gone(&id);
-    };
-    conn.close.notify_one();
-    StatusCode::NO_CONTENT.into_response()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::tests::live;
     use super::*;
-
-    fn live() -> Live {
-        let route = |key: &str, binary: &str| WebSocketRoute {
-            key: key.into(),
-            binary: binary.into(),
-            responds: key == "$default",
-        };
-        Live::new(WebSocketApi {
-            selection_expression: "$request.body.action".into(),
-            stage: "ws".into(),
-            routes: vec![
-                route("$connect", "c"),
-                route("$default", "d"),
-                route("ping", "p"),
-            ],
-        })
-    }
-
-    #[test]
-    fn the_selection_expression_picks_a_route_or_default() {
-        let l = live();
-        assert_eq!(l.route_for(r#"{"action":"ping"}"#).unwrap().binary, "p");
-        assert_eq!(
-            l.route_for(r#"{"action":"subscribe"}"#).unwrap().binary,
-            "d"
-        );
-        assert_eq!(l.route_for("not json").unwrap().binary, "d");
-        assert_eq!(l.route_for(r#"{"action":7}"#).unwrap().binary, "d");
-        // A client cannot select a special route by naming it.
-        assert_eq!(l.route_for(r#"{"action":"$connect"}"#).unwrap().binary, "d");
-    }
 
     #[test]
     fn connection_ids_look_like_api_gateways() {
