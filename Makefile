@@ -100,11 +100,15 @@ bench: $(STAMP)
 	cargo build --workspace --bins
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo run -q -p gymit-e2e --bin bench
 
-## What `sam deploy` uploads: every function built for arm64 in release (one cargo run for
-## all of them, then `sam build` into .aws-sam/build, which finds them fresh), and each
-## function's zip size, largest first.
+## What `sam deploy` uploads: every function built for arm64 in release, then `sam build`
+## into .aws-sam/build, and each function's zip size, largest first. The release build runs
+## one package at a time: sam build builds each function alone (`--bin <name>`), and cargo
+## unifies dependency features per selected package, so only a build per package leaves
+## what sam build finds fresh (after a build of all packages at once, whose features
+## differ, sam build relinked every function itself: twice the work).
+PACKAGES := gymit-auth gymit-users gymit-tournaments gymit-notifications gymit-api
 package: $(TOOLS_STAMP)
-	cargo lambda build --release --arm64 -p gymit-auth -p gymit-users -p gymit-tournaments -p gymit-notifications
+	for p in $(PACKAGES); do cargo lambda build --release --arm64 -p $$p || exit 1; done
 	sam build
 	$(PY) local/package_sizes.py .aws-sam/build
 
