@@ -181,19 +181,35 @@ pub async fn subscribe(template: &Template, gateway_url: &str) -> Result<(), cra
                 let e = s.endpoint().unwrap_or_default();
                 if e == endpoint {
                     present = true;
+                    // An earlier gateway's subscription takes the template's filter as it is now.
+                    if let (Some(policy), Some(sub)) =
+                        (f.topic_filters.get(topic), s.subscription_arn())
+                    {
+                        sns.set_subscription_attributes()
+                            .subscription_arn(sub)
+                            .attribute_name("FilterPolicy")
+                            .attribute_value(policy)
+                            .send()
+                            .await?;
+                    }
                 } else if e.ends_with(&format!("/_local/sns/{}", f.binary)) {
                     if let Some(sub) = s.subscription_arn() {
                         let _ = sns.unsubscribe().subscription_arn(sub).send().await;
                     }
                 }
             }
+            // The template's FilterPolicy: SNS (moto too) then delivers only what matches.
+            let policy = f.topic_filters.get(topic);
             if !present {
-                sns.subscribe()
+                let mut subscribe = sns
+                    .subscribe()
                     .topic_arn(&arn)
                     .protocol("http")
-                    .endpoint(&endpoint)
-                    .send()
-                    .await?;
+                    .endpoint(&endpoint);
+                if let Some(policy) = policy {
+                    subscribe = subscribe.attributes("FilterPolicy", policy);
+                }
+                subscribe.send().await?;
             }
         }
     }

@@ -14,6 +14,8 @@ pub struct Function {
     pub routes: Vec<Route>,
     /// Logical ids of the SNS topics it subscribes to.
     pub topics: Vec<String>,
+    /// The subscription's `FilterPolicy` (as JSON) by topic logical id, where it has one.
+    pub topic_filters: std::collections::HashMap<String, String>,
     pub streams: Vec<StreamSource>,
     /// Asynchronous invocations (SNS): retries after the first attempt
     /// (`EventInvokeConfig.MaximumRetryAttempts`, Lambda's default 2) and the queue that
@@ -64,6 +66,7 @@ impl Template {
                         .unwrap_or(global_timeout),
                     routes: vec![],
                     topics: vec![],
+                    topic_filters: Default::default(),
                     streams: vec![],
                     async_retries: r["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"]
                         .as_u64()
@@ -88,6 +91,11 @@ impl Template {
                         }),
                         Some("SNS") => {
                             if let Some(t) = self.ref_target(&p["Topic"]) {
+                                if p["FilterPolicy"].is_mapping() {
+                                    if let Ok(policy) = serde_json::to_string(&p["FilterPolicy"]) {
+                                        f.topic_filters.insert(t.clone(), policy);
+                                    }
+                                }
                                 f.topics.push(t);
                             }
                         }
@@ -156,6 +164,7 @@ mod tests {
         );
         assert!(!f.routes[1].authorized);
         assert_eq!(f.topics, vec!["Topic"]);
+        assert_eq!(f.topic_filters["Topic"], r#"{"type":["thing.made"]}"#);
         assert_eq!(f.streams[0].table, "Table");
         assert_eq!(f.streams[0].batch_size, 5);
         assert!(f.streams[0].trim_horizon);

@@ -99,7 +99,7 @@ Resources:
       Events:
         Get: { Type: HttpApi, Properties: { Path: "/things/{id}", Method: get } }
         Pub: { Type: HttpApi, Properties: { Path: /health, Method: GET, Auth: { Authorizer: NONE } } }
-        S: { Type: SNS, Properties: { Topic: !Ref Topic } }
+        S: { Type: SNS, Properties: { Topic: !Ref Topic, FilterPolicy: { type: [thing.made] } } }
         D: { Type: DynamoDB, Properties: { Stream: !GetAtt Table.StreamArn, StartingPosition: TRIM_HORIZON, BatchSize: 5, FilterCriteria: { Filters: [ { Pattern: '{"eventName": ["INSERT"]}' } ] } } }
 "#;
 
