@@ -211,7 +211,7 @@ impl States {
             auth: Arc::new(auth()),
             registration: Arc::new(Registration {
                 auth: auth(),
-                profiles: Profiles::new(lambda, "users-create".into()),
+                profiles: Profiles::new(lambda.clone(), "users-create".into()),
             }),
             users: Arc::new(Users {
                 store: UsersStore::new(db.clone(), "gymit-users".into()),
@@ -225,7 +225,7 @@ impl States {
             notifications: Arc::new(Notifications {
                 store: store(),
                 tokens: tokens.clone(),
-                accounts: Accounts::new(db.clone(), "gymit-auth".into()),
+                accounts: Accounts::new(lambda.clone(), "auth-authorizer".into()),
                 anonymous_per_source: gymit_notifications::DEFAULT_ANONYMOUS_PER_SOURCE,
             }),
             connections: Arc::new(Connections { store: store() }),
@@ -567,7 +567,7 @@ async fn websocket_samples_are_the_connection_s_and_reach_its_table() {
                 assert_eq!(
                     (status, &body["code"]),
                     (503, &json!("dependency_unavailable")),
-                    "{binary}: a valid token, so it reads the account's standing"
+                    "{binary}: a valid token, so it asks the auth service about the account"
                 );
             }
             "notifications-default" => {

@@ -388,13 +388,6 @@ const OWN_TABLE: [(&str, &str); 4] = [
     ("notifications", "ConnectionsTable"),
 ];
 
-/// Cross-service reads still in place, each with why (README "Layout" says the same).
-const KNOWN_CROSSINGS: [(&str, &str); 1] = [
-    // $connect checks a token's account (banned, deactivated, password changed) in the
-    // auth table's ACCOUNT record, as the HTTP API's authorizer does: GetItem only.
-    ("notifications-connect", "AuthTable"),
-];
-
 /// Every table (of `tables`) that an intrinsic under `v` names: `!Ref T`, `!GetAtt T.Arn`,
 /// `!Sub "${T.Arn}/index/*"`, `{Fn::GetAtt: [T, Arn]}`.
 fn tables_named(v: &Value, tables: &[&str], out: &mut BTreeSet<String>) {
@@ -436,7 +429,7 @@ fn no_function_names_another_services_table_in_its_policy_environment_or_trigger
         let mut named = BTreeSet::new();
         tables_named(&f["Properties"], &tables, &mut named);
         for table in named {
-            if Some(table.as_str()) != own && !KNOWN_CROSSINGS.contains(&(binary, table.as_str())) {
+            if Some(table.as_str()) != own {
                 crossings.push(format!("{binary} names {table}"));
             }
         }

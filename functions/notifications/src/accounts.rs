@@ -1,18 +1,24 @@
-//! The account state that `$connect` checks for a `?token=` (API.md: a banned or deactivated
-//! account's token, or one issued before the account's last password change, refuses the
-//! connection with 401). Read-only: one GetItem on the auth service's table (the template
-//! grants this function `dynamodb:GetItem` on it and nothing else), the same record the HTTP
-//! API's authorizer reads.
+//! The account standing that `$connect` checks for a `?token=` (API.md: a banned or
+//! deactivated account's token, or one issued before the account's last password change,
+//! refuses the connection with 401), asked of the service that owns accounts: the auth
+//! service's `auth-authorizer` — the HTTP API's own authorizer — invoked through the Lambda
+//! Invoke API with the token as an authorizer request. Its verdict is the one every HTTP
+//! request gets, and the notification service never reads the auth table (DESIGN.md).
 
-use aws_sdk_dynamodb::{types::AttributeValue, Client};
-use gymit_shared::{dynamo::StoreError, jwt::Claims};
+use std::time::Duration;
+
+use aws_sdk_lambda::primitives::Blob;
+use serde_json::{json, Value};
+
+/// An invoke may include an authorizer instance's cold start.
+const ATTEMPT: Duration = Duration::from_secs(5);
 
 pub struct Accounts {
-    db: Client,
-    table: String,
+    lambda: aws_sdk_lambda::Client,
+    function: String,
 }
 
-/// Why a token may not open a connection, or `Ok` with the account's current role.
+/// Whether a token's account may connect, and with which role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Standing {
     Active { role: String },
@@ -20,40 +26,92 @@ pub enum Standing {
 }
 
 impl Accounts {
-    pub fn new(db: Client, table: String) -> Self {
-        Self { db, table }
+    pub fn new(lambda: aws_sdk_lambda::Client, function: String) -> Self {
+        let config = lambda
+            .config()
+            .to_builder()
+            .timeout_config(
+                aws_sdk_lambda::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
+                    .operation_timeout(ATTEMPT)
+                    .build(),
+            )
+            .build();
+        Self {
+            lambda: aws_sdk_lambda::Client::from_conf(config),
+            function,
+        }
     }
 
-    /// Whether the verified `claims` may act now: the account exists, is active, is not
-    /// banned, and the token was issued after its last password change.
-    pub async fn standing(&self, claims: &Claims) -> Result<Standing, StoreError> {
+    /// The auth service's verdict on `token` (already verified here: this asks about the
+    /// account). `Err` when the authorizer cannot answer: `$connect` then fails closed.
+    pub async fn standing(&self, token: &str) -> Result<Standing, String> {
+        let bearer = format!("Bearer {token}");
+        let request = json!({
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": "$connect",
+            "identitySource": [bearer],
+            "headers": { "authorization": bearer },
+        });
         let out = self
-            .db
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(format!("USER#{}", claims.sub)))
-            .key("sk", AttributeValue::S("ACCOUNT".into()))
-            .projection_expression("is_active, is_banned, tokens_valid_after_ms, #r")
-            .expression_attribute_names("#r", "role")
-            .consistent_read(true)
+            .lambda
+            .invoke()
+            .function_name(&self.function)
+            .payload(Blob::new(request.to_string()))
             .send()
             .await
-            .map_err(StoreError::from_sdk)?;
-        let Some(item) = out.item else {
-            return Ok(Standing::Refused);
-        };
-        let flag = |k: &str| matches!(item.get(k), Some(AttributeValue::Bool(true)));
-        let valid_after = match item.get("tokens_valid_after_ms") {
-            Some(AttributeValue::N(n)) => n.parse::<i64>().unwrap_or(i64::MAX),
-            _ => 0,
-        };
-        if !flag("is_active") || flag("is_banned") || claims.issued_at_ms() < valid_after {
-            return Ok(Standing::Refused);
+            .map_err(|e| format!("invoking {}: {}", self.function, e))?;
+        if out.function_error().is_some() || out.status_code() != 200 {
+            return Err(format!(
+                "{} answered {} {:?}",
+                self.function,
+                out.status_code(),
+                out.function_error()
+            ));
         }
-        let role = match item.get("role") {
-            Some(AttributeValue::S(r)) => r.clone(),
-            _ => claims.role.clone(),
-        };
-        Ok(Standing::Active { role })
+        let answer: Value = out
+            .payload()
+            .and_then(|p| serde_json::from_slice(p.as_ref()).ok())
+            .ok_or_else(|| format!("{} answered no JSON", self.function))?;
+        Ok(standing_of(&answer))
+    }
+}
+
+/// The authorizer's simple response as a standing: `allow` with the account's current role
+/// connects; every other verdict refuses.
+fn standing_of(answer: &Value) -> Standing {
+    let context = &answer["context"];
+    match (context["verdict"].as_str(), context["role"].as_str()) {
+        (Some("allow"), Some(role)) => Standing::Active {
+            role: role.to_string(),
+        },
+        _ => Standing::Refused,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_allow_with_a_role_connects() {
+        let allow = json!({ "isAuthorized": true, "context": { "verdict": "allow", "role": "trainer", "user_id": "u" } });
+        assert_eq!(
+            standing_of(&allow),
+            Standing::Active {
+                role: "trainer".into()
+            }
+        );
+        for verdict in [
+            "account_banned",
+            "account_inactive",
+            "token_expired",
+            "unauthenticated",
+        ] {
+            let refused = json!({ "isAuthorized": true, "context": { "verdict": verdict } });
+            assert_eq!(standing_of(&refused), Standing::Refused, "{verdict}");
+        }
+        assert_eq!(standing_of(&json!({})), Standing::Refused);
     }
 }

@@ -20,7 +20,8 @@ use crate::{accounts::Accounts, store::ConnectionsStore};
 pub const DEFAULT_ANONYMOUS_PER_SOURCE: i64 = 1000;
 
 /// What `$connect` needs, built once per process: the connections store, the token
-/// verifier, the account states of the auth service, and the anonymous connection cap.
+/// verifier, the auth service's authorizer (account standings), and the anonymous
+/// connection cap.
 pub struct Notifications {
     pub store: ConnectionsStore,
     pub tokens: Tokens,
@@ -34,8 +35,8 @@ impl Notifications {
             store: store_from_env().await?,
             tokens: Tokens::from_env().await?,
             accounts: Accounts::new(
-                gymit_shared::aws::dynamodb().await,
-                config::required("AUTH_TABLE")?,
+                aws_sdk_lambda::Client::new(&gymit_shared::aws::sdk_config().await),
+                config::required("AUTH_AUTHORIZER_FUNCTION")?,
             ),
             anonymous_per_source: config::parsed_or(
                 "WS_ANONYMOUS_PER_SOURCE",

@@ -41,7 +41,11 @@ pub async fn handle(
     let connection = match token {
         Some(token) => {
             let claims = state.tokens.verify(&token)?;
-            let role = match state.accounts.standing(&claims).await? {
+            let standing = state.accounts.standing(&token).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot ask the auth service about the account");
+                ApiError::dependency_unavailable("the account cannot be checked, try again")
+            })?;
+            let role = match standing {
                 Standing::Active { role } => role,
                 Standing::Refused => {
                     return Err(ApiError::unauthenticated(

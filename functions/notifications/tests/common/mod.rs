@@ -52,22 +52,29 @@ impl Tables {
         banned: bool,
         tokens_valid_after_ms: i64,
     ) {
-        let s = |v: &str| AttributeValue::S(v.to_string());
+        // The whole record, as the auth service stores it: its authorizer reads it.
+        let account = gymit_auth::domain::Account {
+            id: user_id.to_string(),
+            email: "someone@example.com".into(),
+            full_name: "Someone".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA".into(),
+            role,
+            is_approved: true,
+            is_banned: banned,
+            is_active: active,
+            is_root_admin: false,
+            created_at: "2026-11-24T10:00:00Z".into(),
+            updated_at: "2026-11-24T10:00:00Z".into(),
+            tokens_valid_after_ms,
+            profile_version: 1,
+        };
+        let mut item = gymit_shared::dynamo::to_item(&account).expect("an item");
+        item.insert("pk".into(), AttributeValue::S(format!("USER#{user_id}")));
+        item.insert("sk".into(), AttributeValue::S("ACCOUNT".into()));
         self.db
             .put_item()
             .table_name(&self.auth)
-            .item("pk", s(&format!("USER#{user_id}")))
-            .item("sk", s("ACCOUNT"))
-            .item("id", s(user_id))
-            .item("email", s("someone@example.com"))
-            .item("role", s(role.as_str()))
-            .item("is_active", AttributeValue::Bool(active))
-            .item("is_banned", AttributeValue::Bool(banned))
-            .item("is_approved", AttributeValue::Bool(true))
-            .item(
-                "tokens_valid_after_ms",
-                AttributeValue::N(tokens_valid_after_ms.to_string()),
-            )
+            .set_item(Some(item))
             .send()
             .await
             .expect("account put");
@@ -109,11 +116,45 @@ impl Tables {
             store: self.store().await,
             tokens: Tokens::new(SECRET),
             accounts: gymit_notifications::accounts::Accounts::new(
-                gymit_shared::aws::dynamodb().await,
-                self.auth.clone(),
+                self.authorizer().await,
+                "auth-authorizer".into(),
             ),
             anonymous_per_source,
         })
+    }
+
+    /// A Lambda client whose Invoke API is the auth service's real authorizer over this
+    /// test's auth table (what `$connect` asks about a token's account).
+    pub async fn authorizer(&self) -> aws_sdk_lambda::Client {
+        use axum::{extract::State, routing::post, Router};
+        let authorizer = Arc::new(gymit_auth::handlers::authorizer::Authorizer {
+            store: gymit_auth::store::AuthStore::new(self.db.clone(), self.auth.clone()),
+            tokens: Tokens::new(SECRET),
+        });
+        let app = Router::new()
+            .route(
+                "/2015-03-31/functions/auth-authorizer/invocations",
+                post(
+                    |State(a): State<Arc<gymit_auth::handlers::authorizer::Authorizer>>,
+                     body: String| async move {
+                        let event: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                        let answer = gymit_auth::handlers::authorizer::handle(&a, event)
+                            .await
+                            .expect("the auth table answers");
+                        answer.to_string()
+                    },
+                ),
+            )
+            .with_state(authorizer);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let sdk = gymit_shared::aws::sdk_config().await;
+        aws_sdk_lambda::Client::from_conf(
+            aws_sdk_lambda::config::Builder::from(&sdk)
+                .endpoint_url(format!("http://{addr}"))
+                .build(),
+        )
     }
 
     /// A tournament the service knows, as the fan-out records it from the tournament's
