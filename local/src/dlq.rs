@@ -11,7 +11,7 @@ use aws_sdk_sqs::Client;
 use serde_json::{json, Value};
 
 use crate::{
-    gateway::Gateway,
+    invoke::Invoker,
     template::{StreamSource, Template},
 };
 
@@ -133,7 +133,7 @@ async fn deliver(binary: &str, queue: Option<&str>, record: &Value) {
 /// Sends every record of a dead-letter queue back to its function; a record is deleted
 /// once its function has taken it. Returns (replayed, still failing).
 pub async fn replay(
-    gateway: &Gateway,
+    invoker: &Invoker,
     template: &Template,
     queue: &str,
 ) -> Result<(usize, usize), crate::Error> {
@@ -161,7 +161,7 @@ pub async fn replay(
                 .unwrap_or_default()
                 .to_string();
             let result = match record.get("requestPayload") {
-                Some(payload) => gateway.invoke(&binary, payload).await.map(|_| ()),
+                Some(payload) => invoker.invoke(&binary, payload).await.map(|_| ()),
                 None => {
                     let filters: Vec<Value> = template
                         .functions()
@@ -170,7 +170,7 @@ pub async fn replay(
                         .flat_map(|f| f.streams)
                         .flat_map(|s| s.filters)
                         .collect();
-                    crate::streams::replay_batch(gateway, &binary, &record, &filters).await
+                    crate::streams::replay_batch(invoker, &binary, &record, &filters).await
                 }
             };
             match result {

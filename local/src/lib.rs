@@ -14,6 +14,7 @@ pub mod dlq;
 pub mod events;
 pub mod faults;
 pub mod gateway;
+pub mod invoke;
 pub mod provision;
 pub mod responses;
 pub mod routes;

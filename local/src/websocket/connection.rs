@@ -102,7 +102,7 @@ pub async fn upgrade<H: Host>(
                 .into();
             event["queryStringParameters"] = Value::Object(query);
         }
-        match gw.invoke(&route.binary, &event).await {
+        match gw.invoker().invoke(&route.binary, &event).await {
             Ok(v) => {
                 let status = v["statusCode"].as_u64().unwrap_or(502);
                 if !(200..300).contains(&status) {
@@ -196,7 +196,7 @@ async fn serve<H: Host>(
             "isBase64Encoded": false,
         });
         event["requestContext"]["messageId"] = json!(uuid::Uuid::now_v7().simple().to_string());
-        match gw.invoke(&route.binary, &event).await {
+        match gw.invoker().invoke(&route.binary, &event).await {
             Ok(v) if route.responds => {
                 if let Some(body) = v["body"].as_str().filter(|b| !b.is_empty()) {
                     let _ = tx.send(Message::Text(body.to_string().into())).await;
@@ -236,7 +236,7 @@ async fn serve<H: Host>(
         });
         event["requestContext"]["disconnectStatusCode"] = json!(ending.0);
         event["requestContext"]["disconnectReason"] = json!(ending.1);
-        if let Err((_, _, detail)) = gw.invoke(&route.binary, &event).await {
+        if let Err((_, _, detail)) = gw.invoker().invoke(&route.binary, &event).await {
             eprintln!("ws {id}: $disconnect failed: {detail}");
         }
     }
