@@ -16,6 +16,7 @@ pub mod faults;
 pub mod gateway;
 pub mod invoke;
 pub mod provision;
+pub mod replay;
 pub mod responses;
 pub mod routes;
 pub mod sns;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use gymit_local::{
-    dlq, gateway, invoke::Invoker, provision, streams, supervisor, template::Template,
+    gateway, invoke::Invoker, provision, replay, streams, supervisor, template::Template,
     workspace_root, Error,
 };
 
@@ -83,7 +83,7 @@ async fn run(args: Vec<String>) -> Result<i32, Error> {
             let mut template = Template::load(&workspace_root().join("template.yaml"))?;
             provision::provision(&mut template, true).await?;
             let invoker = Invoker::new(&template, &lambda);
-            let (replayed, failing) = dlq::replay(&invoker, &template, queue).await?;
+            let (replayed, failing) = replay::replay(&invoker, &template, queue).await?;
             println!("{queue}: {replayed} replayed, {failing} still failing");
             Ok(if failing == 0 { 0 } else { 1 })
         }
