@@ -180,7 +180,7 @@ impl Stack {
         let serve = crate::gateway::serve(gateway.clone(), listener);
         self.tasks.push(tokio::spawn(async move {
             if let Err(e) = serve.await {
-                eprintln!("gateway: {e}");
+                tracing::error!(error = %e, "gateway stopped serving");
             }
         }));
         crate::sns::subscribe(&template, &self.gateway_url).await?;

@@ -55,7 +55,7 @@ pub(super) async fn create_root_admin(template: &Template, invoker: &Invoker) ->
             {
                 Ok(v) => break v,
                 Err((_, _, detail)) if attempt < 3 => {
-                    println!("creating the root admin: attempt {attempt} failed ({detail}); trying again");
+                    tracing::warn!(attempt, %detail, "creating the root admin failed: trying again");
                     attempt += 1;
                 }
                 Err((_, _, detail)) => {
