@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 use crate::{
     events::{headers_json, query_json, request_context, Incoming},
-    gateway::Gateway,
+    invoke::Invoker,
     responses::AwsError,
     routes::CompiledRoute,
 };
@@ -77,7 +77,8 @@ impl Cache {
 
 /// Runs the authorizer for a request (or takes its cached answer).
 pub(crate) async fn authorize(
-    gw: &Gateway,
+    invoker: &Invoker,
+    cache: &Cache,
     authorizer: &str,
     inc: &Incoming,
     route: &CompiledRoute,
@@ -92,7 +93,7 @@ pub(crate) async fn authorize(
     else {
         return Err(AwsError::Unauthorized);
     };
-    if let Some(answer) = gw.authorizer_cache.get(identity) {
+    if let Some(answer) = cache.get(identity) {
         return answer;
     }
     let route_key = format!("{} {}", route.method, route.path);
@@ -114,7 +115,7 @@ pub(crate) async fn authorize(
     if !query.is_empty() {
         event["queryStringParameters"] = Value::Object(query);
     }
-    let answer = match gw.invoke(authorizer, &event).await {
+    let answer = match invoker.invoke(authorizer, &event).await {
         Ok(v) => match v["isAuthorized"].as_bool() {
             Some(true) => Ok(v.get("context").cloned().unwrap_or_else(|| json!({}))),
             Some(false) => Err(AwsError::Forbidden),
@@ -128,6 +129,6 @@ pub(crate) async fn authorize(
             return Err(AwsError::Internal);
         }
     };
-    gw.authorizer_cache.put(identity, answer.clone());
+    cache.put(identity, answer.clone());
     answer
 }

@@ -1,7 +1,7 @@
 //! On-failure destinations, as Lambda delivers them: when a stream batch or an
 //! asynchronous (SNS) invocation has used up its retries, a record of it goes to the
 //! SQS queue the template names (`DestinationConfig.OnFailure`), in Lambda's own shapes;
-//! `gymit-local replay <queue>` sends the records back to their function.
+//! `gymit-local replay <queue>` sends the records back to their function (`replay`).
 //!
 //! A stream failure record carries where the batch was (`DDBStreamBatchInfo`), not the
 //! records: replay reads them again from the stream, as an operator would on AWS. An
@@ -10,16 +10,13 @@
 use aws_sdk_sqs::Client;
 use serde_json::{json, Value};
 
-use crate::{
-    gateway::Gateway,
-    template::{StreamSource, Template},
-};
+use crate::template::StreamSource;
 
-async fn client() -> Client {
+pub(crate) async fn client() -> Client {
     Client::new(&crate::sdk_config().await)
 }
 
-async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
+pub(crate) async fn queue_url(sqs: &Client, queue: &str) -> Result<String, String> {
     sqs.get_queue_url()
         .queue_name(queue)
         .send()
@@ -126,70 +123,6 @@ async fn deliver(binary: &str, queue: Option<&str>, record: &Value) {
         }
         Err(e) => {
             tracing::error!(function = %binary, %queue, error = %e, "could not send a failed event to its destination")
-        }
-    }
-}
-
-/// Sends every record of a dead-letter queue back to its function; a record is deleted
-/// once its function has taken it. Returns (replayed, still failing).
-pub async fn replay(
-    gateway: &Gateway,
-    template: &Template,
-    queue: &str,
-) -> Result<(usize, usize), crate::Error> {
-    let sqs = client().await;
-    let url = queue_url(&sqs, queue).await?;
-    let (mut replayed, mut failing) = (0, 0);
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .visibility_timeout(30)
-            .send()
-            .await
-            .map_err(|e| crate::sdk_error(&e))?;
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return Ok((replayed, failing));
-        }
-        for m in messages {
-            let record: Value = serde_json::from_str(m.body().unwrap_or_default())?;
-            let binary = record["requestContext"]["functionArn"]
-                .as_str()
-                .and_then(|a| a.split(':').nth(6))
-                .unwrap_or_default()
-                .to_string();
-            let result = match record.get("requestPayload") {
-                Some(payload) => gateway.invoke(&binary, payload).await.map(|_| ()),
-                None => {
-                    let filters: Vec<Value> = template
-                        .functions()
-                        .into_iter()
-                        .filter(|f| f.binary == binary)
-                        .flat_map(|f| f.streams)
-                        .flat_map(|s| s.filters)
-                        .collect();
-                    crate::streams::replay_batch(gateway, &binary, &record, &filters).await
-                }
-            };
-            match result {
-                Ok(()) => {
-                    replayed += 1;
-                    if let Some(handle) = m.receipt_handle() {
-                        sqs.delete_message()
-                            .queue_url(&url)
-                            .receipt_handle(handle)
-                            .send()
-                            .await
-                            .map_err(|e| crate::sdk_error(&e))?;
-                    }
-                }
-                Err((_, _, detail)) => {
-                    failing += 1;
-                    tracing::error!(function = %binary, %detail, "replay failed; the record stays in the queue");
-                }
-            }
         }
     }
 }

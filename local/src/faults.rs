@@ -2,25 +2,26 @@
 //! demand, so that retries, on-failure destinations and replay can be tried and tested.
 //!
 //! `POST /_local/faults` with `{"function": "auth-sync-user", "failures": 3}` makes that
-//! function's next 3 invocations through this gateway (`Gateway::invoke`: routes, SNS
-//! deliveries, stream batches) fail as a function error does (`X-Amz-Function-Error`,
+//! function's next 3 invocations through the gateway's invoker (`Invoker::invoke`: routes,
+//! SNS deliveries, stream batches) fail as a function error does (`X-Amz-Function-Error`,
 //! `errorType: InjectedFault`) without invoking it. With `"matching": "<text>"` only
 //! invocations whose event contains the text count. `"failures": 0` clears the
 //! function's fault, `DELETE /_local/faults` clears them all; what is left shows in
 //! `GET /_local/status` (`faults`). Like every `/_local/*` endpoint, it answers this
 //! machine only (`gateway::local_only`). `gymit-local replay` invokes from its own
 //! process, so faults do not reach it.
+//!
+//! This module is the pending faults and their endpoint; `invoke` consults them, so this
+//! module imports none of the others.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     sync::{Arc, Mutex, PoisonError},
 };
 
 use axum::{body::Bytes, extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-
-use crate::gateway::Gateway;
 
 /// The function error an injected fault stands for, as Lambda's Invoke API returns one.
 pub const ERROR: &str =
@@ -37,13 +38,30 @@ pub struct Fault {
     pub matching: Option<String>,
 }
 
-/// The pending faults, one per function at most (a new one replaces the old).
+/// The pending faults, one per function at most (a new one replaces the old), for the
+/// template's functions.
 #[derive(Debug, Default)]
-pub struct Faults(Mutex<BTreeMap<String, Fault>>);
+pub struct Faults {
+    functions: BTreeSet<String>,
+    pending: Mutex<BTreeMap<String, Fault>>,
+}
 
 impl Faults {
+    /// No faults yet, for these functions (the template's).
+    pub fn new(functions: impl IntoIterator<Item = String>) -> Faults {
+        Faults {
+            functions: functions.into_iter().collect(),
+            pending: Mutex::default(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Fault>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the template has this function.
+    pub fn has_function(&self, binary: &str) -> bool {
+        self.functions.contains(binary)
     }
 
     /// Sets a function's fault; zero failures clears it.
@@ -88,7 +106,7 @@ fn answer(status: StatusCode, body: Value) -> (StatusCode, Json<Value>) {
 }
 
 /// `POST /_local/faults`: sets a function's fault; answers the pending faults.
-pub async fn set(State(gw): State<Arc<Gateway>>, body: Bytes) -> (StatusCode, Json<Value>) {
+pub async fn set(State(faults): State<Arc<Faults>>, body: Bytes) -> (StatusCode, Json<Value>) {
     let fault: Fault = match serde_json::from_slice(&body) {
         Ok(f) => f,
         Err(e) => {
@@ -96,25 +114,23 @@ pub async fn set(State(gw): State<Arc<Gateway>>, body: Bytes) -> (StatusCode, Js
             return answer(StatusCode::BAD_REQUEST, json!({ "message": message }));
         }
     };
-    if !gw.has_function(&fault.function) {
+    if !faults.has_function(&fault.function) {
         let message = format!("no function {} in template.yaml", fault.function);
         return answer(StatusCode::NOT_FOUND, json!({ "message": message }));
     }
     tracing::warn!(function = %fault.function, failures = fault.failures, matching = ?fault.matching, "fault injected");
-    gw.faults.set(fault);
-    answer(StatusCode::OK, json!({ "faults": gw.faults.snapshot() }))
+    faults.set(fault);
+    answer(StatusCode::OK, json!({ "faults": faults.snapshot() }))
 }
 
 /// `DELETE /_local/faults`: clears every fault.
-pub async fn clear(State(gw): State<Arc<Gateway>>) -> (StatusCode, Json<Value>) {
-    gw.faults.clear();
+pub async fn clear(State(faults): State<Arc<Faults>>) -> (StatusCode, Json<Value>) {
+    faults.clear();
     answer(StatusCode::OK, json!({ "faults": [] }))
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     use super::*;
 
     fn fault(function: &str, failures: u32, matching: Option<&str>) -> Fault {
@@ -142,76 +158,5 @@ mod tests {
         faults.set(fault("g", 5, None));
         faults.clear();
         assert!(!faults.take("g", &json!({})));
-    }
-
-    /// Through the gateway: the failures are function errors and the function is not
-    /// invoked; then it is again. Unknown functions and malformed faults are refused.
-    #[tokio::test]
-    async fn the_gateway_fails_without_invoking_then_invokes_again() {
-        let invoked = Arc::new(AtomicUsize::new(0));
-        let count = invoked.clone();
-        let lambda = axum::Router::new().route(
-            "/2015-03-31/functions/{name}/invocations",
-            axum::routing::post(move || {
-                let count = count.clone();
-                async move {
-                    count.fetch_add(1, Ordering::SeqCst);
-                    Json(json!({"ok": true}))
-                }
-            }),
-        );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, lambda).await });
-        let template = crate::template::Template::parse(
-            "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Metadata: { BuildProperties: { Binary: things-sync } }\n",
-        )
-        .unwrap();
-        let gw = Arc::new(Gateway::new(&template, &url));
-
-        let (status, _) = set(
-            State(gw.clone()),
-            Bytes::from(r#"{"function":"nope","failures":1}"#),
-        )
-        .await;
-        assert_eq!(status, StatusCode::NOT_FOUND);
-        let (status, _) = set(
-            State(gw.clone()),
-            Bytes::from(r#"{"function":"things-sync"}"#),
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        let (status, Json(body)) = set(
-            State(gw.clone()),
-            Bytes::from(r#"{"function":"things-sync","failures":2}"#),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(
-            body,
-            json!({"faults": [{"function": "things-sync", "failures": 2}]})
-        );
-
-        for _ in 0..2 {
-            let (_, _, detail) = gw.invoke("things-sync", &json!({})).await.unwrap_err();
-            assert!(detail.contains("InjectedFault"), "{detail}");
-        }
-        assert_eq!(invoked.load(Ordering::SeqCst), 0, "a fault does not invoke");
-        assert_eq!(
-            gw.invoke("things-sync", &json!({})).await.unwrap(),
-            json!({"ok": true})
-        );
-        assert_eq!(invoked.load(Ordering::SeqCst), 1);
-
-        let (_, Json(body)) = set(
-            State(gw.clone()),
-            Bytes::from(r#"{"function":"things-sync","failures":9}"#),
-        )
-        .await;
-        assert_eq!(body["faults"][0]["failures"], 9);
-        let (_, Json(body)) = clear(State(gw.clone())).await;
-        assert_eq!(body, json!({"faults": []}));
-        assert!(gw.faults.snapshot().is_empty());
-        assert!(gw.invoke("things-sync", &json!({})).await.is_ok());
     }
 }

@@ -2,19 +2,16 @@
 //!
 //! The HTTP API (payload format 2.0): requests are matched to the template's `HttpApi`
 //! routes (`routes`), refused or let through by the Lambda authorizer (`authorizer`),
-//! turned into the function's event (`events`), and its answer mapped back with CORS
-//! (`responses`). By the fidelity rule (DESIGN.md), the gateway itself answers only what
-//! API Gateway would answer by itself, with AWS's status and body (`AwsError`); everything
-//! else, 404/405 problem+json included, comes from a function (the `$default` route).
+//! turned into the function's event (`events`), invoked (`invoke`), and its answer mapped
+//! back with CORS (`responses`). By the fidelity rule (DESIGN.md), the gateway itself
+//! answers only what API Gateway would answer by itself, with AWS's status and body
+//! (`AwsError`); everything else, 404/405 problem+json included, comes from a function
+//! (the `$default` route).
 //! The same port serves the WebSocket API (`websocket`), SNS's HTTP deliveries (`sns`),
 //! the web app (`web`), `/_local/status` (the stream mappings, `streams`) and
 //! `/_local/faults` (fault injection, `faults`).
 
-use std::{
-    collections::HashMap,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Instant};
 
 use axum::{
     body::{to_bytes, Body},
@@ -28,6 +25,7 @@ use serde_json::{json, Value};
 
 use crate::{
     events::{http_event, Incoming},
+    invoke::Invoker,
     responses::{
         aws_error, function_response, preflight, request_id, with_cors, with_ids, AwsError,
     },
@@ -40,32 +38,23 @@ const MAX_BODY: usize = 10 * 1024 * 1024;
 
 pub struct Gateway {
     routes: Vec<CompiledRoute>,
-    lambda_url: String,
-    http: reqwest::Client,
     cors: Option<Cors>,
     authorizer: Option<String>,
-    timeouts: HashMap<String, u64>,
-    /// At most this many invocations of one function at a time (what `cargo lambda watch`
-    /// runs per function, `GYMIT_CONCURRENCY`); more wait their turn here, as on AWS they
-    /// would wait for a free instance, instead of piling up inside watch, which stalls
-    /// every function under a rush of a few hundred requests.
-    limits: HashMap<String, Arc<tokio::sync::Semaphore>>,
+    /// The functions, with their limits and the injected faults (`crate::invoke`).
+    pub invoker: Arc<Invoker>,
     /// SNS-fed functions, invoked asynchronously (`crate::sns`).
-    pub async_functions: HashMap<String, crate::sns::AsyncFunction>,
+    sns: Arc<crate::sns::Subscribers>,
     /// The stream event source mappings' positions and errors (`crate::streams`).
-    pub mappings: crate::streams::Mappings,
+    pub mappings: Arc<crate::streams::Mappings>,
     pub authorizer_cache: crate::authorizer::Cache,
-    /// Failures to inject (`POST /_local/faults`).
-    pub faults: crate::faults::Faults,
     /// The WebSocket API, when the template has one.
     pub live: Option<Arc<crate::websocket::Live>>,
 }
 
 impl Gateway {
     pub fn new(template: &Template, lambda_url: &str) -> Gateway {
-        let functions = template.functions();
         let mut routes = Vec::new();
-        for f in &functions {
+        for f in &template.functions() {
             for r in &f.routes {
                 routes.push(CompiledRoute {
                     method: r.method.clone(),
@@ -76,32 +65,14 @@ impl Gateway {
                 });
             }
         }
+        let invoker = Arc::new(Invoker::new(template, lambda_url));
         Gateway {
             routes,
-            lambda_url: lambda_url.trim_end_matches('/').to_string(),
-            http: reqwest::Client::builder()
-                .pool_max_idle_per_host(64)
-                .build()
-                .expect("an HTTP client"),
             cors: template.cors(),
             authorizer: template.authorizer_binary(),
-            timeouts: functions
-                .iter()
-                .map(|f| (f.binary.clone(), f.timeout_secs))
-                .collect(),
-            limits: functions
-                .iter()
-                .map(|f| {
-                    let permits = crate::concurrency();
-                    (
-                        f.binary.clone(),
-                        Arc::new(tokio::sync::Semaphore::new(permits)),
-                    )
-                })
-                .collect(),
-            async_functions: crate::sns::async_functions(template),
+            sns: Arc::new(crate::sns::Subscribers::new(template, invoker.clone())),
+            invoker,
             mappings: Default::default(),
-            faults: Default::default(),
             authorizer_cache: crate::authorizer::Cache::new(crate::authorizer::Cache::ttl_from(
                 template.authorizer_ttl_secs(),
             )),
@@ -109,95 +80,6 @@ impl Gateway {
                 .websocket_api()
                 .map(|api| Arc::new(crate::websocket::Live::new(api))),
         }
-    }
-
-    /// Invokes a function through the Lambda Invoke API; `Err` is (status, code, detail).
-    pub async fn invoke(
-        &self,
-        binary: &str,
-        payload: &Value,
-    ) -> Result<Value, (u16, &'static str, String)> {
-        if self.faults.take(binary, payload) {
-            tracing::warn!(function = %binary, "injected fault: failing without invoking");
-            return Err((
-                502,
-                "bad_gateway",
-                format!("{binary} failed: {}", crate::faults::ERROR),
-            ));
-        }
-        let timeout = Duration::from_secs(self.timeouts.get(binary).copied().unwrap_or(10) + 1);
-        let url = format!(
-            "{}/2015-03-31/functions/{binary}/invocations",
-            self.lambda_url
-        );
-        let _permit = match self.limits.get(binary) {
-            Some(limit) => {
-                match tokio::time::timeout(Duration::from_secs(30), limit.clone().acquire_owned())
-                    .await
-                {
-                    Ok(Ok(permit)) => Some(permit),
-                    _ => {
-                        return Err((
-                            429,
-                            "rate_limited",
-                            format!("{binary} is at its concurrency limit"),
-                        ))
-                    }
-                }
-            }
-            None => None,
-        };
-        let res = self
-            .http
-            .post(url)
-            .json(payload)
-            .timeout(timeout)
-            .send()
-            .await;
-        let res = match res {
-            Ok(r) => r,
-            Err(e) if e.is_timeout() => {
-                return Err((
-                    504,
-                    "gateway_timeout",
-                    format!("{binary} did not answer in time"),
-                ))
-            }
-            Err(e) => {
-                return Err((
-                    502,
-                    "bad_gateway",
-                    format!("{binary} could not be invoked: {e}"),
-                ))
-            }
-        };
-        let function_error = res.headers().contains_key("x-amz-function-error");
-        let status = res.status();
-        let body = res.bytes().await.unwrap_or_default();
-        let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        if function_error || !status.is_success() || value.get("errorType").is_some() {
-            return Err((
-                502,
-                "bad_gateway",
-                format!(
-                    "{binary} failed: {}",
-                    String::from_utf8_lossy(&body)
-                        .chars()
-                        .take(300)
-                        .collect::<String>()
-                ),
-            ));
-        }
-        Ok(value)
-    }
-
-    /// Whether the template has this function.
-    pub fn has_function(&self, binary: &str) -> bool {
-        self.timeouts.contains_key(binary)
-    }
-
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
     }
 
     pub fn router(self: Arc<Self>) -> Router {
@@ -216,11 +98,16 @@ impl Gateway {
                 .route("/@connections/{id}", manage);
         }
         router
-            .route("/_local/sns/{binary}", post(crate::sns::notification))
+            .route(
+                "/_local/sns/{binary}",
+                post(crate::sns::notification).with_state(self.sns.clone()),
+            )
             .route("/_local/status", get(status))
             .route(
                 "/_local/faults",
-                post(crate::faults::set).delete(crate::faults::clear),
+                post(crate::faults::set)
+                    .delete(crate::faults::clear)
+                    .with_state(self.invoker.faults().clone()),
             )
             .fallback(http_api)
             .with_state(self)
@@ -235,12 +122,8 @@ impl crate::websocket::Host for Gateway {
         self.live.as_ref()
     }
 
-    fn invoke(
-        &self,
-        binary: &str,
-        payload: &Value,
-    ) -> impl std::future::Future<Output = Result<Value, (u16, &'static str, String)>> + Send {
-        Gateway::invoke(self, binary, payload)
+    fn invoker(&self) -> &Invoker {
+        &self.invoker
     }
 }
 
@@ -289,7 +172,7 @@ fn host_of(value: &str) -> Option<&str> {
 async fn status(State(gw): State<Arc<Gateway>>) -> axum::Json<Value> {
     axum::Json(json!({
         "stream_mappings": gw.mappings.snapshot(),
-        "faults": gw.faults.snapshot(),
+        "faults": gw.invoker.faults().snapshot(),
     }))
 }
 
@@ -343,8 +226,16 @@ async fn route(gw: &Gateway, inc: &Incoming, request_id: &str, origin: Option<&s
     let mut context = None;
     if route.authorized {
         if let Some(authorizer) = &gw.authorizer {
-            match crate::authorizer::authorize(gw, authorizer, inc, route, &params, request_id)
-                .await
+            match crate::authorizer::authorize(
+                &gw.invoker,
+                &gw.authorizer_cache,
+                authorizer,
+                inc,
+                route,
+                &params,
+                request_id,
+            )
+            .await
             {
                 Ok(c) => context = Some(c),
                 Err(refusal) => return aws_error(refusal, request_id),
@@ -352,7 +243,7 @@ async fn route(gw: &Gateway, inc: &Incoming, request_id: &str, origin: Option<&s
         }
     }
     let event = http_event(inc, route, &params, request_id, context);
-    match gw.invoke(&route.binary, &event).await {
+    match gw.invoker.invoke(&route.binary, &event).await {
         Ok(v) => function_response(&v, request_id),
         Err((status, _, detail)) => {
             tracing::error!(function = %route.binary, %request_id, %detail, "integration failed");

@@ -8,13 +8,30 @@
 //! that subscribe to them, and `supervisor` runs the whole stack for `make
 //! dev` and `make test`. The functions themselves run under `cargo lambda watch`, a real
 //! Lambda runtime API.
+//!
+//! The modules form layers, with no import cycles: a module imports only from lower
+//! layers, from the modules named before it in its own layer, and from this root's helpers.
+//!
+//! 1. the template and what is read from it: `template`; `provision` (uses `template`);
+//!    the HTTP API's shapes, `routes`, `events` and `responses`; `faults`, the injected
+//!    failures; `web`, the web app's files;
+//! 2. invoking a function: `invoke` (consults `faults`);
+//! 3. the event sources, which invoke through `invoke`, and where their failures go: `dlq`
+//!    (the on-failure destinations), `streams` and `sns` (both hand their failures to
+//!    `dlq`), `authorizer`, and `websocket` (which reaches the gateway that serves it
+//!    through its `Host` trait);
+//! 4. what puts them together: `gateway` (serves them all on one port), `replay` (`dlq`'s
+//!    records back through `streams` or `invoke`), `testing` (helpers for other crates'
+//!    tests), and on top `supervisor`, which runs the gateway with the rest of the stack.
 
 pub mod authorizer;
 pub mod dlq;
 pub mod events;
 pub mod faults;
 pub mod gateway;
+pub mod invoke;
 pub mod provision;
+pub mod replay;
 pub mod responses;
 pub mod routes;
 pub mod sns;

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use gymit_local::{
-    dlq, gateway, provision, streams, supervisor, template::Template, workspace_root, Error,
+    gateway, invoke::Invoker, provision, replay, streams, supervisor, template::Template,
+    workspace_root, Error,
 };
 
 const USAGE: &str = "usage: gymit-local <dev | test-env -- <command…> | provision [--env-file PATH] | gateway [--port N] [--lambda-url URL] | status [--url GATEWAY] | replay <queue> [--lambda-url URL]>";
@@ -57,7 +58,7 @@ async fn run(args: Vec<String>) -> Result<i32, Error> {
             let gw = Arc::new(gateway::Gateway::new(&template, &lambda));
             let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
             gymit_local::sns::subscribe(&template, &format!("http://127.0.0.1:{port}")).await?;
-            streams::start(&template, gw.clone());
+            streams::start(&template, gw.invoker.clone(), gw.mappings.clone());
             println!("gateway on http://127.0.0.1:{port} → {lambda}");
             gateway::serve(gw, listener).await?;
             Ok(0)
@@ -81,8 +82,8 @@ async fn run(args: Vec<String>) -> Result<i32, Error> {
                 flag(&args, "--lambda-url").unwrap_or_else(|| "http://127.0.0.1:9000".into());
             let mut template = Template::load(&workspace_root().join("template.yaml"))?;
             provision::provision(&mut template, true).await?;
-            let gw = gateway::Gateway::new(&template, &lambda);
-            let (replayed, failing) = dlq::replay(&gw, &template, queue).await?;
+            let invoker = Invoker::new(&template, &lambda);
+            let (replayed, failing) = replay::replay(&invoker, &template, queue).await?;
             println!("{queue}: {replayed} replayed, {failing} still failing");
             Ok(if failing == 0 { 0 } else { 1 })
         }

@@ -12,10 +12,12 @@ use aws_sdk_dynamodb::types::{
 };
 use serde_yaml::Value;
 
-use crate::{template::Template, Error};
+use crate::{
+    template::{Template, DEV_ROOT_ADMIN_EMAIL},
+    Error,
+};
 
 pub const DEV_JWT_SECRET: &str = "gymit-local-development-secret-not-for-production";
-pub const DEV_ROOT_ADMIN_EMAIL: &str = "root@gymit.local";
 pub const DEV_ROOT_ADMIN_PASSWORD: &str = "gymit-root-admin-password";
 
 /// Creates `name` from the template's table properties unless it exists; waits until ACTIVE.

@@ -20,7 +20,7 @@ use axum::{
 };
 use serde_json::{json, Map, Value};
 
-use crate::{gateway::Gateway, template::Template};
+use crate::{invoke::Invoker, template::Template};
 
 /// The Lambda SNS event for one HTTP notification's JSON envelope.
 pub fn lambda_event(msg: &Value) -> Value {
@@ -50,9 +50,24 @@ pub fn lambda_event(msg: &Value) -> Value {
     }]})
 }
 
+/// The SNS-fed functions and what invokes them: the state of `/_local/sns/{function}`.
+pub struct Subscribers {
+    invoker: Arc<Invoker>,
+    functions: HashMap<String, AsyncFunction>,
+}
+
+impl Subscribers {
+    pub fn new(template: &Template, invoker: Arc<Invoker>) -> Subscribers {
+        Subscribers {
+            invoker,
+            functions: async_functions(template),
+        }
+    }
+}
+
 /// `POST /_local/sns/{function}`.
 pub async fn notification(
-    State(gw): State<Arc<Gateway>>,
+    State(subscribers): State<Arc<Subscribers>>,
     Path(binary): Path<String>,
     body: Bytes,
 ) -> StatusCode {
@@ -63,12 +78,12 @@ pub async fn notification(
         Some("Notification") => {}
         Some("SubscriptionConfirmation") => {
             let emulator = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
-            confirm(gw.http(), &emulator, &msg).await;
+            confirm(subscribers.invoker.http(), &emulator, &msg).await;
             return StatusCode::OK;
         }
         _ => return StatusCode::OK,
     }
-    let Some(function) = gw.async_functions.get(&binary).cloned() else {
+    let Some(function) = subscribers.functions.get(&binary).cloned() else {
         return StatusCode::NOT_FOUND;
     };
     let event = lambda_event(&msg);
@@ -81,7 +96,7 @@ pub async fn notification(
                 tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
             }
             let started = std::time::Instant::now();
-            match gw.invoke(&binary, &event).await {
+            match subscribers.invoker.invoke(&binary, &event).await {
                 Ok(_) => {
                     let ms = started.elapsed().as_millis() as u64;
                     tracing::info!(function = %binary, message = %id, ms, "sns delivered");
@@ -133,7 +148,7 @@ pub async fn confirm(http: &reqwest::Client, emulator: &str, msg: &Value) -> boo
     }
 }
 
-/// What the gateway needs to invoke an SNS-fed function asynchronously.
+/// What it takes to invoke an SNS-fed function asynchronously.
 #[derive(Debug, Clone)]
 pub struct AsyncFunction {
     pub retries: u32,

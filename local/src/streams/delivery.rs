@@ -19,8 +19,7 @@ impl Mapping {
             }
             match self.invoke(&batch).await {
                 Ok(None) => {
-                    self.gateway
-                        .mappings
+                    self.mappings
                         .update(self.index, |s| s.batches_delivered += 1);
                     continue;
                 }
@@ -88,9 +87,7 @@ impl Mapping {
             "dropping a batch of {} record(s) ({reason}): {detail}",
             batch.len()
         ));
-        self.gateway
-            .mappings
-            .update(self.index, |s| s.batches_failed += 1);
+        self.mappings.update(self.index, |s| s.batches_failed += 1);
         crate::dlq::stream_batch_failed(
             &self.binary,
             &self.source,
@@ -108,7 +105,7 @@ impl Mapping {
     async fn invoke(&self, batch: &[Value]) -> Result<Option<usize>, String> {
         let started = std::time::Instant::now();
         let answer = self
-            .gateway
+            .invoker
             .invoke(&self.binary, &json!({ "Records": batch }))
             .await
             .map_err(|(_, _, detail)| detail)?;

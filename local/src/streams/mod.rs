@@ -25,7 +25,7 @@
 use std::sync::Arc;
 
 use crate::{
-    gateway::Gateway,
+    invoke::Invoker,
     template::{StreamSource, Template},
 };
 
@@ -40,8 +40,13 @@ pub(crate) use records::record_json;
 pub use replay::replay_batch;
 pub use status::{MappingStatus, Mappings};
 
-/// Starts one poller per (function, stream) of the template; the handles stop them.
-pub fn start(template: &Template, gateway: Arc<Gateway>) -> Vec<tokio::task::JoinHandle<()>> {
+/// Starts one poller per (function, stream) of the template, each registered in `mappings`;
+/// the handles stop them.
+pub fn start(
+    template: &Template,
+    invoker: Arc<Invoker>,
+    mappings: Arc<Mappings>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut pollers = Vec::new();
     for f in template.functions() {
         for source in f.streams {
@@ -49,9 +54,10 @@ pub fn start(template: &Template, gateway: Arc<Gateway>) -> Vec<tokio::task::Joi
                 tracing::error!(function = %f.binary, table = %source.table, "no stream for this mapping");
                 continue;
             };
-            let index = gateway.mappings.register(&f.binary, &source.table);
+            let index = mappings.register(&f.binary, &source.table);
             let mapping = Mapping {
-                gateway: gateway.clone(),
+                invoker: invoker.clone(),
+                mappings: mappings.clone(),
                 binary: f.binary.clone(),
                 stream_arn: arn,
                 source,
@@ -65,7 +71,9 @@ pub fn start(template: &Template, gateway: Arc<Gateway>) -> Vec<tokio::task::Joi
 
 /// One event source mapping: a function reading one table's stream.
 struct Mapping {
-    gateway: Arc<Gateway>,
+    invoker: Arc<Invoker>,
+    /// Where its status goes (`index` in it).
+    mappings: Arc<Mappings>,
     binary: String,
     stream_arn: String,
     source: StreamSource,
@@ -75,7 +83,7 @@ struct Mapping {
 impl Mapping {
     fn failed(&self, error: &str) {
         tracing::warn!(function = %self.binary, table = %self.source.table, %error, "stream mapping");
-        self.gateway.mappings.update(self.index, |s| {
+        self.mappings.update(self.index, |s| {
             s.last_error = Some(format!("{}: {error}", now_rfc3339()));
         });
     }

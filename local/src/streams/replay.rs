@@ -5,16 +5,16 @@ use aws_sdk_dynamodbstreams::{types::ShardIteratorType, Client};
 use serde_json::{json, Value};
 
 use super::records::{matches, record_json};
-use crate::gateway::Gateway;
+use crate::invoke::{Failure, Invoker};
 
 /// Reads again the records a stream failure record names (`DDBStreamBatchInfo`) and
 /// invokes the function with them: `gymit-local replay`.
 pub async fn replay_batch(
-    gateway: &Gateway,
+    invoker: &Invoker,
     binary: &str,
     failure: &Value,
     filters: &[Value],
-) -> Result<(), (u16, &'static str, String)> {
+) -> Result<(), Failure> {
     let info = &failure["DDBStreamBatchInfo"];
     let (Some(arn), Some(shard), Some(start), Some(end)) = (
         info["streamArn"].as_str(),
@@ -67,7 +67,7 @@ pub async fn replay_batch(
             iterator = out.next_shard_iterator;
         }
     }
-    gateway
+    invoker
         .invoke(binary, &json!({ "Records": batch }))
         .await
         .map(|_| ())

@@ -111,9 +111,7 @@ impl Mapping {
             });
         }
         let count = shards.len();
-        self.gateway
-            .mappings
-            .update(self.index, |s| s.shards = count);
+        self.mappings.update(self.index, |s| s.shards = count);
         Ok(())
     }
 
@@ -176,7 +174,7 @@ impl Mapping {
             .collect();
         let read = records.len() as u64;
         let last = shard.last.clone();
-        self.gateway.mappings.update(self.index, |s| {
+        self.mappings.update(self.index, |s| {
             s.records_read += read;
             s.last_sequence_number = last;
             s.last_poll = Some(Instant::now());

@@ -20,7 +20,10 @@ pub async fn dev() -> Result<i32, Error> {
     let code = tokio::select! {
         _ = tokio::signal::ctrl_c() => { println!("stopping"); 0 }
         _ = term.recv() => { println!("stopping"); 0 }
-        name = stack.any_child_exit() => { eprintln!("{name} exited: stopping the stack"); 1 }
+        name = stack.any_child_exit() => {
+            tracing::error!(process = name, "a supervised process exited: stopping the stack");
+            1
+        }
     };
     stack.stop().await;
     Ok(code)
@@ -80,7 +83,11 @@ pub async fn test_env(command: &[String]) -> Result<i32, Error> {
         status = child.wait() => status?.code().unwrap_or(1),
         _ = tokio::signal::ctrl_c() => { let _ = child.kill().await; 130 }
         _ = term.recv() => { let _ = child.kill().await; 143 }
-        name = stack.any_child_exit() => { eprintln!("{name} exited during the tests"); let _ = child.kill().await; 1 }
+        name = stack.any_child_exit() => {
+            tracing::error!(process = name, "a supervised process exited during the tests");
+            let _ = child.kill().await;
+            1
+        }
     };
     stack.stop().await;
     Ok(code)

@@ -180,18 +180,21 @@ impl Stack {
         let serve = crate::gateway::serve(gateway.clone(), listener);
         self.tasks.push(tokio::spawn(async move {
             if let Err(e) = serve.await {
-                eprintln!("gateway: {e}");
+                tracing::error!(error = %e, "gateway stopped serving");
             }
         }));
         crate::sns::subscribe(&template, &self.gateway_url).await?;
-        self.tasks
-            .extend(crate::streams::start(&template, gateway.clone()));
+        self.tasks.extend(crate::streams::start(
+            &template,
+            gateway.invoker.clone(),
+            gateway.mappings.clone(),
+        ));
         self.gateway = Some(gateway.clone());
 
         // 6. One instance of every function, then the root admin (whose bootstrap invokes
         // users-create: on a cold, busy machine that start alone can outlast an attempt).
-        self.warm_up(&template, &gateway).await;
-        readiness::create_root_admin(&template, &gateway).await
+        self.warm_up(&template, &gateway.invoker).await;
+        readiness::create_root_admin(&template, &gateway.invoker).await
     }
 
     /// Waits until a child exits; returns its name.

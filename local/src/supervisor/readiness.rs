@@ -7,7 +7,7 @@ use std::{
 };
 
 use super::Stack;
-use crate::{gateway::Gateway, template::Template, Error};
+use crate::{invoke::Invoker, template::Template, Error};
 
 /// Waits until something listens on `port` (the process `what` started serving).
 pub(super) async fn wait_for_port(port: u16, what: &str, timeout: Duration) -> Result<(), Error> {
@@ -38,7 +38,7 @@ pub(super) fn ensure_free(port: u16, what: &str) -> Result<(), Error> {
 }
 
 /// Creates the root admin (or finds it), when the template has `auth-bootstrap-admin`.
-pub(super) async fn create_root_admin(template: &Template, gateway: &Gateway) -> Result<(), Error> {
+pub(super) async fn create_root_admin(template: &Template, invoker: &Invoker) -> Result<(), Error> {
     if template
         .functions()
         .iter()
@@ -49,13 +49,13 @@ pub(super) async fn create_root_admin(template: &Template, gateway: &Gateway) ->
         // again before giving up.
         let mut attempt = 1;
         let v = loop {
-            match gateway
+            match invoker
                 .invoke("auth-bootstrap-admin", &serde_json::json!({}))
                 .await
             {
                 Ok(v) => break v,
                 Err((_, _, detail)) if attempt < 3 => {
-                    println!("creating the root admin: attempt {attempt} failed ({detail}); trying again");
+                    tracing::warn!(attempt, %detail, "creating the root admin failed: trying again");
                     attempt += 1;
                 }
                 Err((_, _, detail)) => {
@@ -81,7 +81,7 @@ impl Stack {
     /// for a process to start (seconds while others start too, under hot reload). The
     /// event is a bare JSON string: HTTP functions refuse it before their handler runs, and
     /// the event consumers find no records in it, so nothing is written.
-    pub(super) async fn warm_up(&self, template: &Template, gateway: &Gateway) {
+    pub(super) async fn warm_up(&self, template: &Template, invoker: &Invoker) {
         use futures::StreamExt;
         let started = Instant::now();
         let functions: Vec<String> = template
@@ -94,7 +94,7 @@ impl Stack {
         let mut took: Vec<(f64, String)> = futures::stream::iter(functions)
             .map(|binary| async move {
                 let t = Instant::now();
-                let _ = gateway.invoke(&binary, &serde_json::json!("warm-up")).await;
+                let _ = invoker.invoke(&binary, &serde_json::json!("warm-up")).await;
                 (t.elapsed().as_secs_f64(), binary)
             })
             .buffer_unordered(8)

@@ -5,7 +5,7 @@
 
 use serde_yaml::Value;
 
-use super::{Template, ACCOUNT};
+use super::{Template, ACCOUNT, DEV_ROOT_ADMIN_EMAIL};
 use crate::Error;
 
 fn tag_name(t: &serde_yaml::value::TaggedValue) -> String {
@@ -52,8 +52,7 @@ fn local_parameter(name: &str) -> Option<String> {
     }
     match name {
         "RootAdminEmail" => Some(
-            std::env::var("ROOT_ADMIN_EMAIL")
-                .unwrap_or_else(|_| crate::provision::DEV_ROOT_ADMIN_EMAIL.to_string()),
+            std::env::var("ROOT_ADMIN_EMAIL").unwrap_or_else(|_| DEV_ROOT_ADMIN_EMAIL.to_string()),
         ),
         _ => None,
     }

@@ -23,6 +23,10 @@ pub use functions::{Function, Route, StreamSource};
 
 pub const ACCOUNT: &str = "123456789012";
 
+/// The local stack's value of the template's required `RootAdminEmail` parameter (and so
+/// of the functions' `ROOT_ADMIN_EMAIL`), unless `ROOT_ADMIN_EMAIL` names another.
+pub const DEV_ROOT_ADMIN_EMAIL: &str = "root@gymit.local";
+
 pub struct Template {
     root: Value,
     pub stack: String,

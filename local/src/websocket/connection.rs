@@ -102,16 +102,16 @@ pub async fn upgrade<H: Host>(
                 .into();
             event["queryStringParameters"] = Value::Object(query);
         }
-        match gw.invoke(&route.binary, &event).await {
+        match gw.invoker().invoke(&route.binary, &event).await {
             Ok(v) => {
                 let status = v["statusCode"].as_u64().unwrap_or(502);
                 if !(200..300).contains(&status) {
-                    println!("ws {id}: refused by $connect ({status})");
+                    tracing::info!(connection_id = %id, status, "ws refused by $connect");
                     return crate::responses::function_response(&v, &id);
                 }
             }
             Err((status, code, detail)) => {
-                eprintln!("ws {id}: $connect failed: {detail}");
+                tracing::error!(connection_id = %id, %detail, "ws $connect failed");
                 return crate::responses::problem(status, code, &detail, &id);
             }
         }
@@ -146,7 +146,7 @@ async fn serve<H: Host>(
         .lock()
         .expect("not poisoned")
         .insert(id.clone(), conn.clone());
-    println!("ws {id}: connected");
+    tracing::info!(connection_id = %id, "ws connected");
     let writer = tokio::spawn(async move {
         while let Some(m) = rx.recv().await {
             let last = matches!(m, Message::Close(_));
@@ -196,7 +196,7 @@ async fn serve<H: Host>(
             "isBase64Encoded": false,
         });
         event["requestContext"]["messageId"] = json!(uuid::Uuid::now_v7().simple().to_string());
-        match gw.invoke(&route.binary, &event).await {
+        match gw.invoker().invoke(&route.binary, &event).await {
             Ok(v) if route.responds => {
                 if let Some(body) = v["body"].as_str().filter(|b| !b.is_empty()) {
                     let _ = tx.send(Message::Text(body.to_string().into())).await;
@@ -204,7 +204,7 @@ async fn serve<H: Host>(
             }
             Ok(_) => {}
             Err((_, _, detail)) => {
-                eprintln!("ws {id}: {} failed: {detail}", route.key);
+                tracing::error!(connection_id = %id, route = %route.key, %detail, "ws route failed");
                 let _ = tx
                     .send(Message::Text(
                         json!({ "message": "Internal server error", "connectionId": id })
@@ -228,7 +228,7 @@ async fn serve<H: Host>(
     }
     drop(tx);
     let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
-    println!("ws {id}: disconnected ({} {})", ending.0, ending.1);
+    tracing::info!(connection_id = %id, code = ending.0, reason = ending.1, "ws disconnected");
     if let Some(route) = live.route("$disconnect") {
         let mut event = json!({
             "requestContext": context(&live, &id, connected_at, "DISCONNECT", "$disconnect", &host, &ua),
@@ -236,8 +236,8 @@ async fn serve<H: Host>(
         });
         event["requestContext"]["disconnectStatusCode"] = json!(ending.0);
         event["requestContext"]["disconnectReason"] = json!(ending.1);
-        if let Err((_, _, detail)) = gw.invoke(&route.binary, &event).await {
-            eprintln!("ws {id}: $disconnect failed: {detail}");
+        if let Err((_, _, detail)) = gw.invoker().invoke(&route.binary, &event).await {
+            tracing::error!(connection_id = %id, %detail, "ws $disconnect failed");
         }
     }
     live.closing

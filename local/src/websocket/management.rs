@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use super::{Conn, Host, MAX_MESSAGE_BYTES, QUEUE};
 
 fn gone(id: &str) -> Response {
-    println!("ws {id}: post refused: gone");
+    tracing::info!(connection_id = %id, "ws post refused: gone");
     Response::builder()
         .status(StatusCode::GONE)
         .header("content-type", "application/json")
@@ -61,11 +61,11 @@ pub async fn post<H: Host>(
     };
     match conn.tx.try_send(frame) {
         Ok(()) => {
-            println!("ws {id}: post {bytes} bytes");
+            tracing::info!(connection_id = %id, bytes, "ws post");
             StatusCode::OK.into_response()
         }
         Err(mpsc::error::TrySendError::Full(_)) => {
-            eprintln!("ws {id}: too slow to keep up ({QUEUE} frames queued): closing it");
+            tracing::warn!(connection_id = %id, queued = QUEUE, "ws client too slow to keep up: closing it");
             conn.close.notify_one();
             gone(&id)
         }

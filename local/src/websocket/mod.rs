@@ -20,7 +20,6 @@
 
 use std::{
     collections::HashMap,
-    future::Future,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -30,7 +29,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio::sync::{mpsc, Notify};
 
-use crate::template::{WebSocketApi, WebSocketRoute};
+use crate::{
+    invoke::Invoker,
+    template::{WebSocketApi, WebSocketRoute},
+};
 
 mod connection;
 mod management;
@@ -48,12 +50,8 @@ pub trait Host: Send + Sync + 'static {
     /// The open connections, when the template has a WebSocket API.
     fn live(&self) -> Option<&Arc<Live>>;
 
-    /// Invokes a route's function; `Err` is (status, code, detail).
-    fn invoke(
-        &self,
-        binary: &str,
-        payload: &Value,
-    ) -> impl Future<Output = Result<Value, (u16, &'static str, String)>> + Send;
+    /// What invokes the routes' functions.
+    fn invoker(&self) -> &Invoker;
 }
 
 /// Open connections and how to reach them.
