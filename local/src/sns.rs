@@ -99,11 +99,11 @@ pub async fn notification(
             match subscribers.invoker.invoke(&binary, &event).await {
                 Ok(_) => {
                     let ms = started.elapsed().as_millis() as u64;
-                    tracing::info!(function = %binary, message = %id, ms, "sns delivered");
+                    tracing::info!(function = %binary, message_id = %id, ms, "sns delivered");
                     return;
                 }
                 Err((_, _, detail)) => {
-                    tracing::warn!(function = %binary, message = %id, attempt = attempt + 1, %detail, "sns delivery failed");
+                    tracing::warn!(function = %binary, message_id = %id, attempt = attempt + 1, %detail, "sns delivery failed");
                     last_error = detail;
                 }
             }
