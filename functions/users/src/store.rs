@@ -86,22 +86,8 @@ impl UsersStore {
         let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.table)
             .set_item(Some(profile_item(profile)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
-        let created = self
-            .db
-            .transact_write_items()
-            .transact_items(
-                aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                    .put(put)
-                    .build(),
-            )
-            .transact_items(outbox_put(&self.table, event))
-            .send()
-            .await
-            .map_err(transaction_error);
-        match created {
+            .condition_expression("attribute_not_exists(pk)");
+        match self.put_with_event(put, event).await {
             Ok(_) => Ok(profile.clone()),
             Err(StoreError::TransactionCancelled(reasons))
                 if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") =>
@@ -112,6 +98,27 @@ impl UsersStore {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// The conditional profile put and its outbox event, in one transaction.
+    async fn put_with_event(
+        &self,
+        put: aws_sdk_dynamodb::types::builders::PutBuilder,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let put = put.build().map_err(|e| StoreError::Other(e.to_string()))?;
+        self.db
+            .transact_write_items()
+            .transact_items(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .put(put)
+                    .build(),
+            )
+            .transact_items(outbox_put(&self.table, event))
+            .send()
+            .await
+            .map_err(transaction_error)?;
+        Ok(())
     }
 
     pub async fn get(&self, id: &str) -> Result<Option<Profile>, StoreError> {
@@ -141,22 +148,8 @@ impl UsersStore {
             .condition_expression(
                 "attribute_exists(pk) AND (attribute_not_exists(version) OR version = :v)",
             )
-            .expression_attribute_values(":v", AttributeValue::N(read_version.to_string()))
-            .build()
-            .map_err(|e| SaveError::Store(StoreError::Other(e.to_string())))?;
-        let result = self
-            .db
-            .transact_write_items()
-            .transact_items(
-                aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                    .put(put)
-                    .build(),
-            )
-            .transact_items(outbox_put(&self.table, event))
-            .send()
-            .await
-            .map_err(transaction_error);
-        match result {
+            .expression_attribute_values(":v", AttributeValue::N(read_version.to_string()));
+        match self.put_with_event(put, event).await {
             Ok(_) => Ok(()),
             Err(StoreError::TransactionCancelled(reasons))
                 if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") =>
