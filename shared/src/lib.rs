@@ -6,6 +6,7 @@
 //! Not for domain rules of any one service: those live in `functions/<service>`.
 
 pub mod aws;
+pub mod batch;
 pub mod config;
 pub mod cursor;
 pub mod dynamo;
