@@ -698,7 +698,7 @@ async fn stream_samples_are_outbox_events_that_the_publisher_sends_as_the_topic_
                 "{binary}: the mapping's FilterCriteria would drop the record"
             );
         }
-        let event = Event::from_stream_image(&record["dynamodb"]["NewImage"])
+        let event = Event::from_stream_image(&batch.records[0].change.new_image)
             .unwrap_or_else(|| panic!("{binary}: the record is not an outbox event item"));
         let topic_logical = match binary {
             "users-publish-events" => {
@@ -718,7 +718,7 @@ async fn stream_samples_are_outbox_events_that_the_publisher_sends_as_the_topic_
             sns: sns.clone(),
             topic_arn: topic_arn.clone(),
         };
-        let outcome = publisher.handle(value).await.expect("an answer");
+        let outcome = publisher.handle(batch).await.expect("an answer");
         assert_eq!(
             outcome,
             json!({"published": 1, "batchItemFailures": []}),
@@ -776,7 +776,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
         assert_eq!(parsed.records.len(), 1, "{binary}");
         assert_eq!(parsed.records[0].sns.topic_arn, t.topic_arn(&topics[topic]));
         // What the consumer reads of it (shared::events::sns_messages, in its handler).
-        let events = sns_messages(&value);
+        let events = sns_messages(&parsed);
         assert_eq!(events.len(), 1, "{binary}: the message is a GymIT event");
         let e = &events[0];
         let attributes = &parsed.records[0].sns.message_attributes;
@@ -791,7 +791,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
                 assert_is_the_ban(e);
                 // It goes on to apply the ban to the auth record: with the table closed the
                 // invocation fails (so SNS retries it); an event it skips would succeed.
-                let err = sync_user::handle(&states.auth.store, value)
+                let err = sync_user::handle(&states.auth.store, parsed.clone())
                     .await
                     .expect_err("it applies the ban to the auth table");
                 assert!(err.contains("store unavailable"), "{binary}: {err}");
@@ -818,7 +818,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
                     post_timeout: Duration::from_secs(1),
                     concurrency: 4,
                 };
-                let err = fanout::handle(&state, value)
+                let err = fanout::handle(&state, parsed.clone())
                     .await
                     .expect_err("it looks the tournament's subscribers up");
                 assert!(err.contains("store unavailable"), "{binary}: {err}");

@@ -4,8 +4,10 @@
 //! order-safe: each event carries the profile's version, and a record that already
 //! reflects that version or a newer one is left alone.
 
-use gymit_shared::{events::sns_messages, user::User};
-use serde_json::Value;
+use gymit_shared::{
+    events::{sns_messages, SnsEvent},
+    user::User,
+};
 
 use crate::store::AuthStore;
 
@@ -20,7 +22,7 @@ const APPLIED: [&str; 6] = [
 
 /// Returns how many events changed a record. A store failure fails the invocation, so the
 /// delivery is retried.
-pub async fn handle(store: &AuthStore, event: Value) -> Result<usize, String> {
+pub async fn handle(store: &AuthStore, event: SnsEvent) -> Result<usize, String> {
     let mut applied = 0;
     for e in sns_messages(&event) {
         if !APPLIED.contains(&e.event_type.as_str()) {

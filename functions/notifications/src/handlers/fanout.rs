@@ -19,11 +19,10 @@ use aws_sdk_apigatewaymanagement::{
 use futures::{stream, StreamExt};
 use gymit_shared::{
     config,
-    events::sns_messages,
+    events::{sns_messages, SnsEvent},
     retry::{retry, Attempt, Policy},
 };
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::{
     messages::{event_frame, goes_to_lobby, LOBBY},
@@ -88,7 +87,7 @@ enum Outcome {
     Failed,
 }
 
-pub async fn handle(state: &Fanout, event: Value) -> Result<Report, String> {
+pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
     let mut report = Report::default();
     for e in sns_messages(&event) {
         if e.entity.0 != "tournament_id" {
