@@ -513,8 +513,7 @@ async fn the_authorizer_sample_is_read_for_its_token() {
         store: states.auth.store.clone(),
         tokens: states.tokens.clone(),
     };
-    let event = sample(binary);
-    let answer = authorizer::handle(&state, event.clone())
+    let answer = authorizer::handle(&state, raw.clone())
         .await
         .expect("a placeholder token needs no table");
     assert_eq!(
@@ -522,8 +521,9 @@ async fn the_authorizer_sample_is_read_for_its_token() {
         json!({"isAuthorized": true, "context": {"verdict": "unauthenticated"}})
     );
     let token = states.token_for(&samples::authorizer_context(&samples::MEMBER));
-    let with_token: Value =
-        serde_json::from_str(&text.replace(samples::TOKEN_PLACEHOLDER, &token)).expect("JSON");
+    let with_token: ApiGatewayV2CustomAuthorizerV2Request =
+        serde_json::from_str(&text.replace(samples::TOKEN_PLACEHOLDER, &token))
+            .expect("still an authorizer request");
     assert!(
         authorizer::handle(&state, with_token).await.is_err(),
         "with a valid token it reads the account (and fails closed when it cannot)"
