@@ -37,7 +37,7 @@ use axum::{
 use gymit_auth::{
     handlers::{
         authorizer::{self, Authorizer},
-        bootstrap_admin::{self, RootAdmin},
+        bootstrap_admin::{self, Bootstrap, RootAdmin},
         login, logout, me, password, refresh, register, sync_user,
     },
     profiles::Profiles,
@@ -62,7 +62,7 @@ use gymit_shared::{
     Request, Response,
 };
 use gymit_tournaments::{store::TournamentsStore, Tournaments, UsersDirectory};
-use gymit_users::{store::UsersStore, Users};
+use gymit_users::{handlers::create::NewProfile, store::UsersStore, Users};
 use lambda_http::{request::RequestContext, RequestExt};
 use serde_json::{json, Value};
 
@@ -864,14 +864,18 @@ async fn direct_invocation_samples_are_what_their_callers_send() {
                 let payload: Value = serde_json::from_str(&sent[0].1[0].1).expect("JSON");
                 assert_eq!(payload, value, "{binary}: the caller's payload");
                 // The function reads it and goes on to store the profile.
-                let err = gymit_users::handlers::create::handle(&states.users, value)
+                let payload: NewProfile = serde_json::from_value(value)
+                    .unwrap_or_else(|e| panic!("{binary}: not what the function reads: {e}"));
+                let err = gymit_users::handlers::create::handle(&states.users, payload)
                     .await
                     .expect_err("it stores the profile");
                 assert_eq!(err, "the profile could not be stored", "{binary}");
             }
             "auth-bootstrap-admin" => {
-                // Its main ignores the payload: the operator sends nothing.
+                // The operator sends nothing, and the function reads nothing of it.
                 assert_eq!(value, json!({}));
+                let _: Bootstrap = serde_json::from_value(value)
+                    .unwrap_or_else(|e| panic!("{binary}: not what the function reads: {e}"));
                 let root = RootAdmin {
                     email: "root@gymit.local".into(),
                     password: "gymit-root-admin-password".into(),
