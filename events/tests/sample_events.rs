@@ -37,7 +37,7 @@ use axum::{
 use gymit_auth::{
     handlers::{
         authorizer::{self, Authorizer},
-        bootstrap_admin::{self, RootAdmin},
+        bootstrap_admin::{self, Bootstrap, RootAdmin},
         login, logout, me, password, refresh, register, sync_user,
     },
     profiles::Profiles,
@@ -62,7 +62,7 @@ use gymit_shared::{
     Request, Response,
 };
 use gymit_tournaments::{store::TournamentsStore, Tournaments};
-use gymit_users::{store::UsersStore, Users};
+use gymit_users::{handlers::create::NewProfile, store::UsersStore, Users};
 use lambda_http::{request::RequestContext, RequestExt};
 use serde_json::{json, Value};
 
@@ -505,8 +505,7 @@ async fn the_authorizer_sample_is_read_for_its_token() {
         store: states.auth.store.clone(),
         tokens: states.tokens.clone(),
     };
-    let event = sample(binary);
-    let answer = authorizer::handle(&state, event.clone())
+    let answer = authorizer::handle(&state, raw.clone())
         .await
         .expect("a placeholder token needs no table");
     assert_eq!(
@@ -514,8 +513,9 @@ async fn the_authorizer_sample_is_read_for_its_token() {
         json!({"isAuthorized": true, "context": {"verdict": "unauthenticated"}})
     );
     let token = states.token_for(&samples::authorizer_context(&samples::MEMBER));
-    let with_token: Value =
-        serde_json::from_str(&text.replace(samples::TOKEN_PLACEHOLDER, &token)).expect("JSON");
+    let with_token: ApiGatewayV2CustomAuthorizerV2Request =
+        serde_json::from_str(&text.replace(samples::TOKEN_PLACEHOLDER, &token))
+            .expect("still an authorizer request");
     assert!(
         authorizer::handle(&state, with_token).await.is_err(),
         "with a valid token it reads the account (and fails closed when it cannot)"
@@ -690,7 +690,7 @@ async fn stream_samples_are_outbox_events_that_the_publisher_sends_as_the_topic_
                 "{binary}: the mapping's FilterCriteria would drop the record"
             );
         }
-        let event = Event::from_stream_image(&record["dynamodb"]["NewImage"])
+        let event = Event::from_stream_image(&batch.records[0].change.new_image)
             .unwrap_or_else(|| panic!("{binary}: the record is not an outbox event item"));
         let topic_logical = match binary {
             "users-publish-events" => {
@@ -710,7 +710,7 @@ async fn stream_samples_are_outbox_events_that_the_publisher_sends_as_the_topic_
             sns: sns.clone(),
             topic_arn: topic_arn.clone(),
         };
-        let outcome = publisher.handle(value).await.expect("an answer");
+        let outcome = publisher.handle(batch).await.expect("an answer");
         assert_eq!(
             outcome,
             json!({"published": 1, "batchItemFailures": []}),
@@ -768,7 +768,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
         assert_eq!(parsed.records.len(), 1, "{binary}");
         assert_eq!(parsed.records[0].sns.topic_arn, t.topic_arn(&topics[topic]));
         // What the consumer reads of it (shared::events::sns_messages, in its handler).
-        let events = sns_messages(&value);
+        let events = sns_messages(&parsed);
         assert_eq!(events.len(), 1, "{binary}: the message is a GymIT event");
         let e = &events[0];
         let attributes = &parsed.records[0].sns.message_attributes;
@@ -785,7 +785,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
                 // closed the invocation fails (so SNS retries it).
                 let err = gymit_tournaments::handlers::sync_user::handle(
                     &states.tournaments.store,
-                    value,
+                    parsed.clone(),
                 )
                 .await
                 .expect_err("it applies the ban to the members projection");
@@ -795,7 +795,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
                 assert_is_the_ban(e);
                 // It goes on to apply the ban to the auth record: with the table closed the
                 // invocation fails (so SNS retries it); an event it skips would succeed.
-                let err = sync_user::handle(&states.auth.store, value)
+                let err = sync_user::handle(&states.auth.store, parsed.clone())
                     .await
                     .expect_err("it applies the ban to the auth table");
                 assert!(err.contains("store unavailable"), "{binary}: {err}");
@@ -818,7 +818,7 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
                     post_timeout: Duration::from_secs(1),
                     concurrency: 4,
                 };
-                let err = fanout::handle(&state, value)
+                let err = fanout::handle(&state, parsed.clone())
                     .await
                     .expect_err("it looks the tournament's subscribers up");
                 assert!(err.contains("store unavailable"), "{binary}: {err}");
@@ -864,14 +864,18 @@ async fn direct_invocation_samples_are_what_their_callers_send() {
                 let payload: Value = serde_json::from_str(&sent[0].1[0].1).expect("JSON");
                 assert_eq!(payload, value, "{binary}: the caller's payload");
                 // The function reads it and goes on to store the profile.
-                let err = gymit_users::handlers::create::handle(&states.users, value)
+                let payload: NewProfile = serde_json::from_value(value)
+                    .unwrap_or_else(|e| panic!("{binary}: not what the function reads: {e}"));
+                let err = gymit_users::handlers::create::handle(&states.users, payload)
                     .await
                     .expect_err("it stores the profile");
                 assert_eq!(err, "the profile could not be stored", "{binary}");
             }
             "auth-bootstrap-admin" => {
-                // Its main ignores the payload: the operator sends nothing.
+                // The operator sends nothing, and the function reads nothing of it.
                 assert_eq!(value, json!({}));
+                let _: Bootstrap = serde_json::from_value(value)
+                    .unwrap_or_else(|e| panic!("{binary}: not what the function reads: {e}"));
                 let root = RootAdmin {
                     email: "root@gymit.local".into(),
                     password: "gymit-root-admin-password".into(),

@@ -7,6 +7,9 @@
 //! attributes `type` and the entity id. A crash after the write cannot lose an event;
 //! delivery is at least once, so consumers are idempotent (by `event_id` or by version).
 
+/// The Lambda events at the outbox's two ends: a batch of a table's stream (what a
+/// publisher gets) and an SNS delivery (what a consumer gets).
+pub use aws_lambda_events::{dynamodb::Event as StreamEvent, sns::SnsEvent};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use aws_sdk_sns::types::MessageAttributeValue;
 use serde::{Deserialize, Serialize};
@@ -72,18 +75,18 @@ impl Event {
         ])
     }
 
-    /// Reads an event back from a stream record's `NewImage` (DynamoDB JSON).
-    pub fn from_stream_image(image: &Value) -> Option<Event> {
-        let str_of = |k: &str| image.get(k)?.get("S")?.as_str().map(str::to_string);
-        if str_of("kind").as_deref() != Some("event") {
+    /// Reads an event back from a stream record's `NewImage`; `None` for any other item.
+    pub fn from_stream_image(image: &serde_dynamo::Item) -> Option<Event> {
+        let item: OutboxItem = serde_dynamo::from_item(image.clone()).ok()?;
+        if item.kind != "event" {
             return None;
         }
         Some(Event {
-            event_id: str_of("event_id")?,
-            event_type: str_of("type")?,
-            occurred_at: str_of("occurred_at")?,
-            entity: (str_of("entity_key")?, str_of("entity_id")?),
-            data: serde_json::from_str(&str_of("data")?).ok()?,
+            event_id: item.event_id,
+            event_type: item.event_type,
+            occurred_at: item.occurred_at,
+            entity: (item.entity_key, item.entity_id),
+            data: serde_json::from_str(&item.data).ok()?,
         })
     }
 
@@ -101,6 +104,19 @@ impl Event {
             data: v.get("data")?.clone(),
         })
     }
+}
+
+/// What `Event::to_item` writes, as a stream image reads back.
+#[derive(Deserialize)]
+struct OutboxItem {
+    kind: String,
+    event_id: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    occurred_at: String,
+    entity_key: String,
+    entity_id: String,
+    data: String,
 }
 
 /// The `Put` of an event into the outbox, to add to the state change's transaction.
@@ -138,24 +154,20 @@ impl BatchOutcome {
     }
 }
 
-/// Publishes the events of a DynamoDB stream batch (Lambda event JSON) to `topic_arn`, in
-/// order, stopping at the first that fails. Records that are not event items are ignored.
-/// Publishing twice is fine (consumers are idempotent).
+/// Publishes the events of a DynamoDB stream batch to `topic_arn`, in order, stopping at
+/// the first that fails. Records that are not new event items are ignored. Publishing twice
+/// is fine (consumers are idempotent).
 pub async fn publish_stream_batch(
     sns: &aws_sdk_sns::Client,
     topic_arn: &str,
-    batch: &Value,
+    batch: &StreamEvent,
 ) -> BatchOutcome {
     let mut outcome = BatchOutcome::default();
-    for record in batch["Records"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
-        if record["eventName"] != "INSERT" {
+    for record in &batch.records {
+        if record.event_name != "INSERT" {
             continue;
         }
-        let Some(event) = Event::from_stream_image(&record["dynamodb"]["NewImage"]) else {
+        let Some(event) = Event::from_stream_image(&record.change.new_image) else {
             continue;
         };
         let attr = |v: &str| {
@@ -174,10 +186,7 @@ pub async fn publish_stream_batch(
             .send()
             .await;
         if let Err(e) = sent {
-            let seq = record["dynamodb"]["SequenceNumber"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let seq = record.change.sequence_number.clone().unwrap_or_default();
             let reason = format!(
                 "publishing {} failed: {}",
                 event.event_id,
@@ -202,40 +211,34 @@ pub struct Publisher {
 }
 
 impl Publisher {
-    pub async fn handle(&self, batch: Value) -> Result<Value, String> {
+    pub async fn handle(&self, batch: StreamEvent) -> Result<Value, String> {
         Ok(publish_stream_batch(&self.sns, &self.topic_arn, &batch)
             .await
             .response())
     }
 
-    /// The whole function: the topic ARN comes from the variable `topic_env`; the SNS
-    /// client is built once.
-    pub async fn run(topic_env: &str) -> Result<(), lambda_runtime::Error> {
+    /// The whole function `function`: the topic ARN comes from the variable `topic_env`;
+    /// the SNS client is built once.
+    pub async fn run(function: &'static str, topic_env: &str) -> Result<(), lambda_runtime::Error> {
         crate::telemetry::init();
         let topic_arn = crate::config::required(topic_env)?;
         let sns = aws_sdk_sns::Client::new(&crate::aws::sdk_config().await);
-        let state = &*Box::leak(Box::new(Publisher { sns, topic_arn }));
-        lambda_runtime::run(lambda_runtime::service_fn(
-            move |event: lambda_runtime::LambdaEvent<Value>| async move {
-                state
-                    .handle(event.payload)
-                    .await
-                    .map_err(lambda_runtime::Error::from)
-            },
-        ))
+        crate::lambda::run_event(
+            function,
+            Publisher { sns, topic_arn },
+            |state, batch| async move { state.handle(batch).await },
+        )
         .await
     }
 }
 
-/// The envelopes of an SNS Lambda event (JSON); malformed records are logged and skipped.
-pub fn sns_messages(event: &Value) -> Vec<Event> {
-    event["Records"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+/// The envelopes of an SNS Lambda event; malformed records are logged and skipped.
+pub fn sns_messages(event: &SnsEvent) -> Vec<Event> {
+    event
+        .records
         .iter()
         .filter_map(|r| {
-            let parsed = r["Sns"]["Message"].as_str().and_then(Event::from_message);
+            let parsed = Event::from_message(&r.sns.message);
             if parsed.is_none() {
                 tracing::warn!("ignoring an SNS record that is not a GymIT event");
             }
@@ -248,19 +251,6 @@ pub fn sns_messages(event: &Value) -> Vec<Event> {
 mod tests {
     use super::*;
 
-    fn image_of(item: &Item) -> Value {
-        let mut m = serde_json::Map::new();
-        for (k, v) in item {
-            let json = match v {
-                aws_sdk_dynamodb::types::AttributeValue::S(x) => serde_json::json!({ "S": x }),
-                aws_sdk_dynamodb::types::AttributeValue::N(x) => serde_json::json!({ "N": x }),
-                _ => unreachable!(),
-            };
-            m.insert(k.clone(), json);
-        }
-        Value::Object(m)
-    }
-
     #[test]
     fn an_event_survives_the_outbox_and_the_topic() {
         let e = Event::new(
@@ -269,7 +259,7 @@ mod tests {
             "u1",
             serde_json::json!({"user": {"id": "u1"}}),
         );
-        let back = Event::from_stream_image(&image_of(&e.to_item())).unwrap();
+        let back = Event::from_stream_image(&e.to_item().into()).unwrap();
         assert_eq!(back, e);
         let msg = e.message();
         assert_eq!(msg["user_id"], "u1");
@@ -279,7 +269,13 @@ mod tests {
 
     #[test]
     fn items_that_are_not_events_are_not_events() {
-        let image = serde_json::json!({"pk": {"S": "USER#1"}, "sk": {"S": "PROFILE"}});
+        let image: serde_dynamo::Item = serde_json::from_value(
+            serde_json::json!({"pk": {"S": "USER#1"}, "sk": {"S": "PROFILE"}}),
+        )
+        .unwrap();
         assert!(Event::from_stream_image(&image).is_none());
+        let mut not_an_event = Event::new("user.banned", "user_id", "u1", Value::Null).to_item();
+        not_an_event.insert("kind".into(), s("profile"));
+        assert!(Event::from_stream_image(&not_an_event.into()).is_none());
     }
 }

@@ -1,11 +1,13 @@
 //! What every GymIT function shares, so that each function crate stays a thin layer of
 //! domain rules and handlers: configuration, SDK clients, the one error type and its
-//! problem+json responses, request/response helpers, the caller's identity and tokens,
-//! the pagination cursor, DynamoDB helpers, telemetry and metrics.
+//! problem+json responses, request/response helpers and the wrappers every function runs
+//! in (`http::run`, `lambda::run_event`), the caller's identity and tokens, the pagination
+//! cursor, DynamoDB helpers, retries, telemetry and metrics.
 //!
 //! Not for domain rules of any one service: those live in `functions/<service>`.
 
 pub mod aws;
+pub mod batch;
 pub mod config;
 pub mod cursor;
 pub mod dynamo;
@@ -16,6 +18,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod jwt;
+pub mod lambda;
 pub mod metrics;
 pub mod retry;
 pub mod telemetry;

@@ -30,3 +30,9 @@ pub fn request(function: &str, status: u16, elapsed: Duration) {
     });
     println!("{line}");
 }
+
+/// An invocation of a function that is not HTTP (`lambda::run_event`): counted like a
+/// request, as an error when it failed.
+pub fn invocation(function: &str, succeeded: bool, elapsed: Duration) {
+    request(function, if succeeded { 200 } else { 500 }, elapsed);
+}

@@ -36,3 +36,39 @@ impl From<&User> for PublicUser {
         }
     }
 }
+
+/// A user event as the user service publishes it (`data: {user, version}`): the event, the
+/// whole user, and the profile's version, by which a consumer ignores an event older than
+/// what it holds (events are at least once and may arrive late).
+#[derive(Debug, Clone)]
+pub struct UserState {
+    pub event: crate::events::Event,
+    pub user: User,
+    pub version: i64,
+}
+
+/// The user events of an SNS delivery whose type `wanted` accepts; one without a user and
+/// a version is logged and skipped.
+pub fn user_states(
+    delivery: &crate::events::SnsEvent,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<UserState> {
+    crate::events::sns_messages(delivery)
+        .into_iter()
+        .filter(|e| wanted(&e.event_type))
+        .filter_map(|event| {
+            let user = serde_json::from_value::<User>(event.data["user"].clone()).ok();
+            match (user, event.data["version"].as_i64()) {
+                (Some(user), Some(version)) => Some(UserState {
+                    event,
+                    user,
+                    version,
+                }),
+                _ => {
+                    tracing::warn!(event_id = %event.event_id, "user event without a user and version: skipped");
+                    None
+                }
+            }
+        })
+        .collect()
+}

@@ -5,7 +5,10 @@
 use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
-use gymit_shared::user::User;
+use gymit_shared::{
+    retry::{retry, Attempt, Policy},
+    user::User,
+};
 
 /// How long profile creation may take in all: inside the function's 10 s timeout, with
 /// time left to undo the account (auth-register).
@@ -19,7 +22,7 @@ const ATTEMPT: Duration = Duration::from_secs(6);
 pub struct Profiles {
     lambda: aws_sdk_lambda::Client,
     function: String,
-    attempts: u32,
+    policy: Policy,
 }
 
 impl Profiles {
@@ -43,37 +46,31 @@ impl Profiles {
         Self {
             lambda: aws_sdk_lambda::Client::from_conf(config),
             function,
-            attempts: 3,
+            // All attempts fit in BUDGET, inside the function's 10 s timeout, so a caller
+            // that gives up still has the time to undo the account (auth-register).
+            policy: Policy::attempts(3, Duration::from_millis(100)).with_deadline(BUDGET),
         }
     }
 
     /// Creates (idempotently) the profile of `user`. `Err` carries why the last attempt failed.
     pub async fn create(&self, user: &User, correlation_id: &str) -> Result<(), String> {
-        let payload = serde_json::json!({ "user": user, "correlation_id": correlation_id });
-        // All attempts fit in BUDGET, inside the function's 10 s timeout, so a caller that
-        // gives up still has the time to undo the account (auth-register).
-        let deadline = tokio::time::Instant::now() + BUDGET;
-        let mut last = String::new();
-        for attempt in 0..self.attempts {
-            if attempt > 0 {
-                tokio::time::sleep(gymit_shared::retry::jittered(100, attempt)).await;
-            }
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            let call = self
-                .lambda
-                .invoke()
-                .function_name(&self.function)
-                .payload(Blob::new(payload.to_string()))
-                .send();
-            match tokio::time::timeout(left.min(ATTEMPT), call).await {
-                Ok(Ok(out)) if out.function_error().is_none() && out.status_code() == 200 => {
-                    return Ok(())
-                }
-                Ok(Ok(out)) => {
-                    last = format!(
+        let payload =
+            serde_json::json!({ "user": user, "correlation_id": correlation_id }).to_string();
+        retry(&self.policy, |turn| {
+            let payload = payload.clone();
+            async move {
+                let call = self
+                    .lambda
+                    .invoke()
+                    .function_name(&self.function)
+                    .payload(Blob::new(payload))
+                    .send();
+                let left = turn.time_left.unwrap_or(ATTEMPT);
+                let failure = match tokio::time::timeout(left.min(ATTEMPT), call).await {
+                    Ok(Ok(out)) if out.function_error().is_none() && out.status_code() == 200 => {
+                        return Ok(Attempt::Done(()))
+                    }
+                    Ok(Ok(out)) => format!(
                         "users-create answered {} {:?}: {}",
                         out.status_code(),
                         out.function_error(),
@@ -83,18 +80,17 @@ impl Profiles {
                                 .take(200)
                                 .collect::<String>())
                             .unwrap_or_default()
-                    )
-                }
-                Ok(Err(e)) => {
-                    last = format!("invoking users-create failed: {e:?}")
+                    ),
+                    Ok(Err(e)) => format!("invoking users-create failed: {e:?}")
                         .chars()
                         .take(300)
-                        .collect()
-                }
-                Err(_) => last = "invoking users-create timed out".into(),
+                        .collect(),
+                    Err(_) => "invoking users-create timed out".into(),
+                };
+                tracing::warn!(attempt = turn.number, reason = %failure, "profile creation failed");
+                Ok(Attempt::Retry(failure))
             }
-            tracing::warn!(attempt, reason = %last, "profile creation failed");
-        }
-        Err(last)
+        })
+        .await
     }
 }

@@ -8,11 +8,17 @@
 //! - revoked refresh-token family: `FAMILY#<id>` / `REVOKED` (TTL 30 days)
 //! - failed logins per email: `LOGINFAIL#<email>` / `LOGINFAIL` (TTL: the window)
 
+use std::time::Duration;
+
 use aws_sdk_dynamodb::{
     types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update},
     Client,
 };
-use gymit_shared::dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError};
+use gymit_shared::{
+    batch::{batch_get_all, BatchError},
+    dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError},
+    retry::{retry, Attempt, Policy},
+};
 
 use crate::domain::{
     Account, LoginFailures, RefreshToken, LOCKOUT_FAILURES, LOCKOUT_WINDOW_SECONDS,
@@ -20,6 +26,12 @@ use crate::domain::{
 };
 
 const ACCOUNT: &str = "ACCOUNT";
+
+/// A registration whose transaction conflicted with another write is tried again: five tries.
+const TRANSACTION_CONFLICTS: Policy = Policy::attempts(5, Duration::from_millis(10));
+
+/// Keys a BatchGetItem left unprocessed are asked for again: five tries in all.
+const UNPROCESSED_KEYS: Policy = Policy::attempts(5, Duration::from_millis(20));
 
 #[derive(Clone)]
 pub struct AuthStore {
@@ -72,7 +84,8 @@ impl AuthStore {
     }
 
     /// Writes the account and its email item in one transaction. Concurrent registrations
-    /// of one email: exactly one wins; transaction conflicts are retried, not surfaced.
+    /// of one email: exactly one wins; a transaction conflict is retried, and surfaces
+    /// (as a busy store) only if it keeps conflicting.
     pub async fn create_account(&self, account: &Account) -> Result<(), CreateError> {
         let mut item = to_item(account).map_err(CreateError::Store)?;
         item.extend(account_key(&account.id));
@@ -90,7 +103,7 @@ impl AuthStore {
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(|e| CreateError::Store(StoreError::Other(e.to_string())))?;
-        for attempt in 0..5 {
+        retry(&TRANSACTION_CONFLICTS, |_| async {
             let result = self
                 .db
                 .transact_write_items()
@@ -103,21 +116,17 @@ impl AuthStore {
                 .send()
                 .await;
             match result.map_err(transaction_error) {
-                Ok(_) => return Ok(()),
+                Ok(_) => Ok(Attempt::Done(())),
                 Err(StoreError::TransactionCancelled(reasons))
                     if reasons.get(1).map(String::as_str) == Some("ConditionalCheckFailed") =>
                 {
-                    return Err(CreateError::EmailTaken)
+                    Err(CreateError::EmailTaken)
                 }
-                Err(e) if e.is_transaction_conflict() && attempt < 4 => {
-                    tokio::time::sleep(gymit_shared::retry::jittered(10, attempt)).await;
-                }
-                Err(e) => return Err(CreateError::Store(e)),
+                Err(e) if e.is_transaction_conflict() => Ok(Attempt::Retry(CreateError::Store(e))),
+                Err(e) => Err(CreateError::Store(e)),
             }
-        }
-        Err(CreateError::Store(StoreError::Unavailable(
-            "transaction kept conflicting".into(),
-        )))
+        })
+        .await
     }
 
     /// Removes an account and its email item (the compensation when no profile could be made).
@@ -176,38 +185,14 @@ impl AuthStore {
     /// unprocessed (under throttling it may answer only part): a missing lockout, email or
     /// revocation item must mean "does not exist", never "was not read".
     async fn batch_get(&self, keys: KeysAndAttributes) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut pending = Some(keys);
-        for attempt in 0..5u32 {
-            let Some(keys) = pending.take() else {
-                return Ok(items);
-            };
-            if attempt > 0 {
-                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
-            }
-            let out = self
-                .db
-                .batch_get_item()
-                .request_items(&self.table, keys)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            items.extend(
-                out.responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default(),
-            );
-            pending = out
-                .unprocessed_keys
-                .and_then(|mut u| u.remove(&self.table))
-                .filter(|k| !k.keys().is_empty());
-        }
-        match pending {
-            None => Ok(items),
-            Some(_) => Err(StoreError::Other(
-                "BatchGetItem left keys unprocessed after 5 attempts".into(),
-            )),
-        }
+        batch_get_all(&self.db, &self.table, keys, &UNPROCESSED_KEYS)
+            .await
+            .map_err(|e| match e {
+                BatchError::Store(e) => e,
+                BatchError::Unprocessed(_) => {
+                    StoreError::Other("BatchGetItem left keys unprocessed after 5 attempts".into())
+                }
+            })
     }
 
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {

@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use gymit_auth::{
     domain::{hash_password, refresh_token_hash, Account, RefreshToken, REFRESH_TOKEN_SECONDS},
     handlers::{
@@ -100,9 +101,9 @@ async fn log_in(auth: &Arc<Auth>, email: &str, password: &str) -> (u16, Value) {
     .await
 }
 
-/// The authorizer's answer for a request carrying `authorization`, from the sample event of
-/// `events/auth-authorizer.json` (what the gateway sends).
-async fn authorize(auth: &Arc<Auth>, authorization: Option<&str>) -> Value {
+/// The authorizer's request for a request carrying `authorization`, from the sample event
+/// of `events/auth-authorizer.json` (what the gateway sends).
+fn authorizer_request(authorization: Option<&str>) -> ApiGatewayV2CustomAuthorizerV2Request {
     let mut sample: Value =
         serde_json::from_str(include_str!("../../../events/auth-authorizer.json"))
             .expect("the sample event");
@@ -119,11 +120,16 @@ async fn authorize(auth: &Arc<Auth>, authorization: Option<&str>) -> Value {
             sample.as_object_mut().unwrap().remove("identitySource");
         }
     }
+    serde_json::from_value(sample).expect("an authorizer request (payload 2.0)")
+}
+
+/// The authorizer's answer for a request carrying `authorization`.
+async fn authorize(auth: &Arc<Auth>, authorization: Option<&str>) -> Value {
     let state = Authorizer {
         store: auth.store.clone(),
         tokens: auth.tokens.clone(),
     };
-    authorizer::handle(&state, sample)
+    authorizer::handle(&state, authorizer_request(authorization))
         .await
         .expect("the table is reachable")
 }
@@ -232,9 +238,9 @@ async fn the_authorizer_fails_closed_when_the_table_cannot_be_read() {
         store: AuthStore::new(db, "auth".into()),
         tokens,
     };
-    let event = json!({"headers": {"authorization": bearer(&token)}});
+    let request = authorizer_request(Some(&bearer(&token)));
     assert!(
-        authorizer::handle(&state, event).await.is_err(),
+        authorizer::handle(&state, request).await.is_err(),
         "an error, so API Gateway answers 500 and runs no function"
     );
 }

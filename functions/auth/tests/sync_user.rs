@@ -72,17 +72,16 @@ fn sns_record(message: &str, event_type: &str) -> Value {
     })
 }
 
-/// An SNS Lambda event delivering these messages, checked to have the shape Lambda sends.
-fn sns_batch(records: Vec<Value>) -> Value {
+/// An SNS Lambda event delivering these messages, read the way the runtime reads it.
+fn sns_batch(records: Vec<Value>) -> SnsEvent {
     let n = records.len();
-    let batch = json!({ "Records": records });
-    let parsed: SnsEvent =
-        serde_json::from_value(batch.clone()).expect("the test sends a valid SNS Lambda event");
+    let parsed: SnsEvent = serde_json::from_value(json!({ "Records": records }))
+        .expect("the test sends a valid SNS Lambda event");
     assert_eq!(parsed.records.len(), n);
-    batch
+    parsed
 }
 
-fn sns_event(events: &[&Event]) -> Value {
+fn sns_event(events: &[&Event]) -> SnsEvent {
     sns_batch(
         events
             .iter()

@@ -53,6 +53,10 @@ impl Accounts {
             "routeArn": "$connect",
             "identitySource": [bearer],
             "headers": { "authorization": bearer },
+            "requestContext": {
+                "routeKey": "$connect",
+                "http": { "method": "GET", "path": "$connect" },
+            },
         });
         let out = self
             .lambda

@@ -23,7 +23,10 @@ use aws_sdk_dynamodb::{
     types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest},
     Client,
 };
-use gymit_shared::dynamo::{n, s, transaction_error, Item, StoreError};
+use gymit_shared::{
+    batch::{batch_write_all, RESEND_UNPROCESSED},
+    dynamo::{n, s, transaction_error, Item, StoreError},
+};
 
 /// API Gateway's maximum connection duration, and so the life of every item.
 pub const CONNECTION_TTL_SECONDS: i64 = 2 * 3600;
@@ -395,9 +398,7 @@ impl ConnectionsStore {
             }
         }
         let deleted = keys.len();
-        for chunk in keys.chunks(25) {
-            self.delete_all(chunk).await?;
-        }
+        self.delete_all(&keys).await?;
         // The slot is given back only by the call that found the connection, so a repeated
         // `$disconnect` cannot give it back twice.
         if let Some(address) = source.filter(|_| deleted > 0) {
@@ -406,9 +407,9 @@ impl ConnectionsStore {
         Ok(deleted)
     }
 
-    /// One BatchWriteItem of deletes, resubmitting what DynamoDB leaves unprocessed.
+    /// Deletes `keys` with BatchWriteItems, resubmitting what DynamoDB leaves unprocessed.
     async fn delete_all(&self, keys: &[Item]) -> Result<(), StoreError> {
-        let mut requests: Vec<WriteRequest> = keys
+        let requests: Vec<WriteRequest> = keys
             .iter()
             .map(|k| {
                 let delete = DeleteRequest::builder()
@@ -418,27 +419,6 @@ impl ConnectionsStore {
                 Ok(WriteRequest::builder().delete_request(delete).build())
             })
             .collect::<Result<_, StoreError>>()?;
-        for attempt in 0..8 {
-            if requests.is_empty() {
-                return Ok(());
-            }
-            if attempt > 0 {
-                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
-            }
-            let out = self
-                .db
-                .batch_write_item()
-                .request_items(&self.table, requests)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            requests = out
-                .unprocessed_items
-                .and_then(|mut m| m.remove(&self.table))
-                .unwrap_or_default();
-        }
-        Err(StoreError::Unavailable(
-            "deletes left unprocessed after 8 attempts".into(),
-        ))
+        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
     }
 }

@@ -27,7 +27,10 @@ use gymit_notifications::{
     handlers::fanout::{self, Fanout, Report},
     Notifications,
 };
-use gymit_shared::{events::Event, identity::Role};
+use gymit_shared::{
+    events::{Event, SnsEvent},
+    identity::Role,
+};
 use serde_json::{json, Value};
 
 const STAGE: &str = "ws";
@@ -198,7 +201,7 @@ impl World {
     }
 
     async fn fan_out(&self, events: &[Event]) -> Report {
-        fanout::handle(&self.fanout, sns_event(events))
+        fanout::handle(&self.fanout, as_delivered(sns_event(events)))
             .await
             .expect("the fan-out succeeds")
     }
@@ -227,6 +230,11 @@ fn sns_record(message: &str, attributes: Value) -> Value {
             "MessageAttributes": attributes,
         }
     })
+}
+
+/// An SNS Lambda event as the runtime hands it to the function.
+fn as_delivered(event: Value) -> SnsEvent {
+    serde_json::from_value(event).expect("a valid SNS Lambda event")
 }
 
 fn sns_event(events: &[Event]) -> Value {
@@ -416,7 +424,9 @@ async fn records_that_are_not_tournament_events_are_skipped() {
     records.push(sns_record("not json at all", json!({})));
     records.push(sns_record(r#"{"type":"tournament.updated"}"#, json!({})));
 
-    let report = fanout::handle(&world.fanout, event).await.expect("fan-out");
+    let report = fanout::handle(&world.fanout, as_delivered(event))
+        .await
+        .expect("fan-out");
 
     assert_eq!(report, self::report(1, 2, 0, 0));
     assert_eq!(world.api.received(&follower), [frame(&updated)]);

@@ -37,8 +37,10 @@ use aws_sdk_dynamodb::{
     Client,
 };
 use gymit_shared::{
+    batch::{batch_write_all, BatchError, RESEND_UNPROCESSED},
     dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError},
     events::{outbox_put, Event},
+    retry::Policy,
 };
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +51,9 @@ use crate::{
     bracket::{Bracket, Entry, Match},
     domain::{seeded, Participant, Status, Tournament},
 };
+
+/// Deleting an abandoned start's matches is best effort: four sends of what is unprocessed.
+const CLEANUP: Policy = Policy::attempts(4, std::time::Duration::from_millis(20));
 
 /// The stored tournament: the API's shape plus the service's own bookkeeping.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -410,35 +415,12 @@ impl TournamentsStore {
             )?;
             requests.push(WriteRequest::builder().put_request(put).build());
         }
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for attempt in 0..8u32 {
-                let out = self
-                    .db
-                    .batch_write_item()
-                    .request_items(&self.table, pending.clone())
-                    .send()
-                    .await
-                    .map_err(StoreError::from_sdk)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
-            }
-            if !pending.is_empty() {
-                return Err(StoreError::Unavailable("matches left unprocessed".into()));
-            }
-        }
-        Ok(())
+        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
     }
 
     /// Deletes the matches of start attempt `gen` that lost its commit, so an abandoned
     /// generation does not stay in the partition (and in every later read of it). Best
-    /// effort: what is left unprocessed stays, unread, as before.
+    /// effort: what DynamoDB leaves unprocessed stays, unread, as before.
     pub async fn delete_matches(
         &self,
         tournament_id: &str,
@@ -454,27 +436,10 @@ impl TournamentsStore {
             )?;
             requests.push(WriteRequest::builder().delete_request(delete).build());
         }
-        for chunk in requests.chunks(25) {
-            let mut pending = chunk.to_vec();
-            for attempt in 0..4u32 {
-                let out = self
-                    .db
-                    .batch_write_item()
-                    .request_items(&self.table, pending.clone())
-                    .send()
-                    .await
-                    .map_err(StoreError::from_sdk)?;
-                pending = out
-                    .unprocessed_items
-                    .and_then(|mut u| u.remove(&self.table))
-                    .unwrap_or_default();
-                if pending.is_empty() {
-                    break;
-                }
-                tokio::time::sleep(gymit_shared::retry::jittered(20, attempt)).await;
-            }
+        match batch_write_all(&self.db, &self.table, requests, &CLEANUP).await {
+            Ok(()) | Err(BatchError::Unprocessed(_)) => Ok(()),
+            Err(BatchError::Store(e)) => Err(e),
         }
-        Ok(())
     }
 
     /// Writes `meta` (whose version is already the new one) if the stored version is still

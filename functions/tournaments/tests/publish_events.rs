@@ -7,8 +7,19 @@ mod common;
 
 use common::{Env, Route};
 use gymit_local::testing::{sns, stream_batch, subscribe, subscriber, topic};
-use gymit_shared::events::{Event, Publisher};
+use gymit_shared::events::{Event, Publisher, StreamEvent};
 use serde_json::{json, Value};
+
+/// A stream batch as the runtime hands it to the publisher.
+fn as_delivered(batch: &Value) -> StreamEvent {
+    serde_json::from_value(batch.clone()).expect("a DynamoDB stream event")
+}
+
+/// The outbox event a stream record carries, if it is one.
+fn event_of(record: &Value) -> Option<Event> {
+    let batch = as_delivered(&json!({ "Records": [record] }));
+    Event::from_stream_image(&batch.records[0].change.new_image)
+}
 
 #[tokio::test]
 async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes() {
@@ -29,7 +40,7 @@ async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes()
     let in_stream: Vec<Event> = records
         .iter()
         .filter(|r| r["eventName"] == "INSERT")
-        .filter_map(|r| Event::from_stream_image(&r["dynamodb"]["NewImage"]))
+        .filter_map(event_of)
         .collect();
     assert_eq!(in_stream.len(), 2, "{batch}");
     assert!(
@@ -74,7 +85,10 @@ async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes()
         sns: sns.clone(),
         topic_arn: topic_arn.clone(),
     };
-    let out = publisher.handle(batch.clone()).await.expect("published");
+    let out = publisher
+        .handle(as_delivered(&batch))
+        .await
+        .expect("published");
     assert_eq!(out, json!({ "published": 2, "batchItemFailures": [] }));
 
     let inbox = received.lock().unwrap().clone();
@@ -117,7 +131,10 @@ async fn tournament_events_reach_the_topic_with_type_and_tournament_attributes()
     let (status, _) = env.call(Route::Cancel, &[&id], Some(&owner), None).await;
     assert_eq!(status, 200);
     let batch = stream_batch(env.state.store.table()).await;
-    let out = publisher.handle(batch).await.expect("published");
+    let out = publisher
+        .handle(as_delivered(&batch))
+        .await
+        .expect("published");
     assert_eq!(out, json!({ "published": 3, "batchItemFailures": [] }));
     let inbox = received.lock().unwrap().clone();
     assert_eq!(inbox["all"].len(), 5);
@@ -138,9 +155,8 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
     env.add(&owner, &id, "Guest").await;
     let batch = stream_batch(env.state.store.table()).await;
     let records = batch["Records"].as_array().unwrap().clone();
-    let (events, others): (Vec<Value>, Vec<Value>) = records
-        .into_iter()
-        .partition(|r| Event::from_stream_image(&r["dynamodb"]["NewImage"]).is_some());
+    let (events, others): (Vec<Value>, Vec<Value>) =
+        records.into_iter().partition(|r| event_of(r).is_some());
     assert_eq!(events.len(), 2);
     assert!(!others.is_empty());
 
@@ -156,7 +172,7 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
         topic_arn: "arn:aws:sns:us-east-1:123456789012:no-such-topic".into(),
     };
     let out = publisher
-        .handle(json!({ "Records": not_new }))
+        .handle(as_delivered(&json!({ "Records": not_new })))
         .await
         .expect("nothing to publish");
     assert_eq!(out, json!({ "published": 0, "batchItemFailures": [] }));
@@ -164,7 +180,7 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
     // A new event item does try, and the failure is reported as that record's failure, so
     // the event source mapping retries from it (and only from it).
     let out = publisher
-        .handle(json!({ "Records": [events[1].clone()] }))
+        .handle(as_delivered(&json!({ "Records": [events[1].clone()] })))
         .await
         .expect("an answer");
     assert_eq!(

@@ -50,9 +50,10 @@ fn user(name: &str, role: Role, approved: bool, root: bool) -> User {
 
 /// Creates the profile the way auth-register does: through `users-create`.
 async fn created(state: &Users, user: &User) -> Profile {
+    let payload = json!({ "user": user, "correlation_id": "admin-test" });
     let out = create::handle(
         state,
-        json!({ "user": user, "correlation_id": "admin-test" }),
+        serde_json::from_value(payload).expect("a new profile"),
     )
     .await
     .expect("users-create succeeds");

@@ -4,13 +4,22 @@
 //! HTTP subscriptions, one of them filtered on the message attributes, deliver into this test.
 
 use gymit_local::testing::{sns, stream_batch, subscribe, subscriber, topic};
-use gymit_shared::{events::Event, identity::Role, user::User};
+use gymit_shared::{
+    events::{Event, StreamEvent},
+    identity::Role,
+    user::User,
+};
 use gymit_users::{
     domain::{Change, Profile},
     handlers::{admin, publish_events},
     store::UsersStore,
 };
 use serde_json::{json, Value};
+
+/// A stream batch as the runtime hands it to the publisher.
+fn as_delivered(batch: &Value) -> StreamEvent {
+    serde_json::from_value(batch.clone()).expect("a DynamoDB stream event")
+}
 
 async fn store() -> UsersStore {
     let tables = gymit_local::testing::fresh_tables(&["UsersTable"]).await;
@@ -68,9 +77,10 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
         .map(|r| r["eventName"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["INSERT", "INSERT", "MODIFY", "INSERT"], "{batch}");
-    let kinds: Vec<bool> = records
+    let kinds: Vec<bool> = as_delivered(&batch)
+        .records
         .iter()
-        .map(|r| Event::from_stream_image(&r["dynamodb"]["NewImage"]).is_some())
+        .map(|r| Event::from_stream_image(&r.change.new_image).is_some())
         .collect();
     assert_eq!(
         kinds,
@@ -102,7 +112,7 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
         sns: sns.clone(),
         topic_arn: topic_arn.clone(),
     };
-    let out = publish_events::handle(&state, batch.clone())
+    let out = publish_events::handle(&state, as_delivered(&batch))
         .await
         .expect("published");
     assert_eq!(out, json!({ "published": 2, "batchItemFailures": [] }));
@@ -138,7 +148,9 @@ async fn only_event_items_are_published_with_type_and_entity_attributes() {
 
     // At least once: the same batch again publishes the same event again (same event_id),
     // which is what consumers deduplicate on.
-    publish_events::handle(&state, batch).await.expect("again");
+    publish_events::handle(&state, as_delivered(&batch))
+        .await
+        .expect("again");
     let all = received.lock().unwrap()["all"].clone();
     assert_eq!(all.len(), 4);
     assert_eq!(all[1]["Message"], all[3]["Message"]);
@@ -167,12 +179,12 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
         sns: sns().await,
         topic_arn: "arn:aws:sns:us-east-1:123456789012:no-such-topic".into(),
     };
-    let out = publish_events::handle(&state, json!({ "Records": not_new }))
+    let out = publish_events::handle(&state, as_delivered(&json!({ "Records": not_new })))
         .await
         .expect("nothing to publish");
     assert_eq!(out, json!({ "published": 0, "batchItemFailures": [] }));
     assert_eq!(
-        publish_events::handle(&state, json!({ "Records": [] }))
+        publish_events::handle(&state, as_delivered(&json!({ "Records": [] })))
             .await
             .unwrap(),
         json!({ "published": 0, "batchItemFailures": [] })
@@ -182,7 +194,7 @@ async fn records_that_are_not_new_event_items_publish_nothing() {
     // that record's failure (so the event source mapping retries from it, and only it).
     let out = publish_events::handle(
         &state,
-        json!({ "Records": [records[0].clone(), records[3].clone()] }),
+        as_delivered(&json!({ "Records": [records[0].clone(), records[3].clone()] })),
     )
     .await
     .expect("an answer");

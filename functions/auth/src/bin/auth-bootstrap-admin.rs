@@ -1,17 +1,21 @@
-use gymit_auth::{handlers::bootstrap_admin, Registration};
-use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
+use gymit_auth::{
+    handlers::bootstrap_admin::{self, Bootstrap, RootAdmin},
+    Registration,
+};
+use gymit_shared::lambda;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gymit_shared::telemetry::init();
-    let root = bootstrap_admin::RootAdmin::from_env().await?;
-    let state = &*Box::leak(Box::new(Registration::from_env().await?));
-    let root = &*Box::leak(Box::new(root));
-    lambda_runtime::run(service_fn(move |_: LambdaEvent<Value>| async move {
-        bootstrap_admin::handle(state, root)
-            .await
-            .map_err(lambda_runtime::Error::from)
-    }))
+    let root = RootAdmin::from_env().await?;
+    let registration = Registration::from_env().await?;
+    lambda::run_event(
+        "auth-bootstrap-admin",
+        (registration, root),
+        |state, _: Bootstrap| async move {
+            let (registration, root) = &*state;
+            bootstrap_admin::handle(registration, root).await
+        },
+    )
     .await
 }

@@ -1,21 +1,15 @@
 use gymit_auth::{handlers::sync_user, store::AuthStore};
-use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
+use gymit_shared::lambda;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gymit_shared::telemetry::init();
     // Only the table: this function signs and verifies nothing, so it never reads the keys.
     let table = gymit_shared::config::required("AUTH_TABLE")?;
-    let store = &*Box::leak(Box::new(AuthStore::new(
-        gymit_shared::aws::dynamodb().await,
-        table,
-    )));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let applied = sync_user::handle(store, event.payload)
-            .await
-            .map_err(lambda_runtime::Error::from)?;
-        Ok::<_, lambda_runtime::Error>(serde_json::json!({ "applied": applied }))
-    }))
+    let store = AuthStore::new(gymit_shared::aws::dynamodb().await, table);
+    lambda::run_event("auth-sync-user", store, |store, event| async move {
+        let applied = sync_user::handle(&store, event).await?;
+        Ok::<_, String>(serde_json::json!({ "applied": applied }))
+    })
     .await
 }

@@ -15,6 +15,7 @@
 //! API Gateway answers `500 {"message":"Internal Server Error"}` and no function runs. It
 //! never lets a request through on a verdict it could not establish.
 
+use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use gymit_shared::{
     dynamo::StoreError,
     identity::{verdict_of, Verdict},
@@ -29,11 +30,19 @@ pub struct Authorizer {
     pub tokens: Tokens,
 }
 
-/// The `Authorization` header of the request event (headers are lower-cased in payload 2.0).
-fn bearer(event: &Value) -> Option<&str> {
-    let value = event["headers"]["authorization"]
-        .as_str()
-        .or_else(|| event["identitySource"][0].as_str())?;
+/// The bearer token of the request: its `Authorization` header, else its identity source.
+fn bearer(request: &ApiGatewayV2CustomAuthorizerV2Request) -> Option<&str> {
+    let value = request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            request
+                .identity_source
+                .as_deref()?
+                .first()
+                .map(String::as_str)
+        })?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -47,9 +56,12 @@ fn verdict_only(verdict: Verdict) -> Value {
     answer(json!({ "verdict": verdict.as_str() }))
 }
 
-/// The simple response for one request event, or the store error that makes it fail closed.
-pub async fn handle(state: &Authorizer, event: Value) -> Result<Value, StoreError> {
-    let Some(token) = bearer(&event) else {
+/// The simple response for one request, or the store error that makes it fail closed.
+pub async fn handle(
+    state: &Authorizer,
+    request: ApiGatewayV2CustomAuthorizerV2Request,
+) -> Result<Value, StoreError> {
+    let Some(token) = bearer(&request) else {
         return Ok(verdict_only(Verdict::Unauthenticated));
     };
     let claims = match state.tokens.verify(token) {

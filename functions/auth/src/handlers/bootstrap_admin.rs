@@ -3,6 +3,7 @@
 //! again, it finds the account and makes sure the profile exists.
 
 use gymit_shared::{config, identity::Role, validate::Validator};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::{
@@ -11,6 +12,10 @@ use crate::{
     store::CreateError,
     Registration,
 };
+
+/// What the operator (or `make dev`) invokes it with: nothing, `{}`. Any field is ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct Bootstrap {}
 
 pub struct RootAdmin {
     pub email: String,

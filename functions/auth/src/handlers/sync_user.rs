@@ -4,8 +4,7 @@
 //! order-safe: each event carries the profile's version, and a record that already
 //! reflects that version or a newer one is left alone.
 
-use gymit_shared::{events::sns_messages, user::User};
-use serde_json::Value;
+use gymit_shared::{events::SnsEvent, user::user_states};
 
 use crate::store::AuthStore;
 
@@ -20,24 +19,14 @@ const APPLIED: [&str; 6] = [
 
 /// Returns how many events changed a record. A store failure fails the invocation, so the
 /// delivery is retried.
-pub async fn handle(store: &AuthStore, event: Value) -> Result<usize, String> {
+pub async fn handle(store: &AuthStore, event: SnsEvent) -> Result<usize, String> {
     let mut applied = 0;
-    for e in sns_messages(&event) {
-        if !APPLIED.contains(&e.event_type.as_str()) {
-            continue;
-        }
-        let (Some(user), Some(version)) = (
-            serde_json::from_value::<User>(e.data["user"].clone()).ok(),
-            e.data["version"].as_i64(),
-        ) else {
-            tracing::warn!(event_id = %e.event_id, "user event without a user and version: skipped");
-            continue;
-        };
+    for s in user_states(&event, |t| APPLIED.contains(&t)) {
         let changed = store
-            .apply_user_state(&user, version)
+            .apply_user_state(&s.user, s.version)
             .await
             .map_err(|err| err.to_string())?;
-        tracing::info!(event_id = %e.event_id, event_type = %e.event_type, user_id = %user.id, changed, "user event");
+        tracing::info!(event_id = %s.event.event_id, event_type = %s.event.event_type, user_id = %s.user.id, changed, "user event");
         applied += usize::from(changed);
     }
     Ok(applied)

@@ -1,16 +1,14 @@
 use gymit_notifications::handlers::fanout::{self, Fanout};
-use lambda_runtime::{service_fn, LambdaEvent};
-use serde_json::Value;
+use gymit_shared::lambda;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gymit_shared::telemetry::init();
-    let state = &*Box::leak(Box::new(Fanout::from_env().await?));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let report = fanout::handle(state, event.payload)
-            .await
-            .map_err(lambda_runtime::Error::from)?;
-        Ok::<_, lambda_runtime::Error>(serde_json::to_value(report)?)
-    }))
+    let state = Fanout::from_env().await?;
+    lambda::run_event("notifications-fanout", state, |state, event| async move {
+        let report = fanout::handle(&state, event).await?;
+        // As a JSON value (keys sorted): the answer, byte for byte, it has always been.
+        serde_json::to_value(report).map_err(|e| e.to_string())
+    })
     .await
 }

@@ -20,9 +20,12 @@ use aws_sdk_apigatewaymanagement::{
     Client,
 };
 use futures::{stream, StreamExt};
-use gymit_shared::{config, events::sns_messages};
+use gymit_shared::{
+    config,
+    events::{sns_messages, SnsEvent},
+    retry::{retry, Attempt, Policy},
+};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::{
     messages::{event_frame, goes_to_lobby, LOBBY},
@@ -87,7 +90,7 @@ enum Outcome {
     Failed,
 }
 
-pub async fn handle(state: &Fanout, event: Value) -> Result<Report, String> {
+pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
     let mut report = Report::default();
     for e in sns_messages(&event) {
         if e.entity.0 != "tournament_id" {
@@ -148,57 +151,62 @@ pub async fn handle(state: &Fanout, event: Value) -> Result<Report, String> {
     Ok(report)
 }
 
+/// Posting to one connection: three tries, 25 ms base.
+const POSTS: Policy = Policy::attempts(3, Duration::from_millis(25));
+
 /// Posts one frame to one connection: a 410 removes the connection, a timeout gives up
 /// (the socket is too slow to wait for), anything else is tried up to three times.
 async fn deliver(state: &Fanout, connection_id: &str, frame: Blob) -> Outcome {
-    for attempt in 0..3u32 {
-        if attempt > 0 {
-            tokio::time::sleep(gymit_shared::retry::jittered(25, attempt)).await;
-        }
-        let post = state
-            .api
-            .post_to_connection()
-            .connection_id(connection_id)
-            .data(frame.clone())
-            .send();
-        let err = match tokio::time::timeout(state.post_timeout, post).await {
-            Ok(Ok(_)) => return Outcome::Delivered,
-            Ok(Err(err)) => err,
-            Err(_) => {
+    let posted = retry(&POSTS, |turn| {
+        let frame = frame.clone();
+        async move {
+            let post = state
+                .api
+                .post_to_connection()
+                .connection_id(connection_id)
+                .data(frame)
+                .send();
+            let err = match tokio::time::timeout(state.post_timeout, post).await {
+                Ok(Ok(_)) => return Ok(Attempt::Done(Outcome::Delivered)),
+                Ok(Err(err)) => err,
+                Err(_) => {
+                    tracing::warn!(%connection_id, "post timed out");
+                    return Err(Outcome::Failed);
+                }
+            };
+            // The SDK's own timer (the same budget) usually fires before ours: a timeout
+            // either way means this socket is too slow to wait for again.
+            let timed_out = match &err {
+                SdkError::TimeoutError(_) => true,
+                SdkError::DispatchFailure(e) => e.is_timeout(),
+                _ => false,
+            };
+            if timed_out {
                 tracing::warn!(%connection_id, "post timed out");
-                return Outcome::Failed;
+                return Err(Outcome::Failed);
             }
-        };
-        // The SDK's own timer (the same budget) usually fires before ours: a timeout either
-        // way means this socket is too slow to wait for again.
-        let timed_out = match &err {
-            SdkError::TimeoutError(_) => true,
-            SdkError::DispatchFailure(e) => e.is_timeout(),
-            _ => false,
-        };
-        if timed_out {
-            tracing::warn!(%connection_id, "post timed out");
-            return Outcome::Failed;
-        }
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        if status == Some(410)
-            || err
-                .as_service_error()
-                .is_some_and(|e| e.is_gone_exception())
-        {
-            if let Err(e) = state.store.remove_connection(connection_id).await {
-                tracing::warn!(%connection_id, error = %e, "removing a gone connection failed");
+            let status = err.raw_response().map(|r| r.status().as_u16());
+            if status == Some(410)
+                || err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_gone_exception())
+            {
+                if let Err(e) = state.store.remove_connection(connection_id).await {
+                    tracing::warn!(%connection_id, error = %e, "removing a gone connection failed");
+                }
+                return Ok(Attempt::Done(Outcome::Gone));
             }
-            return Outcome::Gone;
+            let detail = aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err);
+            // 5xx, throttling and no answer at all are worth another try; other refusals
+            // (forbidden, payload too large) would fail the same way again.
+            if !status.is_none_or(|s| s == 429 || s >= 500) {
+                tracing::warn!(%connection_id, error = %detail, "post refused");
+                return Err(Outcome::Failed);
+            }
+            tracing::warn!(%connection_id, attempt = turn.number, error = %detail, "post failed");
+            Ok(Attempt::Retry(Outcome::Failed))
         }
-        let detail = aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err);
-        // 5xx, throttling and no answer at all are worth another try; other refusals
-        // (forbidden, payload too large) would fail the same way again.
-        if !status.is_none_or(|s| s == 429 || s >= 500) {
-            tracing::warn!(%connection_id, error = %detail, "post refused");
-            return Outcome::Failed;
-        }
-        tracing::warn!(%connection_id, attempt, error = %detail, "post failed");
-    }
-    Outcome::Failed
+    })
+    .await;
+    posted.unwrap_or_else(|failed| failed)
 }

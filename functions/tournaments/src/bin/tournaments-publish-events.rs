@@ -1,4 +1,8 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    gymit_shared::events::Publisher::run("TOURNAMENT_EVENTS_TOPIC_ARN").await
+    gymit_shared::events::Publisher::run(
+        "tournaments-publish-events",
+        "TOURNAMENT_EVENTS_TOPIC_ARN",
+    )
+    .await
 }

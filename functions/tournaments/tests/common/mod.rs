@@ -16,7 +16,12 @@ use std::{
 use aws_sdk_dynamodb::{config::timeout::TimeoutConfig, Client};
 use gymit_local::testing::RoundTrips;
 use gymit_shared::{
-    dynamo::Item, events::Event, identity::Role, jwt::KeySet, user::User, Request, Response,
+    dynamo::Item,
+    events::{Event, SnsEvent},
+    identity::Role,
+    jwt::KeySet,
+    user::User,
+    Request, Response,
 };
 use gymit_tournaments::{
     handlers::{
@@ -111,8 +116,9 @@ pub fn user_of(p: &Person, active: bool, banned: bool) -> User {
     }
 }
 
-/// An SNS delivery of user events, as `tournaments-sync-user` receives it.
-pub fn user_events(events: &[(&str, &User, i64)]) -> Value {
+/// An SNS delivery of user events, as `tournaments-sync-user` receives it (read the way
+/// the runtime reads it).
+pub fn user_events(events: &[(&str, &User, i64)]) -> SnsEvent {
     let records: Vec<Value> = events
         .iter()
         .map(|(event_type, user, version)| {
@@ -122,10 +128,26 @@ pub fn user_events(events: &[(&str, &User, i64)]) -> Value {
                 &user.id,
                 json!({ "user": user, "version": version }),
             );
-            json!({ "EventSource": "aws:sns", "Sns": { "Type": "Notification", "Message": e.message().to_string() } })
+            json!({
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:gymit-user-events:2bcfbf39",
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": uuid::Uuid::now_v7().to_string(),
+                    "TopicArn": "arn:aws:sns:us-east-1:123456789012:gymit-user-events",
+                    "Message": e.message().to_string(),
+                    "Timestamp": "2026-11-24T10:00:00.000Z",
+                    "SignatureVersion": "1",
+                    "Signature": "EXAMPLE",
+                    "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem",
+                    "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
+                    "MessageAttributes": { "type": { "Type": "String", "Value": event_type } }
+                }
+            })
         })
         .collect();
-    json!({ "Records": records })
+    serde_json::from_value(json!({ "Records": records })).expect("a valid SNS Lambda event")
 }
 
 /// Every HTTP route of the tournament service.

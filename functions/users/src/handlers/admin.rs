@@ -1,10 +1,13 @@
 //! What every admin route shares: check the caller, read the target, check the rules,
 //! write the change and its event in one transaction (retried when another write won).
 
+use std::time::Duration;
+
 use gymit_shared::{
     events::Event,
     http,
     identity::{self, Role},
+    retry::{retry, Attempt, Policy},
     time, ApiError, Request,
 };
 
@@ -14,12 +17,15 @@ use crate::{
     Users,
 };
 
+/// A profile write that lost to another one is read, checked and written again: four tries.
+pub const STALE_SAVES: Policy = Policy::attempts(4, Duration::from_millis(10));
+
 /// Applies `change` to the user named by the `{id}` path parameter; returns the new profile.
 pub async fn change(state: &Users, req: &Request, change: Change) -> Result<Profile, ApiError> {
     let caller = identity::caller(req, &state.tokens)?;
     caller.require_role(&[Role::Admin])?;
     let id = http::path_param(req, "id")?;
-    for attempt in 0..4 {
+    retry(&STALE_SAVES, |_| async {
         let mut profile = state
             .store
             .get(&id)
@@ -34,17 +40,15 @@ pub async fn change(state: &Users, req: &Request, change: Change) -> Result<Prof
         match state.store.save(read_version, &profile, &event).await {
             Ok(()) => {
                 tracing::info!(target_user = %id, admin = %caller.user_id, event_type = change.event_type(), "account changed");
-                return Ok(profile);
+                Ok(Attempt::Done(profile))
             }
-            Err(SaveError::Stale) => {
-                tokio::time::sleep(gymit_shared::retry::jittered(10, attempt)).await
-            }
-            Err(SaveError::Store(e)) => return Err(e.into()),
+            Err(SaveError::Stale) => Ok(Attempt::Retry(ApiError::dependency_unavailable(
+                "the account is being changed concurrently, try again",
+            ))),
+            Err(SaveError::Store(e)) => Err(e.into()),
         }
-    }
-    Err(ApiError::dependency_unavailable(
-        "the account is being changed concurrently, try again",
-    ))
+    })
+    .await
 }
 
 /// The event announcing a profile's new state: the whole user, and its version, which

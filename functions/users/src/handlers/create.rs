@@ -10,15 +10,15 @@ use tracing::Instrument;
 
 use crate::{domain::Profile, handlers::admin::user_event, Users};
 
-#[derive(Deserialize)]
-struct Event {
-    user: User,
+/// What `users-create` is invoked with.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewProfile {
+    pub user: User,
     #[serde(default)]
-    correlation_id: Option<String>,
+    pub correlation_id: Option<String>,
 }
 
-pub async fn handle(state: &Users, event: Value) -> Result<Value, String> {
-    let event: Event = serde_json::from_value(event).map_err(|e| format!("invalid event: {e}"))?;
+pub async fn handle(state: &Users, event: NewProfile) -> Result<Value, String> {
     let span = tracing::info_span!(
         "users-create",
         correlation_id = event.correlation_id.as_deref().unwrap_or("")

@@ -3,10 +3,16 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, identity, time, validate::Validator, ApiError, Ctx, Request, Response};
+use gymit_shared::{
+    http, identity,
+    retry::{retry, Attempt},
+    time,
+    validate::Validator,
+    ApiError, Ctx, Request, Response,
+};
 use serde::Deserialize;
 
-use super::admin::user_event;
+use super::admin::{user_event, STALE_SAVES};
 use crate::{store::SaveError, Users};
 
 #[derive(Deserialize)]
@@ -23,7 +29,7 @@ pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Respon
     let mut v = Validator::new();
     let full_name = v.text("full_name", &raw, 1, 100);
     v.finish()?;
-    for attempt in 0..4 {
+    let profile = retry(&STALE_SAVES, |_| async {
         let mut profile = state
             .store
             .get(&caller.user_id)
@@ -35,14 +41,13 @@ pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Respon
         profile.version += 1;
         let event = user_event("user.profile_updated", &profile);
         match state.store.save(read_version, &profile, &event).await {
-            Ok(()) => return http::json(200, &serde_json::json!({ "user": profile.user })),
-            Err(SaveError::Stale) => {
-                tokio::time::sleep(gymit_shared::retry::jittered(10, attempt)).await
-            }
-            Err(SaveError::Store(e)) => return Err(e.into()),
+            Ok(()) => Ok(Attempt::Done(profile)),
+            Err(SaveError::Stale) => Ok(Attempt::Retry(ApiError::dependency_unavailable(
+                "the profile is being changed concurrently, try again",
+            ))),
+            Err(SaveError::Store(e)) => Err(e.into()),
         }
-    }
-    Err(ApiError::dependency_unavailable(
-        "the profile is being changed concurrently, try again",
-    ))
+    })
+    .await?;
+    http::json(200, &serde_json::json!({ "user": profile.user }))
 }
