@@ -147,9 +147,9 @@ impl Recorded {
     }
 }
 
-const PUBLISH_RESPONSE: &str = r#"<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>0193a5b0-7c1e-7000-8000-000000006001</MessageId></PublishResult><ResponseMetadata><RequestId>sample</RequestId></ResponseMetadata></PublishResponse>"#;
+const PUBLISH_RESPONSE: &str = r#"<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishBatchResult><Successful><member><Id>0</Id><MessageId>0193a5b0-7c1e-7000-8000-000000006001</MessageId></member></Successful><Failed/></PublishBatchResult><ResponseMetadata><RequestId>sample</RequestId></ResponseMetadata></PublishBatchResponse>"#;
 
-/// SNS (`Publish`, query protocol) and Lambda `Invoke`, answering success and keeping
+/// SNS (`PublishBatch` of one message, query protocol) and Lambda `Invoke`, answering success and keeping
 /// what was sent.
 async fn recorder() -> (String, Recorded) {
     async fn sns(
@@ -717,10 +717,23 @@ async fn stream_samples_are_outbox_events_that_the_publisher_sends_as_the_topic_
             "{binary}"
         );
         let sent = recorded.take();
-        assert_eq!(sent.len(), 1, "{binary}: one Publish");
-        let fields: BTreeMap<String, String> = sent[0].1.iter().cloned().collect();
-        assert_eq!(fields.get("Action").map(String::as_str), Some("Publish"));
-        assert_eq!(fields.get("TopicArn"), Some(&topic_arn));
+        assert_eq!(sent.len(), 1, "{binary}: one PublishBatch");
+        let all: BTreeMap<String, String> = sent[0].1.iter().cloned().collect();
+        assert_eq!(all.get("Action").map(String::as_str), Some("PublishBatch"));
+        assert_eq!(all.get("TopicArn"), Some(&topic_arn));
+        // The one entry's fields, without their `PublishBatchRequestEntries.member.1.` prefix.
+        let fields: BTreeMap<String, String> = all
+            .iter()
+            .filter_map(|(k, v)| {
+                let field = k.strip_prefix("PublishBatchRequestEntries.member.1.")?;
+                Some((field.to_string(), v.clone()))
+            })
+            .collect();
+        assert!(
+            !all.keys()
+                .any(|k| k.starts_with("PublishBatchRequestEntries.member.2.")),
+            "{binary}: one message"
+        );
         let delivery = delivered
             .get(&topic_arn)
             .unwrap_or_else(|| panic!("{binary}: no topic sample of {topic_arn}"));

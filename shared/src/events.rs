@@ -11,7 +11,7 @@
 /// publisher gets) and an SNS delivery (what a consumer gets).
 pub use aws_lambda_events::{dynamodb::Event as StreamEvent, sns::SnsEvent};
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
-use aws_sdk_sns::types::MessageAttributeValue;
+use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -154,50 +154,79 @@ impl BatchOutcome {
     }
 }
 
-/// Publishes the events of a DynamoDB stream batch to `topic_arn`, in order, stopping at
-/// the first that fails. Records that are not new event items are ignored. Publishing twice
-/// is fine (consumers are idempotent).
+/// Messages per `PublishBatch` call (SNS's limit).
+const PUBLISH_BATCH: usize = 10;
+
+/// Publishes the events of a DynamoDB stream batch to `topic_arn`, in order, ten to a
+/// `PublishBatch` call, stopping at the first that fails. Records that are not new event
+/// items are ignored. Publishing twice is fine (consumers are idempotent): the events of a
+/// call after its first failure may have gone out and go out again on the retry.
 pub async fn publish_stream_batch(
     sns: &aws_sdk_sns::Client,
     topic_arn: &str,
     batch: &StreamEvent,
 ) -> BatchOutcome {
     let mut outcome = BatchOutcome::default();
-    for record in &batch.records {
-        if record.event_name != "INSERT" {
-            continue;
-        }
-        let Some(event) = Event::from_stream_image(&record.change.new_image) else {
-            continue;
-        };
-        let attr = |v: &str| {
-            MessageAttributeValue::builder()
-                .data_type("String")
-                .string_value(v)
-                .build()
-                .expect("data type is set")
-        };
+    let events: Vec<(String, Event)> = batch
+        .records
+        .iter()
+        .filter(|r| r.event_name == "INSERT")
+        .filter_map(|r| {
+            let event = Event::from_stream_image(&r.change.new_image)?;
+            Some((r.change.sequence_number.clone().unwrap_or_default(), event))
+        })
+        .collect();
+    let attr = |v: &str| {
+        MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(v)
+            .build()
+            .expect("data type is set")
+    };
+    for chunk in events.chunks(PUBLISH_BATCH) {
+        let entries = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, (_, event))| {
+                PublishBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message(event.message().to_string())
+                    .message_attributes("type", attr(&event.event_type))
+                    .message_attributes(&event.entity.0, attr(&event.entity.1))
+                    .build()
+                    .expect("id and message are set")
+            })
+            .collect();
         let sent = sns
-            .publish()
+            .publish_batch()
             .topic_arn(topic_arn)
-            .message(event.message().to_string())
-            .message_attributes("type", attr(&event.event_type))
-            .message_attributes(&event.entity.0, attr(&event.entity.1))
+            .set_publish_batch_request_entries(Some(entries))
             .send()
             .await;
-        if let Err(e) = sent {
-            let seq = record.change.sequence_number.clone().unwrap_or_default();
-            let reason = format!(
-                "publishing {} failed: {}",
-                event.event_id,
-                aws_sdk_sns::error::DisplayErrorContext(&e)
-            );
+        // The first entry that did not go out, and why.
+        let first_failed = match sent {
+            Err(e) => Some((0, aws_sdk_sns::error::DisplayErrorContext(&e).to_string())),
+            Ok(out) => out
+                .failed()
+                .iter()
+                .filter_map(|f| {
+                    let why = format!("{}: {}", f.code(), f.message().unwrap_or_default());
+                    Some((f.id().parse::<usize>().ok()?, why))
+                })
+                .min_by_key(|(i, _)| *i),
+        };
+        let published = first_failed.as_ref().map_or(chunk.len(), |(i, _)| *i);
+        for (_, event) in &chunk[..published] {
+            tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
+        }
+        outcome.published += published;
+        if let Some((i, why)) = first_failed {
+            let (seq, event) = &chunk[i];
+            let reason = format!("publishing {} failed: {why}", event.event_id);
             tracing::error!(event_id = %event.event_id, error = %reason, "event not published");
-            outcome.failed = Some((seq, reason));
+            outcome.failed = Some((seq.clone(), reason));
             return outcome;
         }
-        tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
-        outcome.published += 1;
     }
     outcome
 }
