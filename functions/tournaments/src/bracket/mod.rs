@@ -29,7 +29,7 @@ pub enum Side {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum MatchStatus {
     /// Waiting for at least one participant.
     Pending,
     Ready,
@@ -59,7 +59,7 @@ pub struct Match {
     pub participant2_id: Option<String>,
     pub winner_id: Option<String>,
     pub score: Option<String>,
-    pub status: Status,
+    pub status: MatchStatus,
     pub next_match_id: Option<String>,
     pub next_loser_match_id: Option<String>,
     /// Wiring detail, not part of the public match.
@@ -80,7 +80,7 @@ pub struct MatchView<'a> {
     pub participant2_id: Option<&'a str>,
     pub winner_id: Option<&'a str>,
     pub score: Option<&'a str>,
-    pub status: Status,
+    pub status: MatchStatus,
     pub next_match_id: Option<&'a str>,
     pub next_loser_match_id: Option<&'a str>,
 }
@@ -98,7 +98,7 @@ impl Match {
             participant2_id: None,
             winner_id: None,
             score: None,
-            status: Status::Pending,
+            status: MatchStatus::Pending,
             next_match_id: None,
             next_loser_match_id: None,
             next_slot: None,
@@ -144,7 +144,7 @@ impl Match {
     /// The participant who lost a completed match (none for a draw or a bye).
     pub fn loser_id(&self) -> Option<&str> {
         let winner = self.winner_id.as_deref()?;
-        if self.status != Status::Completed {
+        if self.status != MatchStatus::Completed {
             return None;
         }
         [
@@ -166,7 +166,7 @@ impl Match {
 
     /// Whether this match decided a result (played or forfeited), as opposed to a bye.
     pub fn is_played(&self) -> bool {
-        self.status == Status::Completed
+        self.status == MatchStatus::Completed
     }
 }
 
@@ -296,7 +296,7 @@ impl Bracket {
         let ready = matches
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.status == Status::Ready)
+            .filter(|(_, m)| m.status == MatchStatus::Ready)
             .map(|(i, _)| i)
             .collect();
         let mut b = Self {
@@ -349,9 +349,9 @@ impl Bracket {
         self.ready.iter().map(|&i| &self.matches[i])
     }
 
-    fn set_status(&mut self, i: usize, status: Status) {
+    fn set_status(&mut self, i: usize, status: MatchStatus) {
         self.matches[i].status = status;
-        if status == Status::Ready {
+        if status == MatchStatus::Ready {
             self.ready.insert(i);
         } else {
             self.ready.remove(&i);
@@ -370,25 +370,25 @@ impl Bracket {
             return self
                 .matches
                 .iter()
-                .any(|m| m.is_first_final() && m.status == Status::Skipped);
+                .any(|m| m.is_first_final() && m.status == MatchStatus::Skipped);
         }
         match self.feeds[i][slot_index(slot)] {
             None => true,
             Some(Feed::Winner(f)) => {
                 let f = &self.matches[f];
                 match f.status {
-                    Status::Skipped => true,
+                    MatchStatus::Skipped => true,
                     // A completed draw has no winner to send on (round robin only).
-                    Status::Completed | Status::Bye => f.winner_id.is_none(),
-                    Status::Pending | Status::Ready => false,
+                    MatchStatus::Completed | MatchStatus::Bye => f.winner_id.is_none(),
+                    MatchStatus::Pending | MatchStatus::Ready => false,
                 }
             }
             Some(Feed::Loser(f)) => {
                 let f = &self.matches[f];
                 match f.status {
-                    Status::Skipped | Status::Bye => true,
-                    Status::Completed => f.loser_id().is_none(),
-                    Status::Pending | Status::Ready => false,
+                    MatchStatus::Skipped | MatchStatus::Bye => true,
+                    MatchStatus::Completed => f.loser_id().is_none(),
+                    MatchStatus::Pending | MatchStatus::Ready => false,
                 }
             }
         }
@@ -421,11 +421,11 @@ impl Bracket {
     /// losers-bracket winner (participant 2) won it.
     fn grand_final_outcome(&mut self, first: usize) {
         let Some(j) = self.reset else { return };
-        if self.matches[j].status != Status::Pending {
+        if self.matches[j].status != MatchStatus::Pending {
             return;
         }
         let first = &self.matches[first];
-        let lb_winner_won = first.status == Status::Completed
+        let lb_winner_won = first.status == MatchStatus::Completed
             && first.winner_id.is_some()
             && first.winner_id == first.participant2_id;
         if lb_winner_won {
@@ -433,7 +433,7 @@ impl Bracket {
             self.matches[j].participant1_id = p1;
             self.matches[j].participant2_id = p2;
         } else {
-            self.set_status(j, Status::Skipped);
+            self.set_status(j, MatchStatus::Skipped);
         }
     }
 
@@ -456,7 +456,8 @@ impl Bracket {
                 }
             }
             // A round robin round opens when every match before it is decided.
-            let decided = |m: &Match| matches!(m.status, Status::Completed | Status::Skipped);
+            let decided =
+                |m: &Match| matches!(m.status, MatchStatus::Completed | MatchStatus::Skipped);
             while self.open_round <= self.rounds.len()
                 && self.rounds[self.open_round - 1]
                     .iter()
@@ -477,23 +478,23 @@ impl Bracket {
     fn step(&mut self, i: usize) -> bool {
         let m = &self.matches[i];
         match m.status {
-            Status::Pending => {
+            MatchStatus::Pending => {
                 let (p1, p2) = (m.participant1_id.clone(), m.participant2_id.clone());
                 let open = m.bracket != Side::RoundRobin || m.round as usize <= self.open_round;
                 match (p1, p2) {
-                    (Some(_), Some(_)) if open => self.set_status(i, Status::Ready),
+                    (Some(_), Some(_)) if open => self.set_status(i, MatchStatus::Ready),
                     (Some(p), None) if self.slot_dead(i, Slot::Two) => self.walk_over(i, p),
                     (None, Some(p)) if self.slot_dead(i, Slot::One) => self.walk_over(i, p),
                     (None, None)
                         if self.slot_dead(i, Slot::One) && self.slot_dead(i, Slot::Two) =>
                     {
-                        self.set_status(i, Status::Skipped)
+                        self.set_status(i, MatchStatus::Skipped)
                     }
                     _ => return false,
                 }
                 true
             }
-            Status::Ready => {
+            MatchStatus::Ready => {
                 let m = &self.matches[i];
                 let dq =
                     |p: &Option<String>| p.as_ref().is_some_and(|p| self.disqualified.contains(p));
@@ -507,11 +508,11 @@ impl Bracket {
                 match winner {
                     Some(w) => {
                         self.matches[i].winner_id = Some(w);
-                        self.set_status(i, Status::Completed);
+                        self.set_status(i, MatchStatus::Completed);
                         self.advance(i);
                     }
                     // Both forfeit: nobody goes on.
-                    None => self.set_status(i, Status::Skipped),
+                    None => self.set_status(i, MatchStatus::Skipped),
                 }
                 true
             }
@@ -523,11 +524,11 @@ impl Bracket {
     /// which case nobody goes on.
     fn walk_over(&mut self, i: usize, participant: String) {
         if self.disqualified.contains(&participant) {
-            self.set_status(i, Status::Skipped);
+            self.set_status(i, MatchStatus::Skipped);
             return;
         }
         self.matches[i].winner_id = Some(participant);
-        self.set_status(i, Status::Bye);
+        self.set_status(i, MatchStatus::Bye);
         self.advance(i);
     }
 
@@ -541,8 +542,8 @@ impl Bracket {
         let i = self.position(match_id).ok_or(EngineError::UnknownMatch)?;
         let m = &self.matches[i];
         match m.status {
-            Status::Ready => {}
-            Status::Completed => return Err(EngineError::AlreadyCompleted),
+            MatchStatus::Ready => {}
+            MatchStatus::Completed => return Err(EngineError::AlreadyCompleted),
             _ => return Err(EngineError::NotReady),
         }
         match winner {
@@ -553,7 +554,7 @@ impl Bracket {
         let m = &mut self.matches[i];
         m.winner_id = winner.map(str::to_string);
         m.score = Some(score.to_string());
-        self.set_status(i, Status::Completed);
+        self.set_status(i, MatchStatus::Completed);
         self.advance(i);
         self.settle(self.targets[i].clone());
         self.log.push(Entry::Result {
@@ -573,7 +574,10 @@ impl Bracket {
             for &j in &self.targets[k] {
                 if !out.contains(&j) {
                     out.push(j);
-                    if matches!(self.matches[j].status, Status::Bye | Status::Skipped) {
+                    if matches!(
+                        self.matches[j].status,
+                        MatchStatus::Bye | MatchStatus::Skipped
+                    ) {
                         stack.push(j);
                     }
                 }
@@ -593,7 +597,7 @@ impl Bracket {
     ) -> Result<(), EngineError> {
         let i = self.position(match_id).ok_or(EngineError::UnknownMatch)?;
         let m = &self.matches[i];
-        if m.status != Status::Completed {
+        if m.status != MatchStatus::Completed {
             return Err(EngineError::NotCompleted);
         }
         if m.score.as_deref() == Some(FORFEIT) {
@@ -607,7 +611,7 @@ impl Bracket {
         if self
             .downstream(i)
             .into_iter()
-            .any(|j| self.matches[j].status == Status::Completed)
+            .any(|j| self.matches[j].status == MatchStatus::Completed)
         {
             return Err(EngineError::DownstreamCompleted);
         }
@@ -646,7 +650,7 @@ impl Bracket {
             }
             m.winner_id = None;
             m.score = None;
-            m.status = Status::Pending;
+            m.status = MatchStatus::Pending;
         }
         self.ready.clear();
         self.open_round = 1;
@@ -693,7 +697,7 @@ impl Bracket {
     pub fn is_finished(&self) -> bool {
         self.matches
             .iter()
-            .all(|m| !matches!(m.status, Status::Pending | Status::Ready))
+            .all(|m| !matches!(m.status, MatchStatus::Pending | MatchStatus::Ready))
     }
 
     /// The winner of the tournament, once it is finished.
@@ -707,7 +711,7 @@ impl Bracket {
         let decided = |side: Side, round: u32| {
             self.matches
                 .iter()
-                .find(|m| m.bracket == side && m.round == round && m.status != Status::Skipped)
+                .find(|m| m.bracket == side && m.round == round && m.status != MatchStatus::Skipped)
                 .and_then(|m| m.winner_id.clone())
         };
         let has = |side: Side| self.matches.iter().any(|m| m.bracket == side);
@@ -738,7 +742,9 @@ impl Bracket {
         }
         self.matches
             .iter()
-            .find(|m| m.bracket == Side::Winners && m.round == round && m.status != Status::Skipped)
+            .find(|m| {
+                m.bracket == Side::Winners && m.round == round && m.status != MatchStatus::Skipped
+            })
             .and_then(|m| m.loser_id().map(str::to_string))
             .filter(|l| !self.disqualified.contains(l))
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Bracket, Match, Side, Status};
+use super::{Bracket, Match, MatchStatus, Side};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Standing {
@@ -127,7 +127,7 @@ fn elimination_keys(bracket: &Bracket, participants: &[(String, String)]) -> Vec
         bracket
             .matches
             .iter()
-            .filter(|m| m.bracket == Side::GrandFinal && m.status == Status::Completed)
+            .filter(|m| m.bracket == Side::GrandFinal && m.status == MatchStatus::Completed)
             .max_by_key(|m| m.round)
             .and_then(|m| m.loser_id().map(str::to_string))
     } else if double {
@@ -149,7 +149,7 @@ fn elimination_keys(bracket: &Bracket, participants: &[(String, String)]) -> Vec
     let third = bracket
         .matches
         .iter()
-        .find(|m| m.bracket == Side::ThirdPlace && m.status == Status::Completed)
+        .find(|m| m.bracket == Side::ThirdPlace && m.status == MatchStatus::Completed)
         .and_then(|m| m.winner_id.clone());
     participants
         .iter()

@@ -35,7 +35,7 @@ const RR: Format = Format {
 
 fn ready(b: &Bracket) -> Vec<&Match> {
     let ready: Vec<&Match> = b.ready().collect();
-    debug_assert!(ready.iter().all(|m| m.status == Status::Ready));
+    debug_assert!(ready.iter().all(|m| m.status == MatchStatus::Ready));
     ready
 }
 
@@ -51,7 +51,7 @@ fn play(b: &mut Bracket, a: &str, c: &str, winner: &str, score: &str) -> String 
     let id = b
         .matches
         .iter()
-        .find(|m| m.status == Status::Ready && m.has(a) && m.has(c))
+        .find(|m| m.status == MatchStatus::Ready && m.has(a) && m.has(c))
         .unwrap_or_else(|| panic!("no ready match {a} v {c}: {:#?}", ready(b)))
         .id
         .clone();
@@ -92,7 +92,7 @@ fn byes_go_to_the_top_seeds_and_advance() {
     let round1: Vec<&Match> = b.matches.iter().filter(|m| m.round == 1).collect();
     let byes: Vec<&str> = round1
         .iter()
-        .filter(|m| m.status == Status::Bye)
+        .filter(|m| m.status == MatchStatus::Bye)
         .map(|m| m.winner_id.as_deref().unwrap())
         .collect();
     assert_eq!(byes, vec!["p1", "p2", "p3"]);
@@ -105,7 +105,7 @@ fn byes_go_to_the_top_seeds_and_advance() {
     // p1's bye put p1 into round two already, waiting for the winner of 4 v 5.
     let w2 = b.get("W2-1").unwrap();
     assert_eq!(w2.participant1_id.as_deref(), Some("p1"));
-    assert_eq!(w2.status, Status::Pending);
+    assert_eq!(w2.status, MatchStatus::Pending);
 }
 
 #[test]
@@ -165,10 +165,14 @@ fn double_elimination_with_a_bracket_reset() {
     // Winners bracket: seeds win, except p2 who loses the winners final to p1.
     play_out_winners_and_losers(&mut b);
     let gf = b.get("GF1").unwrap().clone();
-    assert_eq!(gf.status, Status::Ready);
+    assert_eq!(gf.status, MatchStatus::Ready);
     let (wb, lb) = pair(&gf);
     b.report("GF1", Some(&lb), "1-3").unwrap();
-    assert_eq!(b.get("GF2").unwrap().status, Status::Ready, "bracket reset");
+    assert_eq!(
+        b.get("GF2").unwrap().status,
+        MatchStatus::Ready,
+        "bracket reset"
+    );
     assert!(!b.is_finished());
     b.report("GF2", Some(&lb), "0-3").unwrap();
     assert_eq!(b.champion(), Some(lb.clone()));
@@ -195,7 +199,7 @@ fn when_the_winners_champion_wins_the_final_the_reset_is_skipped() {
     play_out_winners_and_losers(&mut b);
     let (wb, _) = pair(b.get("GF1").unwrap());
     b.report("GF1", Some(&wb), "3-0").unwrap();
-    assert_eq!(b.get("GF2").unwrap().status, Status::Skipped);
+    assert_eq!(b.get("GF2").unwrap().status, MatchStatus::Skipped);
     assert!(b.is_finished());
     assert_eq!(b.champion(), Some(wb));
 }
@@ -361,14 +365,14 @@ fn disqualification_forfeits_every_match_and_cascades() {
     let w = b.get("W1-1").unwrap();
     assert_eq!(
         (w.status, w.winner_id.as_deref(), w.score.as_deref()),
-        (Status::Completed, Some("p4"), Some(FORFEIT))
+        (MatchStatus::Completed, Some("p4"), Some(FORFEIT))
     );
     // p1 dropped into the losers bracket and forfeits there as soon as an opponent arrives.
     play(&mut b, "p2", "p3", "p2", "2-0");
     let l = b.get("L1-1").unwrap();
     assert_eq!(
         (l.status, l.winner_id.as_deref()),
-        (Status::Completed, Some("p3"))
+        (MatchStatus::Completed, Some("p3"))
     );
     assert_eq!(b.disqualify("p1"), Err(EngineError::AlreadyDisqualified));
     assert_eq!(
@@ -522,7 +526,9 @@ fn check_finished(f: Format, n: usize, b: &Bracket, disqualified: bool) {
     assert!(!b.disqualified.contains(&champion));
     if f.kind == Kind::DoubleElimination && !disqualified {
         let losses = losses(b);
-        let reset_played = b.get("GF2").is_some_and(|m| m.status == Status::Completed);
+        let reset_played = b
+            .get("GF2")
+            .is_some_and(|m| m.status == MatchStatus::Completed);
         for p in people(n) {
             let l = losses.get(&p).copied().unwrap_or(0);
             let runner_up_exception = match f.grand_final {

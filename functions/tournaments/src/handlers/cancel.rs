@@ -5,7 +5,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{event, mutate_meta, next_meta_of, Change};
+use super::{event, mutate_meta, next_meta_of, Decision};
 use crate::{domain::Status, Tournaments};
 
 pub async fn handle(
@@ -22,7 +22,7 @@ pub async fn handle(
         let mut meta = next_meta_of(read);
         meta.tournament.status = Status::Cancelled;
         let t = meta.tournament.clone();
-        let mut change = Change::new(meta, t.clone());
+        let mut change = Decision::new(meta, t.clone());
         change.events.push(event(
             "tournament.cancelled",
             &t.id,

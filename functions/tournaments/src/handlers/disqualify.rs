@@ -7,9 +7,9 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Change};
+use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
-    bracket::{Status as MatchStatus, FORFEIT},
+    bracket::{MatchStatus, FORFEIT},
     domain::{engine_error, Status},
     store::Disqualification,
     Tournaments,
@@ -50,7 +50,7 @@ pub async fn handle(
         let t2 = meta.tournament.clone();
         let mut participant = p.clone();
         participant.disqualified = true;
-        let mut change = Change::new(meta, (participant.clone(), t2.clone(), after.clone()));
+        let mut change = Decision::new(meta, (participant.clone(), t2.clone(), after.clone()));
         change.items.push(state.store.participant_disqualify(p)?);
         for forfeit in changed
             .iter()

@@ -33,7 +33,7 @@ use crate::{
 
 /// A decided change: the new META (version already bumped), the other items it writes,
 /// its events, and what the client gets back.
-pub struct Change<R> {
+pub struct Decision<R> {
     pub meta: Meta,
     pub items: Vec<TransactWriteItem>,
     pub events: Vec<Event>,
@@ -42,7 +42,7 @@ pub struct Change<R> {
     pub matches: Option<(String, Bracket)>,
 }
 
-impl<R> Change<R> {
+impl<R> Decision<R> {
     pub fn new(meta: Meta, answer: R) -> Self {
         Self {
             meta,
@@ -77,7 +77,7 @@ const RETRY_BUDGET: Duration = Duration::from_secs(8);
 pub async fn mutate<R>(
     state: &Tournaments,
     id: &str,
-    decide: impl Fn(&Loaded) -> Result<Change<R>, ApiError>,
+    decide: impl Fn(&Loaded) -> Result<Decision<R>, ApiError>,
 ) -> Result<R, ApiError> {
     commit_loop(
         state,
@@ -94,7 +94,7 @@ pub async fn mutate<R>(
 pub async fn mutate_meta<R>(
     state: &Tournaments,
     id: &str,
-    decide: impl Fn(&Meta) -> Result<Change<R>, ApiError>,
+    decide: impl Fn(&Meta) -> Result<Decision<R>, ApiError>,
 ) -> Result<R, ApiError> {
     let read = || async {
         state
@@ -111,7 +111,7 @@ async fn commit_loop<T, R, F>(
     id: &str,
     read: impl Fn() -> F,
     version: impl Fn(&T) -> u64,
-    decide: impl Fn(&T) -> Result<Change<R>, ApiError>,
+    decide: impl Fn(&T) -> Result<Decision<R>, ApiError>,
 ) -> Result<R, ApiError>
 where
     F: std::future::Future<Output = Result<T, ApiError>>,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{event, mutate, next_meta, Change};
+use super::{event, mutate, next_meta, Decision};
 use crate::{domain::Status, Tournaments};
 
 pub async fn handle(
@@ -32,7 +32,7 @@ pub async fn handle(
         t.require_status(&[Status::RegistrationOpen], "leave")?;
         let mut meta = next_meta(loaded);
         meta.tournament.participant_count = meta.tournament.participant_count.saturating_sub(1);
-        let mut change = Change::new(meta, ());
+        let mut change = Decision::new(meta, ());
         change.items.extend(state.store.participant_delete(p)?);
         change.events.push(event(
             "participant.left",

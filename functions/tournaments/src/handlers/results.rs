@@ -11,7 +11,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{champion, event, match_completed, mutate, next_meta, Change};
+use super::{champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
     domain::{engine_error, ResultBody, Status},
     Tournaments,
@@ -47,18 +47,15 @@ async fn record(
     let (m, t) = mutate(state, &id, |loaded| {
         let t = loaded.tournament();
         t.require_manager(&caller)?;
-        if correcting {
-            t.require_status(
-                &[Status::InProgress, Status::Completed],
-                "correct a result in",
-            )?;
-        } else {
-            // In a completed tournament every match is decided: the engine says which way.
-            t.require_status(
-                &[Status::InProgress, Status::Completed],
-                "report a result in",
-            )?;
-        }
+        // In a completed tournament every match is decided: the engine says which way.
+        t.require_status(
+            &[Status::InProgress, Status::Completed],
+            if correcting {
+                "correct a result in"
+            } else {
+                "report a result in"
+            },
+        )?;
         let before = loaded
             .bracket
             .as_ref()
@@ -91,7 +88,7 @@ async fn record(
         let t2 = meta.tournament.clone();
         let gen = meta.bracket_gen.clone().unwrap_or_default();
         let champion_after = champion(&t2, &after, loaded);
-        let mut change = Change::new(meta, (m.clone(), t2.clone()));
+        let mut change = Decision::new(meta, (m.clone(), t2.clone()));
         change.items.push(state.store.result_update(
             &t2.id,
             &gen,

@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{bracket_view, event, mutate, next_meta, Change};
+use super::{bracket_view, event, mutate, next_meta, Decision};
 use crate::{bracket, domain::Status, Tournaments};
 
 #[derive(Deserialize, Default)]
@@ -60,7 +60,7 @@ pub async fn handle(
         meta.bracket_gen = Some(gen.clone());
         meta.disqualified.clear();
         let t = meta.tournament.clone();
-        let mut change = Change::new(meta, (t.clone(), bracket.clone()));
+        let mut change = Decision::new(meta, (t.clone(), bracket.clone()));
         change.events.push(event(
             "tournament.started",
             &t.id,

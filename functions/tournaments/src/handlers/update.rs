@@ -6,7 +6,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{event, mutate_meta, next_meta_of, Change};
+use super::{event, mutate_meta, next_meta_of, Decision};
 use crate::{
     domain::{Status, TournamentFields},
     Tournaments,
@@ -39,7 +39,7 @@ pub async fn handle(
                 ),
             ));
         }
-        let mut change = Change::new(meta, t.clone());
+        let mut change = Decision::new(meta, t.clone());
         change.events.push(event(
             "tournament.updated",
             &t.id,
