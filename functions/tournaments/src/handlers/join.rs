@@ -7,19 +7,21 @@
 //! holds under any concurrency without joins retrying against each other; seeds are ranks
 //! of position keys, so they stay 1..n.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use gymit_shared::{
-    http, identity, identity::Caller, ids, time, validate::Validator, ApiError, Ctx, Request,
-    Response,
+    http, identity,
+    identity::Caller,
+    ids,
+    retry::{retry, Attempt, Policy},
+    time,
+    validate::Validator,
+    ApiError, Ctx, Request, Response,
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::event;
+use super::{busy, event};
 use crate::{
     domain::{append_position, position_between, Participant, Status, Tournament},
     store::{JoinError, Member},
@@ -29,6 +31,12 @@ use crate::{
 /// How long after a user's id was minted its `user.created` event may still be on its way
 /// to the members projection: an add of such a user waits for it instead of answering 404.
 const MEMBER_EVENT_LAG: Duration = Duration::from_secs(5);
+
+/// Joins do not read-and-check a version, so they retry only when a transaction touched
+/// the same items at that moment, when a full or closed answer needs a second look, or
+/// while an added user's event is on its way: for 8 s at most, waiting up to 160 ms.
+const JOINS: Policy = Policy::until(Duration::from_secs(8), Duration::from_millis(5))
+    .with_cap(Duration::from_millis(160));
 
 fn already_registered() -> ApiError {
     ApiError::conflict("already_registered", "this user is already registered")
@@ -205,64 +213,58 @@ pub async fn handle(
         caller.require_approved()?;
     }
 
-    let deadline = Instant::now() + Duration::from_secs(8);
-    let mut attempt = 0u32;
-    let mut addition = None;
-    let participant = loop {
+    let (state, id, caller, joining) = (&*state, &id, &caller, &joining);
+    let participant = retry(&JOINS, |_| async move {
         // Round trip 1: what the decision needs, in one read.
-        let read = read(&state, &id, &caller, &joining).await?;
-        if let Joining::Add(body) = &joining {
+        let read = read(state, id, caller, joining).await?;
+        let addition = match joining {
             // Only the owner or an admin adds others: a member gets 403 before 422.
-            read.tournament.require_manager(&caller)?;
-            if addition.is_none() {
-                addition = Some(validate(body)?);
+            Joining::Add(body) => {
+                read.tournament.require_manager(caller)?;
+                Some(validate(body)?)
             }
-        }
+            Joining::Myself => None,
+        };
         refuse_if_closed(&read.tournament)?;
-        let (participant, position) = participant(&id, &caller, &read, addition.as_ref());
+        let (participant, position) = participant(id, caller, &read, addition.as_ref());
         // The seed in the answer and the event is the one this join saw: exact unless
         // another join commits between this one's read and its write, in which case the
         // participants list (always exact) may show it one or more places later.
         let joined = event(
             "participant.joined",
-            &id,
+            id,
             json!({ "participant": participant }),
         );
         // Round trip 2: the join itself. An added user must be a known, active member: a
         // condition in the same transaction.
-        let check_member = addition.is_some();
-        match state
+        let joined = state
             .store
-            .join(&participant, &position, &joined, check_member)
-            .await
-        {
-            Ok(()) => break participant,
-            Err(JoinError::AlreadyRegistered) => return Err(already_registered()),
+            .join(&participant, &position, &joined, addition.is_some())
+            .await;
+        match joined {
+            Ok(()) => Ok(Attempt::Done(participant)),
+            Err(JoinError::AlreadyRegistered) => Err(already_registered()),
             Err(JoinError::UserUnavailable) => {
                 let user = participant.user_id.as_deref().unwrap_or_default();
                 // A user created a moment ago may not have reached the projection yet.
                 let on_its_way = ids::minted_within(user, MEMBER_EVENT_LAG)
                     && state.store.member(user).await?.is_none();
-                if !on_its_way {
-                    return Err(ApiError::not_found("user"));
+                if on_its_way {
+                    Ok(Attempt::Retry(ApiError::not_found("user")))
+                } else {
+                    Err(ApiError::not_found("user"))
                 }
             }
             Err(JoinError::Closed) => {
                 // Full or no longer open: read it again to say which.
-                let t = state.tournament(&id).await?;
-                refuse_if_closed(&t)?;
+                refuse_if_closed(&state.tournament(id).await?)?;
+                Ok(Attempt::Retry(busy()))
             }
-            Err(JoinError::Conflict) => {}
-            Err(JoinError::Store(e)) => return Err(e.into()),
+            Err(JoinError::Conflict) => Ok(Attempt::Retry(busy())),
+            Err(JoinError::Store(e)) => Err(e.into()),
         }
-        if Instant::now() > deadline {
-            return Err(ApiError::dependency_unavailable(
-                "the tournament is busy, try again",
-            ));
-        }
-        attempt += 1;
-        tokio::time::sleep(gymit_shared::retry::jittered(5, attempt.min(5))).await;
-    };
+    })
+    .await?;
     tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
     http::json(201, &json!({ "participant": participant }))
 }

@@ -18,10 +18,14 @@ pub mod start;
 pub mod sync_user;
 pub mod update;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
-use gymit_shared::{events::Event, time, ApiError};
+use gymit_shared::{
+    events::Event,
+    retry::{retry, Attempt, Policy},
+    time, ApiError,
+};
 use serde_json::{json, Value};
 
 use crate::{
@@ -67,9 +71,15 @@ pub fn next_meta_of(read: &Meta) -> Meta {
     meta
 }
 
-/// How long a change keeps retrying when other writes keep winning (joins to a popular
-/// tournament): well inside the functions' 10 s timeout.
-const RETRY_BUDGET: Duration = Duration::from_secs(8);
+/// How a change retries when other writes keep winning (a popular tournament): for 8 s at
+/// most, well inside the functions' 10 s timeout, waiting at most 80 ms between tries.
+const CONTENDED: Policy = Policy::until(Duration::from_secs(8), Duration::from_millis(5))
+    .with_cap(Duration::from_millis(80));
+
+/// What a write that kept losing answers.
+pub fn busy() -> ApiError {
+    ApiError::dependency_unavailable("the tournament is busy, try again")
+}
 
 /// Reads tournament `id` whole (one Query), lets `decide` turn it into a change (or
 /// refuse), and commits it if nobody changed the tournament meanwhile; otherwise reads and
@@ -116,18 +126,16 @@ async fn commit_loop<T, R, F>(
 where
     F: std::future::Future<Output = Result<T, ApiError>>,
 {
-    let deadline = Instant::now() + RETRY_BUDGET;
-    let mut attempt = 0u32;
-    loop {
+    let (read, version, decide) = (&read, &version, &decide);
+    let outcome = retry(&CONTENDED, |_| async move {
         let current = read().await?;
         let change = decide(&current)?;
         if let Some((gen, bracket)) = &change.matches {
             state.store.put_matches(id, gen, bracket).await?;
         }
-        let read = Some(version(&current));
         let result = state
             .store
-            .commit(&change.meta, read, change.items, &change.events)
+            .commit(&change.meta, Some(version(&current)), change.items, &change.events)
             .await;
         if let (Err(_), Some((gen, bracket))) = (&result, &change.matches) {
             // This start attempt lost: its matches would stay in the partition, unread.
@@ -136,24 +144,19 @@ where
             }
         }
         match result {
-            Ok(()) => return Ok(change.answer),
-            Err(CommitError::Stale) if Instant::now() < deadline => {
-                attempt += 1;
-                tokio::time::sleep(gymit_shared::retry::jittered(5, attempt.min(4))).await;
-            }
-            Err(CommitError::Stale) => {
-                tracing::warn!(
-                    tournament_id = id,
-                    attempts = attempt,
-                    "gave up: the tournament kept changing"
-                );
-                return Err(ApiError::dependency_unavailable(
-                    "the tournament is busy, try again",
-                ));
-            }
-            Err(CommitError::Store(e)) => return Err(e.into()),
+            Ok(()) => Ok(Attempt::Done(change.answer)),
+            Err(CommitError::Stale) => Ok(Attempt::Retry(busy())),
+            Err(CommitError::Store(e)) => Err(e.into()),
+        }
+    })
+    .await;
+    if let Err(e) = &outcome {
+        let gave_up = busy();
+        if (e.code, &e.detail) == (gave_up.code, &gave_up.detail) {
+            tracing::warn!(tournament_id = id, "gave up: the tournament kept changing");
         }
     }
+    outcome
 }
 
 /// A tournament event for the outbox.
