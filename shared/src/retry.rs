@@ -61,12 +61,6 @@ impl Policy {
     }
 }
 
-/// A random delay in `1..=base_ms * 2^attempt` milliseconds (attempt capped at 6): what
-/// `Policy::delay` waits with the default cap, for loops that keep their own count.
-pub fn jittered(base_ms: u64, attempt: u32) -> Duration {
-    full_jitter(Duration::from_millis(base_ms.max(1) << attempt.min(6)))
-}
-
 fn full_jitter(ceiling: Duration) -> Duration {
     let ceiling_ms = u64::try_from(ceiling.as_millis())
         .unwrap_or(u64::MAX)
@@ -208,13 +202,5 @@ mod tests {
         }
         let capped = policy.with_cap(Duration::from_millis(15));
         assert!((0..50).all(|_| capped.delay(5) <= Duration::from_millis(15)));
-    }
-
-    #[test]
-    fn jittered_keeps_its_range() {
-        for attempt in 0..10 {
-            let ceiling = Duration::from_millis(5 << attempt.min(6));
-            assert!((0..50).all(|_| jittered(5, attempt) <= ceiling));
-        }
     }
 }
