@@ -203,17 +203,26 @@ pub async fn publish_stream_batch(
             .set_publish_batch_request_entries(Some(entries))
             .send()
             .await;
-        // The first entry that did not go out, and why.
+        // The first entry that did not go out, and why. An entry the answer lists neither
+        // as successful nor as failed (SNS always lists each; moto drops one whose delivery
+        // raised) did not go out either.
         let first_failed = match sent {
             Err(e) => Some((0, aws_sdk_sns::error::DisplayErrorContext(&e).to_string())),
-            Ok(out) => out
-                .failed()
-                .iter()
-                .filter_map(|f| {
-                    let why = format!("{}: {}", f.code(), f.message().unwrap_or_default());
-                    Some((f.id().parse::<usize>().ok()?, why))
+            Ok(out) => (0..chunk.len())
+                .find(|i| {
+                    !out.successful()
+                        .iter()
+                        .any(|ok| ok.id() == Some(&*i.to_string()))
                 })
-                .min_by_key(|(i, _)| *i),
+                .map(|i| {
+                    let why = out
+                        .failed()
+                        .iter()
+                        .find(|f| f.id() == i.to_string())
+                        .map(|f| format!("{}: {}", f.code(), f.message().unwrap_or_default()))
+                        .unwrap_or_else(|| "not acknowledged by PublishBatch".to_string());
+                    (i, why)
+                }),
         };
         let published = first_failed.as_ref().map_or(chunk.len(), |(i, _)| *i);
         for (_, event) in &chunk[..published] {
