@@ -15,14 +15,19 @@ pub fn minted_at_ms(id: &str) -> Option<i64> {
     Some(secs as i64 * 1000 + i64::from(nanos / 1_000_000))
 }
 
-/// Whether `id` is a UUID v7 minted less than `window` ago (and not in the future beyond
-/// a second of clock skew).
+/// How long `id` stays younger than `window`: `None` unless it is a UUID v7 minted less
+/// than `window` ago (and not in the future beyond a second of clock skew).
+pub fn young_for(id: &str, window: Duration) -> Option<Duration> {
+    let age = crate::time::now().timestamp_millis() - minted_at_ms(id)?;
+    let window = window.as_millis() as i64;
+    (-1000..window)
+        .contains(&age)
+        .then(|| Duration::from_millis((window - age) as u64))
+}
+
+/// Whether `id` is a UUID v7 minted less than `window` ago (`young_for`).
 pub fn minted_within(id: &str, window: Duration) -> bool {
-    let Some(at) = minted_at_ms(id) else {
-        return false;
-    };
-    let age = crate::time::now().timestamp_millis() - at;
-    (-1000..window.as_millis() as i64).contains(&age)
+    young_for(id, window).is_some()
 }
 
 #[cfg(test)]
@@ -34,6 +39,11 @@ mod tests {
         let fresh = uuid::Uuid::now_v7().to_string();
         assert!(minted_within(&fresh, Duration::from_secs(5)));
         assert!(!minted_within(&fresh, Duration::ZERO));
+        let left = young_for(&fresh, Duration::from_secs(5)).expect("young");
+        assert!(
+            left > Duration::from_secs(4) && left <= Duration::from_secs(6),
+            "{left:?}"
+        );
         let v4 = "5b7a3f0e-8c1d-4e2f-9a6b-1c2d3e4f5a6b";
         assert_eq!(minted_at_ms(v4), None);
         assert!(!minted_within(v4, Duration::from_secs(5)));

@@ -5,7 +5,12 @@
 
 use std::{sync::Arc, time::Duration};
 
-use gymit_shared::{dynamo::StoreError, http, ids, ApiError, Ctx, Request, Response};
+use gymit_shared::{
+    dynamo::StoreError,
+    http, ids,
+    retry::{retry, Attempt, Policy},
+    ApiError, Ctx, Request, Response,
+};
 use serde_json::{json, Value};
 
 use crate::{
@@ -38,8 +43,8 @@ async fn act(
     match action {
         Action::Ping => Ok(json!({ "type": "pong" })),
         Action::Subscribe(tournament_id) => {
-            if tournament_id != LOBBY && !known(store, &tournament_id).await? {
-                return Err(Refusal::new("not_found", "no such tournament"));
+            if tournament_id != LOBBY {
+                require_known(store, &tournament_id).await?;
             }
             match store
                 .subscribe(connection_id, &tournament_id)
@@ -72,18 +77,24 @@ async fn act(
 /// refused (a client subscribes right after creating a tournament).
 const TOURNAMENT_EVENT_LAG: Duration = Duration::from_secs(5);
 
-/// Whether the service knows tournament `id`, waiting (re-reading every 100 ms) while the
-/// id is young enough for its creation event to be still on its way.
-async fn known(store: &ConnectionsStore, id: &str) -> Result<bool, Refusal> {
-    loop {
+/// Refuses a tournament the service has not heard of; while the id is young enough for its
+/// creation event to be still on its way, re-reads (up to 100 ms apart) until the event
+/// arrives or the id is too old for it.
+async fn require_known(store: &ConnectionsStore, id: &str) -> Result<(), Refusal> {
+    let on_its_way = ids::young_for(id, TOURNAMENT_EVENT_LAG).unwrap_or_default();
+    let policy =
+        Policy::until(on_its_way, Duration::from_millis(25)).with_cap(Duration::from_millis(100));
+    retry(&policy, |_| async {
         if store.is_known_tournament(id).await.map_err(unavailable)? {
-            return Ok(true);
+            Ok(Attempt::Done(()))
+        } else {
+            Ok(Attempt::Retry(Refusal::new(
+                "not_found",
+                "no such tournament",
+            )))
         }
-        if !ids::minted_within(id, TOURNAMENT_EVENT_LAG) {
-            return Ok(false);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 fn unavailable(e: StoreError) -> Refusal {
