@@ -32,6 +32,9 @@ const TRANSACTION_CONFLICTS: Policy = Policy::attempts(5, Duration::from_millis(
 
 /// Keys a BatchGetItem left unprocessed are asked for again: five tries in all.
 const UNPROCESSED_KEYS: Policy = Policy::attempts(5, Duration::from_millis(20));
+/// Reserving a login attempt races the other logins of the same email (each success clears
+/// the counter the next one was about to add to): tried again, with backoff, a few times.
+const LOGIN_RESERVATIONS: Policy = Policy::attempts(8, Duration::from_millis(5));
 
 #[derive(Clone)]
 pub struct AuthStore {
@@ -226,7 +229,7 @@ impl AuthStore {
         email: &str,
         now: i64,
     ) -> Result<Result<(), u64>, StoreError> {
-        for _ in 0..3 {
+        retry(&LOGIN_RESERVATIONS, |_| async {
             let opened = self
                 .db
                 .update_item()
@@ -242,7 +245,7 @@ impl AuthStore {
                 .send()
                 .await;
             match opened.map_err(StoreError::from_sdk) {
-                Ok(_) => return Ok(Ok(())),
+                Ok(_) => return Ok(Attempt::Done(Ok(()))),
                 Err(StoreError::ConditionFailed) => {}
                 Err(e) => return Err(e),
             }
@@ -262,11 +265,12 @@ impl AuthStore {
                 .send()
                 .await;
             match added.map_err(StoreError::from_sdk) {
-                Ok(_) => return Ok(Ok(())),
+                Ok(_) => return Ok(Attempt::Done(Ok(()))),
                 Err(StoreError::ConditionFailed) => {}
                 Err(e) => return Err(e),
             }
-            // Full, or the window passed (or the item vanished) between the two writes.
+            // Full, or the window passed (or the item vanished: a concurrent successful
+            // login cleared it) between the two writes.
             let out = self
                 .db
                 .get_item()
@@ -279,13 +283,14 @@ impl AuthStore {
             if let Some(item) = out.item {
                 let failures: LoginFailures = from_item(item)?;
                 if let Some(wait) = failures.locked_for(now) {
-                    return Ok(Err(wait));
+                    return Ok(Attempt::Done(Err(wait)));
                 }
             }
-        }
-        Err(StoreError::Unavailable(
-            "the login attempt could not be reserved".into(),
-        ))
+            Ok(Attempt::Retry(StoreError::Unavailable(
+                "the login attempt could not be reserved".into(),
+            )))
+        })
+        .await
     }
 
     pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
