@@ -13,7 +13,7 @@ export SAM_CLI_TELEMETRY ?= 0
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: dev bins test lint build package bench soak deploy events clean web web-test
+.PHONY: dev bins test test-bins lint build package bench soak deploy events clean web web-test
 
 ## Pinned tools in a local virtualenv: the stack's (moto, waitress, cargo-lambda) for
 ## `make dev`, and on top of them the checks' and the release build's (zig, cfn-lint, SAM
@@ -62,12 +62,17 @@ bins:
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
 ## (against a stack that gymit-local starts on free ports and always stops), and
 ## openapi.yaml against the API (Schemathesis, every check, fixed seed: tests/contract.py).
-test: $(TOOLS_STAMP) lint web $(CHROMIUM)
+## The downloads (virtualenv, npm, Chromium) run beside the build, as in `make dev`.
+test:
+	$(MAKE) --no-print-directory -j4 $(TOOLS_STAMP) web $(CHROMIUM) test-bins
+	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python local/test_emulator.py
-	cargo build --workspace --bins --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
+
+test-bins:
+	cargo build --workspace --bins --tests
 
 lint: $(TOOLS_STAMP)
 	cargo fmt --all --check

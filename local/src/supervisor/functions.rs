@@ -38,6 +38,9 @@ fn write_cargo_shim(root: &Path) -> Result<PathBuf, Error> {
     let script = format!(
         r#"#!/bin/sh
 # Written by gymit-local: see write_cargo_shim in local/src/supervisor/functions.rs.
+# cargo-lambda sets Lambda Managed Instances' AWS_LAMBDA_MAX_CONCURRENCY=1 for every
+# instance; a standard Lambda function never sees it, and lambda_runtime warns at each start.
+unset AWS_LAMBDA_MAX_CONCURRENCY
 if [ "$1" = run ]; then
   bin=""; prev=""
   for a in "$@"; do [ "$prev" = --bin ] && bin="$a"; prev="$a"; done

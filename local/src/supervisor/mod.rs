@@ -27,6 +27,7 @@ mod commands;
 mod emulator;
 mod functions;
 mod readiness;
+mod warm_up;
 
 pub use commands::{dev, test_env};
 

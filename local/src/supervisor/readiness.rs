@@ -1,5 +1,5 @@
-//! Readiness: a port free before its process starts and open once it serves, one warm
-//! instance of every function, the root admin, and the line that says the stack is ready.
+//! Readiness: a port free before its process starts and open once it serves, the root
+//! admin, and the line that says the stack is ready (the warm-up is in `warm_up.rs`).
 
 use std::{
     net::TcpListener as StdListener,
@@ -77,41 +77,6 @@ pub(super) async fn create_root_admin(template: &Template, invoker: &Invoker) ->
 }
 
 impl Stack {
-    /// Starts one instance of every function, so the first request to each does not wait
-    /// for a process to start (seconds while others start too, under hot reload). The
-    /// event is a bare JSON string: HTTP functions refuse it before their handler runs, and
-    /// the event consumers find no records in it, so nothing is written.
-    pub(super) async fn warm_up(&self, template: &Template, invoker: &Invoker) {
-        use futures::StreamExt;
-        let started = Instant::now();
-        let functions: Vec<String> = template
-            .functions()
-            .into_iter()
-            .map(|f| f.binary)
-            .filter(|b| b != "auth-bootstrap-admin")
-            .collect();
-        let count = functions.len();
-        let mut took: Vec<(f64, String)> = futures::stream::iter(functions)
-            .map(|binary| async move {
-                let t = Instant::now();
-                let _ = invoker.invoke(&binary, &serde_json::json!("warm-up")).await;
-                (t.elapsed().as_secs_f64(), binary)
-            })
-            .buffer_unordered(8)
-            .collect()
-            .await;
-        took.sort_by(|a, b| b.0.total_cmp(&a.0));
-        println!(
-            "started one instance of each of {count} functions in {:.1}s (slowest: {})",
-            started.elapsed().as_secs_f64(),
-            took.iter()
-                .take(3)
-                .map(|(s, b)| format!("{b} {s:.1}s"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-
     pub fn ready_line(&self) -> String {
         let cache = self
             .gateway
