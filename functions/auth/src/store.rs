@@ -11,11 +11,14 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::{
-    types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update},
+    types::{
+        Delete, DeleteRequest, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update,
+        WriteRequest,
+    },
     Client,
 };
 use gymit_shared::{
-    batch::{batch_get_all, BatchError},
+    batch::{batch_get_all, batch_write_all, BatchError, RESEND_UNPROCESSED},
     dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError},
     retry::{retry, Attempt, Policy},
 };
@@ -319,6 +322,34 @@ impl AuthStore {
             .await
             .map_err(StoreError::from_sdk)?;
         Ok(())
+    }
+
+    /// A successful login's two writes in one BatchWriteItem (they are independent): the
+    /// email's attempt counter is cleared (as `clear_login_failures`) and the new session's
+    /// refresh token stored (as `put_refresh_token`). What DynamoDB leaves unprocessed is
+    /// sent again; a remainder fails the login as an unavailable store.
+    pub async fn clear_login_failures_and_put_refresh_token(
+        &self,
+        email: &str,
+        hash: &str,
+        token: &RefreshToken,
+    ) -> Result<(), StoreError> {
+        let mut item = to_item(token)?;
+        item.extend(refresh_key(hash));
+        let other = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Other(e.to_string());
+        let clear = DeleteRequest::builder()
+            .set_key(Some(lockout_key(email)))
+            .build()
+            .map_err(other)?;
+        let put = PutRequest::builder()
+            .set_item(Some(item))
+            .build()
+            .map_err(other)?;
+        let requests = vec![
+            WriteRequest::builder().delete_request(clear).build(),
+            WriteRequest::builder().put_request(put).build(),
+        ];
+        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
     }
 
     pub async fn refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>, StoreError> {

@@ -58,16 +58,22 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         Some(a) if matches => a,
         _ => return Err(ApiError::invalid_credentials()),
     };
-    state.store.clear_login_failures(&email).await?;
-    if !account.is_active {
-        return Err(ApiError::invalid_credentials());
-    }
-    if account.is_banned {
-        return Err(ApiError::account_banned());
+    // The right password clears the email's failures, whatever the account's state.
+    if !account.is_active || account.is_banned {
+        state.store.clear_login_failures(&email).await?;
+        return Err(if account.is_active {
+            ApiError::account_banned()
+        } else {
+            ApiError::invalid_credentials()
+        });
     }
     let family = uuid::Uuid::now_v7().to_string();
     let (body, hash, stored) = new_session(&state, &account, &family)?;
-    state.store.put_refresh_token(&hash, &stored).await?;
+    // Clearing the failures and storing the refresh token: one round trip.
+    state
+        .store
+        .clear_login_failures_and_put_refresh_token(&email, &hash, &stored)
+        .await?;
     tracing::info!(user_id = %account.id, "logged in");
     http::json(200, &body)
 }
