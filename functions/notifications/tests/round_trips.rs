@@ -1,0 +1,265 @@
+//! DynamoDB round trips per WebSocket route and per fanned-out event (DESIGN.md "Data": one
+//! or two a route), counted by an SDK interceptor (`gymit_local::testing::RoundTrips`) on
+//! the client the functions' state uses, while each answers on its success path; the exact
+//! requests are asserted, so a regression fails (`cargo test -p gymit-notifications --test
+//! round_trips -- --nocapture` prints the table). Not counted: `$connect`'s invoke of the
+//! auth service's authorizer (Lambda; the authorizer reads the auth table on its own
+//! client) and the fan-out's posts to `@connections` (API Gateway).
+
+mod common;
+
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use aws_sdk_dynamodb::{config::timeout::TimeoutConfig, Client};
+use axum::{extract::Path, http::StatusCode, routing::post, Router};
+use common::{connect, connection_id, disconnect, reply, Tables, SECRET};
+use gymit_local::testing::RoundTrips;
+use gymit_notifications::{
+    accounts::Accounts,
+    handlers::fanout::{self, Fanout, Report},
+    store::ConnectionsStore,
+    Notifications, DEFAULT_ANONYMOUS_PER_SOURCE,
+};
+use gymit_shared::{
+    events::{Event, SnsEvent},
+    identity::Role,
+    jwt::Tokens,
+};
+use serde_json::json;
+
+/// Routes over the budget of two: reported, not excused. Their exact requests are asserted
+/// like every other route's (so they cannot grow), and each must stay over two until it is
+/// fixed and taken off this list.
+const OVER_BUDGET: [&str; 2] = ["$disconnect (anonymous)", "fanout: a tournament.* event"];
+
+/// The connections table's client as the functions build it, with timeouts long enough
+/// that a busy emulator never makes the SDK send an attempt twice (each attempt would
+/// count).
+async fn patient_client(counted: &RoundTrips) -> Client {
+    let sdk = gymit_shared::aws::sdk_config().await;
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(30))
+        .operation_timeout(Duration::from_secs(60))
+        .build();
+    let builder = aws_sdk_dynamodb::config::Builder::from(&sdk).timeout_config(timeouts);
+    Client::from_conf(counted.install(builder).build())
+}
+
+/// API Gateway's `@connections` management API, taking every post; returns its endpoint
+/// (with the stage, as on AWS) and how many posts it took.
+async fn management_api() -> (String, Arc<AtomicUsize>) {
+    let posts = Arc::new(AtomicUsize::new(0));
+    let counter = posts.clone();
+    let app = Router::new().route(
+        "/ws/@connections/{id}",
+        post(move |Path(_): Path<String>| {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/ws"), posts)
+}
+
+/// The SNS delivery of one tournament event, as the tournaments publisher sends it.
+fn delivery(e: &Event) -> SnsEvent {
+    let topic = "arn:aws:sns:us-east-1:123456789012:gymit-tournament-events";
+    let record = json!({
+        "EventSource": "aws:sns",
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": format!("{topic}:{}", uuid::Uuid::now_v7()),
+        "Sns": {
+            "Type": "Notification",
+            "MessageId": uuid::Uuid::now_v7().to_string(),
+            "TopicArn": topic,
+            "Subject": null,
+            "Message": e.message().to_string(),
+            "Timestamp": "2026-03-09T10:00:00.000Z",
+            "SignatureVersion": "1",
+            "Signature": "EXAMPLE",
+            "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem",
+            "UnsubscribeUrl": format!("https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic}:x"),
+            "MessageAttributes": {
+                "type": { "Type": "String", "Value": e.event_type },
+                e.entity.0.clone(): { "Type": "String", "Value": e.entity.1 },
+            },
+        }
+    });
+    serde_json::from_value(json!({ "Records": [record] })).expect("a valid SNS Lambda event")
+}
+
+/// `ops` are exactly `want`, and within the budget of two unless the route is listed
+/// `OVER_BUDGET`.
+fn expect(table: &mut Vec<String>, route: &str, ops: &[String], want: &[&str]) {
+    let requests = if ops.is_empty() {
+        "none".to_string()
+    } else {
+        ops.join(", ")
+    };
+    eprintln!("| {route} | {} | {requests} |", ops.len());
+    table.push(route.to_string());
+    assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
+    if OVER_BUDGET.contains(&route) {
+        assert!(
+            ops.len() > 2,
+            "{route} is within the budget now: take it off OVER_BUDGET"
+        );
+    } else {
+        assert!(ops.len() <= 2, "{route}: over the budget of two");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_route_takes_at_most_two_round_trips() {
+    let tables = Tables::fresh().await;
+    let trips = RoundTrips::new();
+    let counted = patient_client(&trips).await;
+    let counted_store = || ConnectionsStore::new(counted.clone(), tables.connections.clone());
+    let state = Arc::new(Notifications {
+        store: counted_store(),
+        tokens: Tokens::new(SECRET),
+        accounts: Accounts::new(tables.authorizer().await, "auth-authorizer".into()),
+        anonymous_per_source: DEFAULT_ANONYMOUS_PER_SOURCE,
+    });
+    let (endpoint, posts) = management_api().await;
+    let fanout = Fanout::new(counted_store(), &endpoint, Duration::from_secs(2)).await;
+    let tid = tables.tournament().await;
+    let (_, token) = tables.user(Role::Member).await;
+    let (member, spectator) = (connection_id(), connection_id());
+    let mut table = Vec::new();
+    eprintln!("| route | round trips | DynamoDB requests |\n|---|---|---|");
+
+    // The account's standing is the authorizer's (an invoke, not counted): the connection.
+    let ((status, body), ops) = trips.during(connect(&state, &member, Some(&token))).await;
+    assert_eq!(status, 204, "{body}");
+    expect(&mut table, "$connect (token)", &ops, &["PutItem"]);
+
+    // The source address's slot, then the connection.
+    let ((status, body), ops) = trips.during(connect(&state, &spectator, None)).await;
+    assert_eq!(status, 204, "{body}");
+    expect(
+        &mut table,
+        "$connect (anonymous)",
+        &ops,
+        &["UpdateItem", "PutItem"],
+    );
+
+    let subscribe = |tid: &str| json!({ "action": "subscribe", "tournament_id": tid });
+    // Whether the tournament is known, then both sides and the count in one transaction.
+    let (answer, ops) = trips.during(reply(&state, &member, subscribe(&tid))).await;
+    assert_eq!(answer["type"], "subscribed", "{answer}");
+    expect(
+        &mut table,
+        "$default subscribe (a tournament)",
+        &ops,
+        &["GetItem", "TransactWriteItems"],
+    );
+    let (answer, ops) = trips
+        .during(reply(&state, &spectator, subscribe("*")))
+        .await;
+    assert_eq!(answer["type"], "subscribed", "{answer}");
+    expect(
+        &mut table,
+        "$default subscribe (the lobby)",
+        &ops,
+        &["TransactWriteItems"],
+    );
+
+    let (answer, ops) = trips
+        .during(reply(&state, &member, json!({ "action": "ping" })))
+        .await;
+    assert_eq!(answer["type"], "pong", "{answer}");
+    expect(&mut table, "$default ping", &ops, &[]);
+
+    // One Query for the tournament's subscribers, then the posts (not DynamoDB).
+    let joined = Event::new(
+        "participant.joined",
+        "tournament_id",
+        &tid,
+        json!({ "participant": { "user_id": uuid::Uuid::now_v7(), "seed": 3 } }),
+    );
+    let (report, ops) = trips
+        .during(fanout::handle(&fanout, delivery(&joined)))
+        .await;
+    let expected = Report {
+        events: 1,
+        delivered: 1,
+        gone: 0,
+        failed: 0,
+    };
+    assert_eq!(report.expect("fanned out"), expected);
+    expect(
+        &mut table,
+        "fanout: a participant.* or match.* event",
+        &ops,
+        &["Query"],
+    );
+
+    // The tournament recorded as known, its subscribers and the lobby's: two Queries.
+    let started = Event::new(
+        "tournament.started",
+        "tournament_id",
+        &tid,
+        json!({ "tournament": { "id": tid, "name": "Spring Open", "status": "in_progress" } }),
+    );
+    let (report, ops) = trips
+        .during(fanout::handle(&fanout, delivery(&started)))
+        .await;
+    let expected = Report {
+        events: 1,
+        delivered: 2,
+        gone: 0,
+        failed: 0,
+    };
+    assert_eq!(report.expect("fanned out"), expected);
+    expect(
+        &mut table,
+        "fanout: a tournament.* event",
+        &ops,
+        &["PutItem", "Query", "Query"],
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 3, "one post per subscriber");
+
+    let unsubscribe = json!({ "action": "unsubscribe", "tournament_id": "*" });
+    let (answer, ops) = trips.during(reply(&state, &spectator, unsubscribe)).await;
+    assert_eq!(answer["type"], "unsubscribed", "{answer}");
+    expect(
+        &mut table,
+        "$default unsubscribe",
+        &ops,
+        &["TransactWriteItems"],
+    );
+
+    // The connection's items (one Query), deleted in one batch.
+    let ((status, body), ops) = trips.during(disconnect(&state, &member)).await;
+    assert_eq!(status, 204, "{body}");
+    expect(
+        &mut table,
+        "$disconnect (token)",
+        &ops,
+        &["Query", "BatchWriteItem"],
+    );
+    // An anonymous connection also gives its source address's slot back.
+    let ((status, body), ops) = trips.during(disconnect(&state, &spectator)).await;
+    assert_eq!(status, 204, "{body}");
+    expect(
+        &mut table,
+        "$disconnect (anonymous)",
+        &ops,
+        &["Query", "BatchWriteItem", "UpdateItem"],
+    );
+    assert!(tables.keys().await.is_empty(), "nothing left behind");
+    assert_eq!(table.len(), 10, "every route, and both kinds of event");
+}
