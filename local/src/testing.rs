@@ -189,6 +189,13 @@ impl RoundTrips {
         )
     }
 
+    /// A client of `sdk` (the functions' own SDK config) that counts here, with timeouts
+    /// long enough that a busy emulator never makes the SDK send an attempt twice (each
+    /// attempt would count).
+    pub fn patient_client(&self, sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::from_conf(self.install(patient(sdk)).build())
+    }
+
     /// The operations sent since the last `take`, oldest first, and forgets them.
     pub fn take(&self) -> Vec<String> {
         self.log
@@ -204,6 +211,18 @@ impl RoundTrips {
         let out = f.await;
         (out, self.take())
     }
+}
+
+/// `sdk`'s DynamoDB config with timeouts long enough that a busy emulator never makes the
+/// SDK give up on (or resend) a request that is only slow.
+pub fn patient(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::config::Builder {
+    use std::time::Duration;
+    let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(Duration::from_secs(30))
+        .operation_timeout(Duration::from_secs(60))
+        .build();
+    aws_sdk_dynamodb::config::Builder::from(sdk).timeout_config(timeouts)
 }
 
 impl aws_sdk_dynamodb::config::Intercept for RoundTrips {

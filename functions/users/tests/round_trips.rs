@@ -4,9 +4,8 @@
 //! are asserted, so a regression fails (`cargo test -p gymit-users --test round_trips --
 //! --nocapture` prints the table).
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc};
 
-use aws_sdk_dynamodb::{config::timeout::TimeoutConfig, Client};
 use gymit_local::testing::RoundTrips;
 use gymit_shared::{identity::Role, jwt::Tokens, user::User, Request};
 use gymit_users::{
@@ -18,19 +17,6 @@ use lambda_http::{Body, RequestExt};
 use serde_json::{json, Value};
 
 const SECRET: &str = "users-round-trips-secret-users-round-trips";
-
-/// The users table's client as the functions build it, with timeouts long enough that a
-/// busy emulator never makes the SDK send an attempt twice (each attempt would count).
-async fn patient_client(counted: &RoundTrips) -> Client {
-    let sdk = gymit_shared::aws::sdk_config().await;
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_attempt_timeout(Duration::from_secs(30))
-        .operation_timeout(Duration::from_secs(60))
-        .build();
-    let builder = aws_sdk_dynamodb::config::Builder::from(&sdk).timeout_config(timeouts);
-    Client::from_conf(counted.install(builder).build())
-}
 
 fn user(name: &str, role: Role) -> User {
     User {
@@ -109,7 +95,10 @@ async fn every_route_takes_at_most_two_round_trips() {
     let tables = gymit_local::testing::fresh_tables(&["UsersTable"]).await;
     let trips = RoundTrips::new();
     let state = Arc::new(Users {
-        store: UsersStore::new(patient_client(&trips).await, tables["UsersTable"].clone()),
+        store: UsersStore::new(
+            trips.patient_client(&gymit_shared::aws::sdk_config().await),
+            tables["UsersTable"].clone(),
+        ),
         tokens: Tokens::new(SECRET),
         cursor_secret: SECRET.into(),
     });

@@ -10,10 +10,9 @@
 use std::{
     collections::{BTreeMap, HashMap},
     sync::Arc,
-    time::Duration,
 };
 
-use aws_sdk_dynamodb::{config::timeout::TimeoutConfig, Client};
+use aws_sdk_dynamodb::Client;
 use gymit_local::testing::RoundTrips;
 use gymit_shared::{
     dynamo::Item,
@@ -35,27 +34,6 @@ use lambda_http::{Body, RequestExt};
 use serde_json::{json, Value};
 
 pub const SECRET: &str = "tournaments-test-secret-tournaments-test";
-
-/// The tournaments table's client as the functions build it, with longer timeouts. The
-/// emulator answers one request at a time and this machine may be busy: an attempt that
-/// outlives the SDK's 3 s attempt timeout is retried, and moto, which ignores the
-/// idempotency token that DynamoDB honours, then applies the retried transaction a second
-/// time (a committed report or join would come back as a conflict). The tests are about
-/// the service, not about the emulator's speed.
-/// `counted`: the client the functions' state uses, whose requests `Env::trips` counts.
-async fn patient_client(counted: Option<&RoundTrips>) -> Client {
-    let sdk = gymit_shared::aws::sdk_config().await;
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_attempt_timeout(Duration::from_secs(30))
-        .operation_timeout(Duration::from_secs(60))
-        .build();
-    let builder = aws_sdk_dynamodb::config::Builder::from(&sdk).timeout_config(timeouts);
-    Client::from_conf(match counted {
-        Some(trips) => trips.install(builder).build(),
-        None => builder.build(),
-    })
-}
 
 /// One test's world: the functions' state on fresh tables.
 #[derive(Clone)]
@@ -295,13 +273,16 @@ impl Env {
         let tables = gymit_local::testing::fresh_tables(&["TournamentsTable"]).await;
         let table = tables["TournamentsTable"].clone();
         let trips = RoundTrips::new();
-        let counted = patient_client(Some(&trips)).await;
+        // Longer timeouts than the functions': the emulator answers one request at a time
+        // and this machine may be busy; the tests are about the service, not its speed.
+        let sdk = gymit_shared::aws::sdk_config().await;
+        let counted = trips.patient_client(&sdk);
         let state = Tournaments::new(
             TournamentsStore::new(counted, table),
             &KeySet::single(SECRET),
         );
         Self {
-            db: patient_client(None).await,
+            db: Client::from_conf(gymit_local::testing::patient(&sdk).build()),
             state: Arc::new(state),
             trips,
         }
