@@ -213,6 +213,54 @@ impl RoundTrips {
     }
 }
 
+/// A service's round-trip table, route by route: each route sent exactly the requests the
+/// test names, and at most two (DESIGN.md "Data") unless the route is listed as over that
+/// budget, where it must still be over (so the list cannot go stale). Prints each row as
+/// the README's table has it.
+#[derive(Debug)]
+pub struct Budget {
+    over: &'static [&'static str],
+    routes: Vec<String>,
+}
+
+impl Budget {
+    pub fn new(over: &'static [&'static str]) -> Self {
+        eprintln!("| route | round trips | DynamoDB requests |\n|---|---|---|");
+        Self {
+            over,
+            routes: Vec::new(),
+        }
+    }
+
+    pub fn expect(&mut self, route: &str, ops: &[String], want: &[&str]) {
+        let requests = if ops.is_empty() {
+            "none".to_string()
+        } else {
+            ops.join(", ")
+        };
+        eprintln!("| {route} | {} | {requests} |", ops.len());
+        self.routes.push(route.to_string());
+        assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
+        if self.over.contains(&route) {
+            assert!(
+                ops.len() > 2,
+                "{route} is within the budget now: take it off the list of routes over it"
+            );
+        } else {
+            assert!(ops.len() <= 2, "{route}: over the budget of two");
+        }
+    }
+
+    /// How many routes were checked.
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+}
+
 /// `sdk`'s DynamoDB config with timeouts long enough that a busy emulator never makes the
 /// SDK give up on (or resend) a request that is only slow.
 pub fn patient(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::config::Builder {

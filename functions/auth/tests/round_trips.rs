@@ -22,7 +22,7 @@ use gymit_auth::{
     store::AuthStore,
     Auth, Registration,
 };
-use gymit_local::testing::RoundTrips;
+use gymit_local::testing::{Budget, RoundTrips};
 use gymit_shared::{jwt::Tokens, Request};
 use serde_json::{json, Value};
 
@@ -106,22 +106,6 @@ fn authorizer_request(token: &str) -> ApiGatewayV2CustomAuthorizerV2Request {
     serde_json::from_value(sample).expect("an authorizer request (payload 2.0)")
 }
 
-/// `ops` are exactly `want`, and within the budget of two unless the route is listed
-/// `OVER_BUDGET`.
-fn expect(table: &mut Vec<String>, route: &str, ops: &[String], want: &[&str]) {
-    eprintln!("| {route} | {} | {} |", ops.len(), ops.join(", "));
-    table.push(route.to_string());
-    assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
-    if OVER_BUDGET.contains(&route) {
-        assert!(
-            ops.len() > 2,
-            "{route} is within the budget now: take it off OVER_BUDGET"
-        );
-    } else {
-        assert!(ops.len() <= 2, "{route}: over the budget of two");
-    }
-}
-
 /// Login sends its first two requests concurrently (the attempt's reservation and the
 /// email's lookup), so they reach the wire in either order: listed reservation first.
 fn reservation_first(mut ops: Vec<String>) -> Vec<String> {
@@ -162,8 +146,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         store: store.clone(),
         tokens: tokens.clone(),
     };
-    let mut table = Vec::new();
-    eprintln!("| route | round trips | DynamoDB requests |\n|---|---|---|");
+    let mut table = Budget::new(&OVER_BUDGET);
 
     // The account and its email item in one transaction, then users-create (not DynamoDB).
     let email = "grace@example.com";
@@ -177,8 +160,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(*invocations.lock().unwrap(), 1, "users-create was invoked");
-    expect(
-        &mut table,
+    table.expect(
         "register (+ invoke users-create)",
         &ops,
         &["TransactWriteItems"],
@@ -194,8 +176,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         ))
         .await;
     assert_eq!(status, 200, "{session}");
-    expect(
-        &mut table,
+    table.expect(
         "login",
         &reservation_first(ops),
         &["UpdateItem", "GetItem", "GetItem", "BatchWriteItem"],
@@ -208,7 +189,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .await;
     let answer = answer.expect("the table is reachable");
     assert_eq!(answer["context"]["verdict"], "allow", "{answer}");
-    expect(&mut table, "authorizer", &ops, &["GetItem"]);
+    table.expect("authorizer", &ops, &["GetItem"]);
 
     let ((status, answer), ops) = trips
         .during(call(
@@ -218,7 +199,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         ))
         .await;
     assert_eq!(status, 200, "{answer}");
-    expect(&mut table, "me", &ops, &["GetItem"]);
+    table.expect("me", &ops, &["GetItem"]);
 
     // The token, the account and the family's revocation (one batch), then the rotation.
     let ((status, rotated), ops) = trips
@@ -234,8 +215,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         ))
         .await;
     assert_eq!(status, 200, "{rotated}");
-    expect(
-        &mut table,
+    table.expect(
         "refresh",
         &ops,
         &["GetItem", "BatchGetItem", "TransactWriteItems"],
@@ -253,8 +233,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         ))
         .await;
     assert_eq!(status, 204, "{answer}");
-    expect(
-        &mut table,
+    table.expect(
         "password",
         &ops,
         &["GetItem", "UpdateItem", "DeleteItem", "UpdateItem"],
@@ -273,7 +252,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         ))
         .await;
     assert_eq!(status, 204, "{answer}");
-    expect(&mut table, "logout", &ops, &["GetItem", "PutItem"]);
+    table.expect("logout", &ops, &["GetItem", "PutItem"]);
 
     // No route: the operator's (or `make dev`'s) invoke; then users-create (not DynamoDB).
     let root = RootAdmin {
@@ -285,8 +264,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .await;
     let answer = answer.expect("the root admin is created");
     assert_eq!(answer["created"], true, "{answer}");
-    expect(
-        &mut table,
+    table.expect(
         "bootstrap-admin (first run, + invoke users-create)",
         &ops,
         &["GetItem", "TransactWriteItems"],
@@ -296,8 +274,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .await;
     let answer = answer.expect("the root admin is found");
     assert_eq!(answer["created"], false, "{answer}");
-    expect(
-        &mut table,
+    table.expect(
         "bootstrap-admin (again, + invoke users-create)",
         &ops,
         &["GetItem", "GetItem"],

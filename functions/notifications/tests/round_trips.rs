@@ -18,7 +18,7 @@ use std::{
 
 use axum::{extract::Path, http::StatusCode, routing::post, Router};
 use common::{connect, connection_id, disconnect, reply, Tables, SECRET};
-use gymit_local::testing::RoundTrips;
+use gymit_local::testing::{Budget, RoundTrips};
 use gymit_notifications::{
     accounts::Accounts,
     handlers::fanout::{self, Fanout, Report},
@@ -85,27 +85,6 @@ fn delivery(e: &Event) -> SnsEvent {
     serde_json::from_value(json!({ "Records": [record] })).expect("a valid SNS Lambda event")
 }
 
-/// `ops` are exactly `want`, and within the budget of two unless the route is listed
-/// `OVER_BUDGET`.
-fn expect(table: &mut Vec<String>, route: &str, ops: &[String], want: &[&str]) {
-    let requests = if ops.is_empty() {
-        "none".to_string()
-    } else {
-        ops.join(", ")
-    };
-    eprintln!("| {route} | {} | {requests} |", ops.len());
-    table.push(route.to_string());
-    assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
-    if OVER_BUDGET.contains(&route) {
-        assert!(
-            ops.len() > 2,
-            "{route} is within the budget now: take it off OVER_BUDGET"
-        );
-    } else {
-        assert!(ops.len() <= 2, "{route}: over the budget of two");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_route_sends_exactly_its_listed_requests() {
     let tables = Tables::fresh().await;
@@ -123,30 +102,23 @@ async fn each_route_sends_exactly_its_listed_requests() {
     let tid = tables.tournament().await;
     let (_, token) = tables.user(Role::Member).await;
     let (member, spectator) = (connection_id(), connection_id());
-    let mut table = Vec::new();
-    eprintln!("| route | round trips | DynamoDB requests |\n|---|---|---|");
+    let mut table = Budget::new(&OVER_BUDGET);
 
     // The account's standing is the authorizer's (an invoke, not counted): the connection.
     let ((status, body), ops) = trips.during(connect(&state, &member, Some(&token))).await;
     assert_eq!(status, 204, "{body}");
-    expect(&mut table, "$connect (token)", &ops, &["PutItem"]);
+    table.expect("$connect (token)", &ops, &["PutItem"]);
 
     // The source address's slot, then the connection.
     let ((status, body), ops) = trips.during(connect(&state, &spectator, None)).await;
     assert_eq!(status, 204, "{body}");
-    expect(
-        &mut table,
-        "$connect (anonymous)",
-        &ops,
-        &["UpdateItem", "PutItem"],
-    );
+    table.expect("$connect (anonymous)", &ops, &["UpdateItem", "PutItem"]);
 
     let subscribe = |tid: &str| json!({ "action": "subscribe", "tournament_id": tid });
     // Whether the tournament is known, then both sides and the count in one transaction.
     let (answer, ops) = trips.during(reply(&state, &member, subscribe(&tid))).await;
     assert_eq!(answer["type"], "subscribed", "{answer}");
-    expect(
-        &mut table,
+    table.expect(
         "$default subscribe (a tournament)",
         &ops,
         &["GetItem", "TransactWriteItems"],
@@ -155,8 +127,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .during(reply(&state, &spectator, subscribe("*")))
         .await;
     assert_eq!(answer["type"], "subscribed", "{answer}");
-    expect(
-        &mut table,
+    table.expect(
         "$default subscribe (the lobby)",
         &ops,
         &["TransactWriteItems"],
@@ -166,7 +137,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .during(reply(&state, &member, json!({ "action": "ping" })))
         .await;
     assert_eq!(answer["type"], "pong", "{answer}");
-    expect(&mut table, "$default ping", &ops, &[]);
+    table.expect("$default ping", &ops, &[]);
 
     // One Query for the tournament's subscribers, then the posts (not DynamoDB).
     let joined = Event::new(
@@ -185,12 +156,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         failed: 0,
     };
     assert_eq!(report.expect("fanned out"), expected);
-    expect(
-        &mut table,
-        "fanout: a participant.* or match.* event",
-        &ops,
-        &["Query"],
-    );
+    table.expect("fanout: a participant.* or match.* event", &ops, &["Query"]);
 
     // The tournament recorded as known, its subscribers and the lobby's: two Queries.
     let started = Event::new(
@@ -209,8 +175,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         failed: 0,
     };
     assert_eq!(report.expect("fanned out"), expected);
-    expect(
-        &mut table,
+    table.expect(
         "fanout: a tournament.* event",
         &ops,
         &["PutItem", "Query", "Query"],
@@ -220,27 +185,16 @@ async fn each_route_sends_exactly_its_listed_requests() {
     let unsubscribe = json!({ "action": "unsubscribe", "tournament_id": "*" });
     let (answer, ops) = trips.during(reply(&state, &spectator, unsubscribe)).await;
     assert_eq!(answer["type"], "unsubscribed", "{answer}");
-    expect(
-        &mut table,
-        "$default unsubscribe",
-        &ops,
-        &["TransactWriteItems"],
-    );
+    table.expect("$default unsubscribe", &ops, &["TransactWriteItems"]);
 
     // The connection's items (one Query), deleted in one batch.
     let ((status, body), ops) = trips.during(disconnect(&state, &member)).await;
     assert_eq!(status, 204, "{body}");
-    expect(
-        &mut table,
-        "$disconnect (token)",
-        &ops,
-        &["Query", "BatchWriteItem"],
-    );
+    table.expect("$disconnect (token)", &ops, &["Query", "BatchWriteItem"]);
     // An anonymous connection also gives its source address's slot back.
     let ((status, body), ops) = trips.during(disconnect(&state, &spectator)).await;
     assert_eq!(status, 204, "{body}");
-    expect(
-        &mut table,
+    table.expect(
         "$disconnect (anonymous)",
         &ops,
         &["Query", "BatchWriteItem", "UpdateItem"],

@@ -9,18 +9,15 @@ mod common;
 
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use common::{Env, Route};
+use gymit_local::testing::Budget;
 use gymit_tournaments::domain::{append_position, Participant};
 use serde_json::{json, Value};
 
+/// Start writes its matches in batches of 25 (the one exception to two).
+const START: &str = "start (3 players; +1 BatchWriteItem per 25 matches)";
+
 fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("an id").to_string()
-}
-
-/// `ops` are exactly `want`, and within the budget of two.
-fn expect(table: &mut Vec<String>, route: &str, ops: &[String], want: &[&str]) {
-    eprintln!("| {route} | {} | {} |", ops.len(), ops.join(", "));
-    table.push(format!("{route}: {ops:?}"));
-    assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -29,8 +26,7 @@ async fn every_route_takes_at_most_two_round_trips() {
     let owner = env.trainer("Tina").await;
     let member = env.member("Mia").await;
     let other = env.member("Otto").await;
-    let mut table = Vec::new();
-    eprintln!("| route | round trips | DynamoDB requests |\n|---|---|---|");
+    let mut table = Budget::new(&[START]);
 
     let ((status, answer), ops) = env
         .counted(
@@ -41,17 +37,17 @@ async fn every_route_takes_at_most_two_round_trips() {
         )
         .await;
     assert_eq!(status, 201, "{answer}");
-    expect(&mut table, "create", &ops, &["TransactWriteItems"]);
+    table.expect("create", &ops, &["TransactWriteItems"]);
     let id = id_of(&answer["tournament"]);
     let ids = [id.as_str()];
 
     let ((status, _), ops) = env.counted(Route::Get, &ids, None, None).await;
     assert_eq!(status, 200);
-    expect(&mut table, "get", &ops, &["GetItem"]);
+    table.expect("get", &ops, &["GetItem"]);
 
     let ((status, _), ops) = env.counted(Route::List, &[], None, None).await;
     assert_eq!(status, 200);
-    expect(&mut table, "list", &ops, &["Query"]);
+    table.expect("list", &ops, &["Query"]);
 
     let ((status, answer), ops) = env
         .counted(
@@ -62,8 +58,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         )
         .await;
     assert_eq!(status, 200, "{answer}");
-    expect(
-        &mut table,
+    table.expect(
         "update (META only)",
         &ops,
         &["GetItem", "TransactWriteItems"],
@@ -74,8 +69,7 @@ async fn every_route_takes_at_most_two_round_trips() {
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["participant"]["seed"], 1);
     assert_eq!(answer["participant"]["name"], "Mia");
-    expect(
-        &mut table,
+    table.expect(
         "join (self)",
         &ops,
         &["TransactGetItems", "TransactWriteItems"],
@@ -92,8 +86,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         .await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["participant"]["seed"], 2);
-    expect(
-        &mut table,
+    table.expect(
         "join (add a user)",
         &ops,
         &["GetItem", "TransactWriteItems"],
@@ -110,8 +103,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         .await;
     assert_eq!(status, 201, "{answer}");
     assert_eq!(answer["participant"]["seed"], 1);
-    expect(
-        &mut table,
+    table.expect(
         "join (add at a seed)",
         &ops,
         &["Query", "TransactWriteItems"],
@@ -127,26 +119,20 @@ async fn every_route_takes_at_most_two_round_trips() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Guest", "Mia", "Otto O."], "in seed order");
-    expect(&mut table, "participants", &ops, &["Query"]);
+    table.expect("participants", &ops, &["Query"]);
 
     let ((status, answer), ops) = env
         .counted(Route::RemoveParticipant, &[&id, &guest], Some(&owner), None)
         .await;
     assert!(status < 300, "{answer}");
-    expect(
-        &mut table,
-        "remove participant",
-        &ops,
-        &["Query", "TransactWriteItems"],
-    );
+    table.expect("remove participant", &ops, &["Query", "TransactWriteItems"]);
     env.add(&owner, &id, "Pia").await;
 
     // 3 players: 2 matches in one batch.
     let ((status, answer), ops) = env.counted(Route::Start, &ids, Some(&owner), None).await;
     assert_eq!(status, 200, "{answer}");
-    expect(
-        &mut table,
-        "start (3 players; +1 BatchWriteItem per 25 matches)",
+    table.expect(
+        START,
         &ops,
         &["Query", "BatchWriteItem", "TransactWriteItems"],
     );
@@ -163,7 +149,7 @@ async fn every_route_takes_at_most_two_round_trips() {
 
     let ((status, _), ops) = env.counted(Route::Bracket, &ids, None, None).await;
     assert_eq!(status, 200);
-    expect(&mut table, "bracket", &ops, &["Query"]);
+    table.expect("bracket", &ops, &["Query"]);
 
     let ((status, answer), ops) = env
         .counted(
@@ -174,12 +160,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         )
         .await;
     assert_eq!(status, 200, "{answer}");
-    expect(
-        &mut table,
-        "report a result",
-        &ops,
-        &["Query", "TransactWriteItems"],
-    );
+    table.expect("report a result", &ops, &["Query", "TransactWriteItems"]);
 
     let ((status, answer), ops) = env
         .counted(
@@ -190,32 +171,21 @@ async fn every_route_takes_at_most_two_round_trips() {
         )
         .await;
     assert_eq!(status, 200, "{answer}");
-    expect(
-        &mut table,
-        "correct a result",
-        &ops,
-        &["Query", "TransactWriteItems"],
-    );
+    table.expect("correct a result", &ops, &["Query", "TransactWriteItems"]);
 
     let ((status, _), ops) = env.counted(Route::Standings, &ids, None, None).await;
     assert_eq!(status, 200);
-    expect(&mut table, "standings", &ops, &["Query"]);
+    table.expect("standings", &ops, &["Query"]);
 
     let ((status, answer), ops) = env
         .counted(Route::Disqualify, &[&id, &winner], Some(&owner), None)
         .await;
     assert_eq!(status, 200, "{answer}");
-    expect(
-        &mut table,
-        "disqualify",
-        &ops,
-        &["Query", "TransactWriteItems"],
-    );
+    table.expect("disqualify", &ops, &["Query", "TransactWriteItems"]);
 
     let ((status, answer), ops) = env.counted(Route::Cancel, &ids, Some(&owner), None).await;
     assert_eq!(status, 200, "{answer}");
-    expect(
-        &mut table,
+    table.expect(
         "cancel (META only)",
         &ops,
         &["GetItem", "TransactWriteItems"],

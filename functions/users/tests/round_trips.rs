@@ -6,7 +6,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use gymit_local::testing::RoundTrips;
+use gymit_local::testing::{Budget, RoundTrips};
 use gymit_shared::{identity::Role, jwt::Tokens, user::User, Request};
 use gymit_users::{
     handlers::{approve, ban, create, delete, get, list, me_get, me_update, set_role, unban},
@@ -82,14 +82,6 @@ where
     (response.status().as_u16(), body)
 }
 
-/// `ops` are exactly `want`, and within the budget of two.
-fn expect(table: &mut Vec<String>, route: &str, ops: &[String], want: &[&str]) {
-    eprintln!("| {route} | {} | {} |", ops.len(), ops.join(", "));
-    table.push(route.to_string());
-    assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
-    assert!(ops.len() <= 2, "{route}: over the budget of two");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_route_takes_at_most_two_round_trips() {
     let tables = gymit_local::testing::fresh_tables(&["UsersTable"]).await;
@@ -104,8 +96,7 @@ async fn every_route_takes_at_most_two_round_trips() {
     });
     let admin = user("admin", Role::Admin);
     let member = user("member", Role::Member);
-    let mut table = Vec::new();
-    eprintln!("| route | round trips | DynamoDB requests |\n|---|---|---|");
+    let mut table = Budget::new(&[]);
 
     // users-create (no route: auth-register's invoke): the profile and its event.
     let new_profile = |u: &User| {
@@ -118,19 +109,13 @@ async fn every_route_takes_at_most_two_round_trips() {
         .during(create::handle(&state, new_profile(&member)))
         .await;
     assert_eq!(answer.expect("created")["user"], json!(member));
-    expect(
-        &mut table,
-        "create (users-create)",
-        &ops,
-        &["TransactWriteItems"],
-    );
+    table.expect("create (users-create)", &ops, &["TransactWriteItems"]);
     // A retried invoke: the transaction's condition fails, the stored profile answers.
     let (answer, ops) = trips
         .during(create::handle(&state, new_profile(&member)))
         .await;
     assert_eq!(answer.expect("found")["user"], json!(member));
-    expect(
-        &mut table,
+    table.expect(
         "create (retried: already there)",
         &ops,
         &["TransactWriteItems", "GetItem"],
@@ -149,7 +134,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         ))
         .await;
     assert_eq!(status, 200, "{answer}");
-    expect(&mut table, "get", &ops, &["GetItem"]);
+    table.expect("get", &ops, &["GetItem"]);
 
     let ((status, answer), ops) = trips
         .during(call(
@@ -164,7 +149,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         Some(2),
         "{answer}"
     );
-    expect(&mut table, "list", &ops, &["Query"]);
+    table.expect("list", &ops, &["Query"]);
 
     let filters = [("role", "member"), ("is_approved", "false"), ("limit", "1")];
     let ((status, answer), ops) = trips
@@ -176,7 +161,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["items"][0]["id"], member.id.as_str(), "{answer}");
-    expect(&mut table, "list (role, is_approved)", &ops, &["Query"]);
+    table.expect("list (role, is_approved)", &ops, &["Query"]);
 
     let ((status, answer), ops) = trips
         .during(call(
@@ -186,7 +171,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         ))
         .await;
     assert_eq!(status, 200, "{answer}");
-    expect(&mut table, "me (get)", &ops, &["GetItem"]);
+    table.expect("me (get)", &ops, &["GetItem"]);
 
     let rename = json!({ "full_name": "Mia Member" });
     let ((status, answer), ops) = trips
@@ -205,12 +190,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["user"]["full_name"], "Mia Member");
-    expect(
-        &mut table,
-        "me (update)",
-        &ops,
-        &["GetItem", "TransactWriteItems"],
-    );
+    table.expect("me (update)", &ops, &["GetItem", "TransactWriteItems"]);
 
     // Every admin change: the profile, then the versioned put and its event in one
     // transaction.
@@ -224,7 +204,7 @@ async fn every_route_takes_at_most_two_round_trips() {
                 ))
                 .await;
             assert_eq!(status, $want, "{}: {answer}", $route);
-            expect(&mut table, $route, &ops, &["GetItem", "TransactWriteItems"]);
+            table.expect($route, &ops, &["GetItem", "TransactWriteItems"]);
         };
     }
     admin_change!(
