@@ -106,14 +106,15 @@ bench: $(STAMP)
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo run -q -p gymit-e2e --bin bench
 
 ## What `sam deploy` uploads: every function built for arm64 in release, then `sam build`
-## into .aws-sam/build, and each function's zip size, largest first. The release build runs
-## one package at a time: sam build builds each function alone (`--bin <name>`), and cargo
-## unifies dependency features per selected package, so only a build per package leaves
-## what sam build finds fresh (after a build of all packages at once, whose features
-## differ, sam build relinked every function itself: twice the work).
-PACKAGES := gymit-auth gymit-users gymit-tournaments gymit-notifications gymit-api
+## into .aws-sam/build, and each function's zip size, largest first. sam build builds one
+## function at a time with `cargo lambda build --release --arm64 --bin <name>` at the root:
+## no package named, so cargo resolves dependency features for the whole workspace. The
+## first step builds every function binary of the template the same way in one cargo run
+## (two links at a time), so sam build finds each one fresh. (A build per package, `-p`,
+## resolves other features: sam build then relinked every function itself, ~40 s each.)
+FUNCTION_BINS = $(shell sed -n 's/.*BuildProperties: *{ *Binary: *\([a-z0-9-]*\).*/\1/p' template.yaml)
 package: $(TOOLS_STAMP)
-	for p in $(PACKAGES); do cargo lambda build --release --arm64 -p $$p || exit 1; done
+	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTION_BINS))
 	sam build
 	$(PY) local/package_sizes.py .aws-sam/build
 
