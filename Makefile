@@ -62,8 +62,10 @@ bins:
 ## Every test: formatting, lints, template checks, unit, integration and end-to-end
 ## (against a stack that gymit-local starts on free ports and always stops), and
 ## openapi.yaml against the API (Schemathesis, every check, fixed seed: tests/contract.py).
-## The downloads (virtualenv, npm, Chromium) run beside the build, as in `make dev`.
+## The downloads (virtualenv, npm, Chromium) run beside the build, as in `make dev`;
+## formatting is checked first, as it fails in a second.
 test:
+	cargo fmt --all --check
 	$(MAKE) --no-print-directory -j4 $(TOOLS_STAMP) web $(CHROMIUM) test-bins
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python local/test_emulator.py
