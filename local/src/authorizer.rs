@@ -75,6 +75,37 @@ impl Cache {
     }
 }
 
+/// The authorizer's request (payload 2.0) for `inc` on `route`, with the identity source
+/// when there is one.
+pub(crate) fn event(
+    inc: &Incoming,
+    route: &CompiledRoute,
+    params: &HashMap<String, String>,
+    request_id: &str,
+    identity: Option<&str>,
+) -> Value {
+    let route_key = format!("{} {}", route.method, route.path);
+    let mut event = json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": format!("arn:aws:execute-api:us-east-1:{}:local/$default/{}{}", crate::template::ACCOUNT, inc.method, inc.path),
+        "identitySource": identity.into_iter().collect::<Vec<_>>(),
+        "routeKey": route_key,
+        "rawPath": inc.path,
+        "rawQueryString": inc.raw_query,
+        "headers": headers_json(&inc.headers),
+        "requestContext": request_context(inc, &route_key, request_id),
+    });
+    if !params.is_empty() {
+        event["pathParameters"] = json!(params);
+    }
+    let query = query_json(&inc.raw_query);
+    if !query.is_empty() {
+        event["queryStringParameters"] = Value::Object(query);
+    }
+    event
+}
+
 /// Runs the authorizer for a request (or takes its cached answer).
 pub(crate) async fn authorize(
     invoker: &Invoker,
@@ -96,25 +127,7 @@ pub(crate) async fn authorize(
     if let Some(answer) = cache.get(identity) {
         return answer;
     }
-    let route_key = format!("{} {}", route.method, route.path);
-    let mut event = json!({
-        "version": "2.0",
-        "type": "REQUEST",
-        "routeArn": format!("arn:aws:execute-api:us-east-1:{}:local/$default/{}{}", crate::template::ACCOUNT, inc.method, inc.path),
-        "identitySource": [identity],
-        "routeKey": route_key,
-        "rawPath": inc.path,
-        "rawQueryString": inc.raw_query,
-        "headers": headers_json(&inc.headers),
-        "requestContext": request_context(inc, &route_key, request_id),
-    });
-    if !params.is_empty() {
-        event["pathParameters"] = json!(params);
-    }
-    let query = query_json(&inc.raw_query);
-    if !query.is_empty() {
-        event["queryStringParameters"] = Value::Object(query);
-    }
+    let event = event(inc, route, params, request_id, Some(identity));
     let answer = match invoker.invoke(authorizer, &event).await {
         Ok(v) => match v["isAuthorized"].as_bool() {
             Some(true) => Ok(v.get("context").cloned().unwrap_or_else(|| json!({}))),

@@ -9,14 +9,16 @@
 //! existed. An event a function cannot parse would be refused by its runtime before the
 //! handler, and logged as an ERROR, at every start.
 
-use std::time::Instant;
+use std::{collections::HashMap, time::Instant};
 
 use serde_json::{json, Value};
 
 use super::Stack;
 use crate::{
-    events::{request_context, Incoming},
+    authorizer,
+    events::{self, Incoming},
     invoke::Invoker,
+    routes::{compile, CompiledRoute, Segment},
     template::Template,
 };
 
@@ -32,7 +34,7 @@ impl Stack {
     pub(super) async fn warm_up(&self, template: &Template, invoker: &Invoker) {
         use futures::StreamExt;
         let started = Instant::now();
-        let events = events(template);
+        let events = warm_up_events(template);
         let count = events.len();
         let mut took: Vec<(f64, String)> = futures::stream::iter(events)
             .map(|(binary, event)| async move {
@@ -57,7 +59,7 @@ impl Stack {
 }
 
 /// Every function's warm-up event (by binary), but for those in [`NOT_WARMED`].
-fn events(template: &Template) -> Vec<(String, Value)> {
+fn warm_up_events(template: &Template) -> Vec<(String, Value)> {
     let mut events = Vec::new();
     if let Some(binary) = template.authorizer_binary() {
         events.push((binary, authorizer_event()));
@@ -85,66 +87,53 @@ fn events(template: &Template) -> Vec<(String, Value)> {
     events
 }
 
-fn incoming(method: &str, path: &str) -> Incoming {
-    Incoming {
+/// A request for `method` `path` of the template, as the gateway would send it: each
+/// `{parameter}` is `warm-up` (no id of ours looks like that), no credentials, no body.
+fn request(method: &str, path: &str) -> (Incoming, CompiledRoute, HashMap<String, String>) {
+    let method = if method == "ANY" { "GET" } else { method };
+    let segments = if path == "$default" {
+        vec![]
+    } else {
+        compile(path)
+    };
+    let mut params = HashMap::new();
+    let mut raw = String::new();
+    for segment in &segments {
+        raw.push('/');
+        match segment {
+            Segment::Literal(s) => raw.push_str(s),
+            Segment::Param(name) | Segment::Greedy(name) => {
+                params.insert(name.clone(), "warm-up".to_string());
+                raw.push_str("warm-up");
+            }
+        }
+    }
+    let inc = Incoming {
         method: method.to_string(),
-        path: path.to_string(),
+        path: if raw.is_empty() { "/".into() } else { raw },
         raw_query: String::new(),
         headers: Default::default(),
         body: Default::default(),
-    }
+    };
+    let route = CompiledRoute {
+        method: method.to_string(),
+        path: path.to_string(),
+        segments,
+        binary: String::new(),
+        authorized: false,
+    };
+    (inc, route, params)
 }
 
-/// A request for `method` `route` (each `{parameter}` is `warm-up`: no id of ours looks
-/// like that) with no credentials and no body.
-fn http_event(method: &str, route: &str) -> Value {
-    let method = if method == "ANY" { "GET" } else { method };
-    let mut params = serde_json::Map::new();
-    let (path, route_key) = if route == "$default" {
-        ("/".to_string(), "$default".to_string())
-    } else {
-        let path: Vec<String> = route
-            .split('/')
-            .map(|segment| match segment.strip_prefix('{') {
-                Some(name) => {
-                    let name = name.trim_end_matches('}').trim_end_matches('+');
-                    params.insert(name.to_string(), json!("warm-up"));
-                    "warm-up".to_string()
-                }
-                None => segment.to_string(),
-            })
-            .collect();
-        (path.join("/"), format!("{method} {route}"))
-    };
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {},
-        "requestContext": request_context(&incoming(method, &path), &route_key, "warm-up"),
-        "isBase64Encoded": false,
-    });
-    if !params.is_empty() {
-        event["pathParameters"] = Value::Object(params);
-    }
-    event
+fn http_event(method: &str, path: &str) -> Value {
+    let (inc, route, params) = request(method, path);
+    events::http_event(&inc, &route, &params, "warm-up", None)
 }
 
 /// An authorizer request whose identity source is empty: its verdict is "no".
 fn authorizer_event() -> Value {
-    let key = "GET /api/auth/me";
-    json!({
-        "version": "2.0",
-        "type": "REQUEST",
-        "routeArn": format!("arn:aws:execute-api:us-east-1:{}:local/$default/GET/api/auth/me", crate::template::ACCOUNT),
-        "identitySource": [],
-        "routeKey": key,
-        "rawPath": "/api/auth/me",
-        "rawQueryString": "",
-        "headers": {},
-        "requestContext": request_context(&incoming("GET", "/api/auth/me"), key, "warm-up"),
-    })
+    let (inc, route, params) = request("GET", "/api/auth/me");
+    authorizer::event(&inc, &route, &params, "warm-up", None)
 }
 
 /// `$connect` with a token that does not verify (refused: nothing recorded), a ping on
@@ -192,7 +181,7 @@ mod tests {
     fn every_function_gets_an_event_it_can_parse() {
         let template = Template::load(&crate::workspace_root().join("template.yaml"))
             .expect("template.yaml loads");
-        let events = events(&template);
+        let events = warm_up_events(&template);
         let authorizer = template.authorizer_binary().expect("an authorizer");
         let sockets: Vec<String> = template
             .websocket_api()
