@@ -148,6 +148,33 @@ pub fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A new refresh token as the client holds it: `<user id>.<family id>.<secret>`, the secret
+/// from `new_refresh_token`. The ids are not secret (the access token carries the user id
+/// too); they let a refresh read the stored token, its account and its family's
+/// revocation in one BatchGetItem. Only the SHA-256 of the whole string is stored, so the
+/// secret is still what makes it a credential, and a refresh checks that the stored token
+/// names the same ids.
+pub fn session_refresh_token(user_id: &str, family_id: &str) -> String {
+    format!("{user_id}.{family_id}.{}", new_refresh_token())
+}
+
+/// The user and family ids a refresh token names (`session_refresh_token`), if it has
+/// that shape.
+pub fn refresh_token_ids(token: &str) -> Option<(&str, &str)> {
+    let id = |s: &str| {
+        (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let mut parts = token.splitn(3, '.');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(user), Some(family), Some(secret))
+            if id(user) && id(family) && !secret.is_empty() =>
+        {
+            Some((user, family))
+        }
+        _ => None,
+    }
+}
+
 /// Refresh tokens are stored only as their SHA-256 (they are random, so no salt is needed).
 pub fn refresh_token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
@@ -215,6 +242,23 @@ mod tests {
         assert_eq!(URL_SAFE_NO_PAD.decode(&a).unwrap().len(), 32);
         assert_ne!(refresh_token_hash(&a), a);
         assert_eq!(refresh_token_hash(&a), refresh_token_hash(&a));
+    }
+
+    #[test]
+    fn a_session_refresh_token_names_its_user_and_family() {
+        let token = session_refresh_token("0190-user", "0190-family");
+        assert_eq!(
+            refresh_token_ids(&token),
+            Some(("0190-user", "0190-family"))
+        );
+        assert_ne!(token, session_refresh_token("0190-user", "0190-family"));
+        assert_eq!(refresh_token_ids(&new_refresh_token()), None);
+        assert_eq!(refresh_token_ids("a.b."), None);
+        assert_eq!(refresh_token_ids("a b.c.secret"), None);
+        assert_eq!(
+            refresh_token_ids(&format!("{}.f.secret", "u".repeat(65))),
+            None
+        );
     }
 
     #[test]

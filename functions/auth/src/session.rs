@@ -5,7 +5,9 @@ use gymit_shared::{time, ApiError};
 use serde_json::{json, Value};
 
 use crate::{
-    domain::{new_refresh_token, refresh_token_hash, Account, RefreshToken, REFRESH_TOKEN_SECONDS},
+    domain::{
+        refresh_token_hash, session_refresh_token, Account, RefreshToken, REFRESH_TOKEN_SECONDS,
+    },
     Auth,
 };
 
@@ -21,7 +23,7 @@ pub fn new_session(
         account.role,
         account.is_approved,
     )?;
-    let refresh_token = new_refresh_token();
+    let refresh_token = session_refresh_token(&account.id, family_id);
     let now = time::now();
     let stored = RefreshToken {
         user_id: account.id.clone(),

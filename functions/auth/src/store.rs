@@ -2,23 +2,29 @@
 //!
 //! Access patterns (one table, `pk`/`sk`, TTL attribute `expires_at`):
 //! - account by id: `USER#<id>` / `ACCOUNT` (GetItem)
-//! - account by email: `EMAIL#<email>` / `EMAIL` → `user_id`, written in the same
-//!   transaction as the account so an email is unique even under concurrent registration
+//! - account by email, the *login item*: `EMAIL#<email>` / `EMAIL` → `user_id`, a copy of
+//!   the account, and the email's failed-login window (`login_failures`, `failures_since`).
+//!   Written in the same transaction as the account (so an email is unique even under
+//!   concurrent registration), and every later change of the account changes both in one
+//!   transaction. It lets login reserve its attempt and read the account in one UpdateItem,
+//!   and start the session (clear the failures, store the refresh token) in one
+//!   TransactWriteItems: two round trips.
 //! - refresh token by hash: `REFRESH#<sha256>` / `REFRESH` (TTL 30 days)
 //! - revoked refresh-token family: `FAMILY#<id>` / `REVOKED` (TTL 30 days)
-//! - failed logins per email: `LOGINFAIL#<email>` / `LOGINFAIL` (TTL: the window)
+//! - failed logins for an email with no account: `LOGINFAIL#<email>` / `LOGINFAIL` (TTL: the
+//!   window), so the lockout holds whether or not the account exists and nothing stays
+//!   behind for emails never registered.
 
 use std::time::Duration;
 
 use aws_sdk_dynamodb::{
     types::{
-        Delete, DeleteRequest, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update,
-        WriteRequest,
+        AttributeValue, Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
     },
     Client,
 };
 use gymit_shared::{
-    batch::{batch_get_all, batch_write_all, BatchError, RESEND_UNPROCESSED},
+    batch::{batch_get_all, BatchError},
     dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError},
     retry::{retry, Attempt, Policy},
 };
@@ -29,8 +35,12 @@ use crate::domain::{
 };
 
 const ACCOUNT: &str = "ACCOUNT";
+/// The failed-login window on a login item (`LoginFailures`' `count` and `window_start`).
+const FAILURES: &str = "login_failures";
+const FAILURES_SINCE: &str = "failures_since";
 
-/// A registration whose transaction conflicted with another write is tried again: five tries.
+/// A transaction that conflicted with another write (a registration, a login's session, a
+/// password change, a user event) is tried again: five tries.
 const TRANSACTION_CONFLICTS: Policy = Policy::attempts(5, Duration::from_millis(10));
 
 /// Keys a BatchGetItem left unprocessed are asked for again: five tries in all.
@@ -89,26 +99,27 @@ impl AuthStore {
         &self.table
     }
 
-    /// Writes the account and its email item in one transaction. Concurrent registrations
+    /// Writes the account and its login item in one transaction. Concurrent registrations
     /// of one email: exactly one wins; a transaction conflict is retried, and surfaces
     /// (as a busy store) only if it keeps conflicting.
     pub async fn create_account(&self, account: &Account) -> Result<(), CreateError> {
         let mut item = to_item(account).map_err(CreateError::Store)?;
+        let mut login = item.clone();
         item.extend(account_key(&account.id));
-        let mut email = email_key(&account.email);
-        email.insert("user_id".into(), s(&account.id));
+        login.extend(email_key(&account.email));
+        login.insert("user_id".into(), s(&account.id));
         let put_account = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .build()
-            .map_err(|e| CreateError::Store(StoreError::Other(e.to_string())))?;
+            .map_err(|e| CreateError::Store(build_error(e)))?;
         let put_email = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(email))
+            .set_item(Some(login))
             .condition_expression("attribute_not_exists(pk)")
             .build()
-            .map_err(|e| CreateError::Store(StoreError::Other(e.to_string())))?;
+            .map_err(|e| CreateError::Store(build_error(e)))?;
         retry(&TRANSACTION_CONFLICTS, |_| async {
             let result = self
                 .db
@@ -135,7 +146,7 @@ impl AuthStore {
         .await
     }
 
-    /// Removes an account and its email item (the compensation when no profile could be made).
+    /// Removes an account and its login item (the compensation when no profile could be made).
     pub async fn delete_account(&self, account: &Account) -> Result<(), StoreError> {
         let delete = |k: Item| {
             TransactWriteItem::builder()
@@ -171,22 +182,6 @@ impl AuthStore {
         out.item.map(from_item).transpose()
     }
 
-    /// The account id of an email, if registered.
-    pub async fn user_id_by_email(&self, email: &str) -> Result<Option<String>, StoreError> {
-        let out = self
-            .db
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(email_key(email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(out
-            .item
-            .and_then(|i| i.get("user_id").and_then(|v| v.as_s().ok()).cloned()))
-    }
-
     /// The items of one BatchGetItem on this table, asking again for the keys DynamoDB left
     /// unprocessed (under throttling it may answer only part): a missing lockout, email or
     /// revocation item must mean "does not exist", never "was not read".
@@ -201,7 +196,20 @@ impl AuthStore {
             })
     }
 
-    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+    /// The account of a login item. A login item written before it carried the account
+    /// (it held only `user_id`) is followed to the account item instead.
+    async fn account_of_login_item(&self, item: Item) -> Result<Option<Account>, StoreError> {
+        let Some(user_id) = item.get("user_id").and_then(|v| v.as_s().ok()).cloned() else {
+            return Ok(None);
+        };
+        match from_item::<Account>(item) {
+            Ok(account) => Ok(Some(account)),
+            Err(_) => self.account(&user_id).await,
+        }
+    }
+
+    /// The login item of `email`, if the email is registered (one GetItem).
+    async fn login_item(&self, email: &str) -> Result<Option<Item>, StoreError> {
         let out = self
             .db
             .get_item()
@@ -211,100 +219,207 @@ impl AuthStore {
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
-        match out
-            .item
-            .and_then(|i| i.get("user_id").and_then(|v| v.as_s().ok()).cloned())
-        {
-            Some(id) => self.account(&id).await,
+        Ok(out.item.filter(|i| i.contains_key("user_id")))
+    }
+
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        match self.login_item(email).await? {
+            Some(item) => self.account_of_login_item(item).await,
             None => Ok(None),
         }
     }
 
-    /// Reserves one password attempt for `email` before the password is verified: one
-    /// conditional write either opens a fresh window (count 1) or adds one while fewer than
-    /// `LOCKOUT_FAILURES` attempts were made in it. `Err(wait)`: the email is locked for
-    /// `wait` seconds. Because the reservation comes first and is atomic, concurrent wrong
-    /// passwords cannot all be verified: at most `LOCKOUT_FAILURES` per window are. A
-    /// successful attempt clears the counter (`clear_login_failures`), a failed one leaves
-    /// its reservation as the counted failure.
+    /// Reserves one password attempt for `email` before the password is verified, and
+    /// returns the email's account (`Ok(None)`: no account has it; `Err(wait)`: the email is
+    /// locked for `wait` seconds).
+    ///
+    /// A registered email's attempts are counted on its login item: one conditional
+    /// UpdateItem adds the attempt (opening a window if none is open) while fewer than
+    /// `LOCKOUT_FAILURES` were made in the window, and returns the item, account included.
+    /// Only when that condition fails is more read or written: an email with no account is
+    /// counted on its own expiring item, a window that has passed is opened afresh, a full
+    /// one is the lockout. Because the reservation comes first and is atomic, concurrent
+    /// wrong passwords cannot all be verified: at most `LOCKOUT_FAILURES` per window are. A
+    /// successful attempt clears the count (`start_session`, `set_password`,
+    /// `clear_login_failures`), a failed one leaves its reservation as the counted failure.
     pub async fn reserve_login_attempt(
         &self,
         email: &str,
         now: i64,
-    ) -> Result<Result<(), u64>, StoreError> {
+    ) -> Result<Result<Option<Account>, u64>, StoreError> {
+        let cutoff = now - LOCKOUT_WINDOW_SECONDS;
         retry(&LOGIN_RESERVATIONS, |_| async {
-            let opened = self
-                .db
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(lockout_key(email)))
-                .update_expression("SET #c = :one, window_start = :now, expires_at = :ends")
-                .condition_expression("attribute_not_exists(pk) OR window_start <= :cutoff")
-                .expression_attribute_names("#c", "count")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":now", n(now))
-                .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
-                .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
-                .send()
-                .await;
-            match opened.map_err(StoreError::from_sdk) {
-                Ok(_) => return Ok(Attempt::Done(Ok(()))),
-                Err(StoreError::ConditionFailed) => {}
+            let counted = self.count_on_login_item(email, now, cutoff, false).await;
+            let item = match counted {
+                Ok(item) => item,
+                Err(StoreError::ConditionFailed) => match self.login_item(email).await? {
+                    None => {
+                        return Ok(match self.reserve_without_account(email, now).await? {
+                            Attempt::Done(reserved) => Attempt::Done(reserved.map(|()| None)),
+                            Attempt::Retry(e) => Attempt::Retry(e),
+                        })
+                    }
+                    Some(item) => {
+                        if let Some(wait) = failures_of(&item).locked_for(now) {
+                            return Ok(Attempt::Done(Err(wait)));
+                        }
+                        // The window has passed (or was cleared meanwhile): open a new one.
+                        match self.count_on_login_item(email, now, cutoff, true).await {
+                            Ok(item) => item,
+                            Err(e @ StoreError::ConditionFailed) => return Ok(Attempt::Retry(e)),
+                            Err(e) if e.is_transaction_conflict() => return Ok(Attempt::Retry(e)),
+                            Err(e) => return Err(e),
+                        }
+                    }
+                },
+                // A transaction on the item (a session starting, a user event) is in flight.
+                Err(e) if e.is_transaction_conflict() => return Ok(Attempt::Retry(e)),
                 Err(e) => return Err(e),
-            }
-            let added = self
-                .db
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(lockout_key(email)))
-                .update_expression("ADD #c :one")
-                .condition_expression(
-                    "attribute_exists(pk) AND window_start > :cutoff AND #c < :max",
-                )
-                .expression_attribute_names("#c", "count")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":max", n(LOCKOUT_FAILURES))
-                .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
-                .send()
-                .await;
-            match added.map_err(StoreError::from_sdk) {
-                Ok(_) => return Ok(Attempt::Done(Ok(()))),
-                Err(StoreError::ConditionFailed) => {}
-                Err(e) => return Err(e),
-            }
-            // Full, or the window passed (or the item vanished: a concurrent successful
-            // login cleared it) between the two writes.
-            let out = self
-                .db
-                .get_item()
-                .table_name(&self.table)
-                .set_key(Some(lockout_key(email)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            if let Some(item) = out.item {
-                let failures: LoginFailures = from_item(item)?;
-                if let Some(wait) = failures.locked_for(now) {
-                    return Ok(Attempt::Done(Err(wait)));
-                }
-            }
-            Ok(Attempt::Retry(StoreError::Unavailable(
-                "the login attempt could not be reserved".into(),
-            )))
+            };
+            Ok(Attempt::Done(Ok(self.account_of_login_item(item).await?)))
         })
         .await
     }
 
-    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
-        self.db
-            .delete_item()
+    /// One attempt counted on a registered email's login item, which it returns as updated:
+    /// added to an open window that has room (or opening one if none is open), or with
+    /// `reopen` opening a new window in place of one that has passed.
+    async fn count_on_login_item(
+        &self,
+        email: &str,
+        now: i64,
+        cutoff: i64,
+        reopen: bool,
+    ) -> Result<Item, StoreError> {
+        let (update, condition) = if reopen {
+            (
+                "SET #f = :one, #w = :now",
+                "attribute_exists(user_id) AND #w <= :cutoff",
+            )
+        } else {
+            (
+                "SET #f = if_not_exists(#f, :zero) + :one, #w = if_not_exists(#w, :now)",
+                "attribute_exists(user_id) AND \
+                 (attribute_not_exists(#w) OR (#w > :cutoff AND #f < :max))",
+            )
+        };
+        let mut request = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .expression_attribute_names("#f", FAILURES)
+            .expression_attribute_names("#w", FAILURES_SINCE)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":cutoff", n(cutoff))
+            .return_values(ReturnValue::AllNew);
+        if !reopen {
+            request = request
+                .expression_attribute_values(":zero", n(0))
+                .expression_attribute_values(":max", n(LOCKOUT_FAILURES));
+        }
+        let out = request.send().await.map_err(StoreError::from_sdk)?;
+        out.attributes
+            .ok_or_else(|| StoreError::Corrupt("UpdateItem returned no login item".into()))
+    }
+
+    /// One attempt at reserving a login attempt for an email with no account, on its own
+    /// item that expires with the window: one conditional write either opens a fresh window
+    /// (count 1) or adds one while fewer than `LOCKOUT_FAILURES` attempts were made in it.
+    async fn reserve_without_account(
+        &self,
+        email: &str,
+        now: i64,
+    ) -> Result<Attempt<Result<(), u64>, StoreError>, StoreError> {
+        let opened = self
+            .db
+            .update_item()
             .table_name(&self.table)
             .set_key(Some(lockout_key(email)))
+            .update_expression("SET #c = :one, window_start = :now, expires_at = :ends")
+            .condition_expression("attribute_not_exists(pk) OR window_start <= :cutoff")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
+            .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
+            .send()
+            .await;
+        match opened.map_err(StoreError::from_sdk) {
+            Ok(_) => return Ok(Attempt::Done(Ok(()))),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+        let added = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(lockout_key(email)))
+            .update_expression("ADD #c :one")
+            .condition_expression("attribute_exists(pk) AND window_start > :cutoff AND #c < :max")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":max", n(LOCKOUT_FAILURES))
+            .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
+            .send()
+            .await;
+        match added.map_err(StoreError::from_sdk) {
+            Ok(_) => return Ok(Attempt::Done(Ok(()))),
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+        // Full, or the window passed between the two writes.
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(lockout_key(email)))
+            .consistent_read(true)
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
-        Ok(())
+        if let Some(item) = out.item {
+            let failures: LoginFailures = from_item(item)?;
+            if let Some(wait) = failures.locked_for(now) {
+                return Ok(Attempt::Done(Err(wait)));
+            }
+        }
+        Ok(Attempt::Retry(StoreError::Unavailable(
+            "the login attempt could not be reserved".into(),
+        )))
+    }
+
+    /// The right password clears the email's failures (of an account that is refused all
+    /// the same: banned or deactivated).
+    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+        let result = retry(&TRANSACTION_CONFLICTS, |_| async {
+            let result = self
+                .db
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(email_key(email)))
+                .update_expression("REMOVE #f, #w")
+                .condition_expression("attribute_exists(user_id)")
+                .expression_attribute_names("#f", FAILURES)
+                .expression_attribute_names("#w", FAILURES_SINCE)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk);
+            match result {
+                Ok(_) => Ok(Attempt::Done(())),
+                Err(e) if e.is_transaction_conflict() => Ok(Attempt::Retry(e)),
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+        match result {
+            // The account is gone: nothing to clear.
+            Err(StoreError::ConditionFailed) => Ok(()),
+            other => other,
+        }
     }
 
     pub async fn put_refresh_token(
@@ -324,32 +439,65 @@ impl AuthStore {
         Ok(())
     }
 
-    /// A successful login's two writes in one BatchWriteItem (they are independent): the
-    /// email's attempt counter is cleared (as `clear_login_failures`) and the new session's
-    /// refresh token stored (as `put_refresh_token`). What DynamoDB leaves unprocessed is
-    /// sent again; a remainder fails the login as an unavailable store.
-    pub async fn clear_login_failures_and_put_refresh_token(
+    /// A successful login's two writes in one transaction: the email's failures are
+    /// cleared on its login item and the new session's refresh token stored. `false` when
+    /// the account's login item is gone (the account was deleted meanwhile).
+    pub async fn start_session(
         &self,
-        email: &str,
+        account: &Account,
         hash: &str,
         token: &RefreshToken,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let mut item = to_item(token)?;
         item.extend(refresh_key(hash));
-        let other = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Other(e.to_string());
-        let clear = DeleteRequest::builder()
-            .set_key(Some(lockout_key(email)))
+        let clear = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(email_key(&account.email)))
+            .update_expression("REMOVE #f, #w")
+            .condition_expression("user_id = :id")
+            .expression_attribute_names("#f", FAILURES)
+            .expression_attribute_names("#w", FAILURES_SINCE)
+            .expression_attribute_values(":id", s(&account.id))
             .build()
-            .map_err(other)?;
-        let put = PutRequest::builder()
+            .map_err(build_error)?;
+        let put = Put::builder()
+            .table_name(&self.table)
             .set_item(Some(item))
             .build()
-            .map_err(other)?;
-        let requests = vec![
-            WriteRequest::builder().delete_request(clear).build(),
-            WriteRequest::builder().put_request(put).build(),
-        ];
-        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
+            .map_err(build_error)?;
+        self.transact_on_login_item(vec![
+            TransactWriteItem::builder().update(clear).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ])
+        .await
+    }
+
+    /// Sends `items`, whose first action is a conditional update of a login item, tried
+    /// again while it conflicts with another write (a concurrent login's reservation of the
+    /// same email, say). `false`: the first action's condition failed.
+    async fn transact_on_login_item(
+        &self,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<bool, StoreError> {
+        retry(&TRANSACTION_CONFLICTS, |_| async {
+            let result = self
+                .db
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            match result.map_err(transaction_error) {
+                Ok(_) => Ok(Attempt::Done(true)),
+                Err(StoreError::TransactionCancelled(reasons))
+                    if reasons.first().map(String::as_str) == Some("ConditionalCheckFailed") =>
+                {
+                    Ok(Attempt::Done(false))
+                }
+                Err(e) if e.is_transaction_conflict() => Ok(Attempt::Retry(e)),
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
 
     pub async fn refresh_token(&self, hash: &str) -> Result<Option<RefreshToken>, StoreError> {
@@ -365,21 +513,25 @@ impl AuthStore {
         out.item.map(from_item).transpose()
     }
 
-    /// The account and whether the token's family is revoked, in one round trip.
-    pub async fn account_and_family(
+    /// What a refresh needs, in one BatchGetItem: the token stored under `hash`, the
+    /// account `user_id` and whether family `family` is revoked. The ids come from the
+    /// token as the client holds it (`domain::refresh_token_ids`); the caller checks that
+    /// the stored token names the same ones.
+    pub async fn refresh_state(
         &self,
+        hash: &str,
         user_id: &str,
         family: &str,
-    ) -> Result<(Option<Account>, bool), StoreError> {
+    ) -> Result<(Option<RefreshToken>, Option<Account>, bool), StoreError> {
         let keys = KeysAndAttributes::builder()
+            .keys(refresh_key(hash))
             .keys(account_key(user_id))
             .keys(family_key(family))
             .consistent_read(true)
             .build()
-            .map_err(|e| StoreError::Other(e.to_string()))?;
+            .map_err(build_error)?;
         let items = self.batch_get(keys).await?;
-        let mut account = None;
-        let mut revoked = false;
+        let (mut token, mut account, mut revoked) = (None, None, false);
         for item in items {
             match item
                 .get("sk")
@@ -387,11 +539,12 @@ impl AuthStore {
                 .map(String::as_str)
             {
                 Some(ACCOUNT) => account = Some(from_item(item)?),
+                Some("REFRESH") => token = Some(from_item(item)?),
                 Some("REVOKED") => revoked = true,
                 _ => {}
             }
         }
-        Ok((account, revoked))
+        Ok((token, account, revoked))
     }
 
     /// Exchanges a refresh token for a new one of the same family, atomically: the old one
@@ -415,16 +568,10 @@ impl AuthStore {
                             .set_key(Some(refresh_key(old_hash)))
                             .update_expression("SET rotated = :t")
                             .condition_expression("attribute_exists(pk) AND rotated = :f")
-                            .expression_attribute_values(
-                                ":t",
-                                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
-                            )
-                            .expression_attribute_values(
-                                ":f",
-                                aws_sdk_dynamodb::types::AttributeValue::Bool(false),
-                            )
+                            .expression_attribute_values(":t", AttributeValue::Bool(true))
+                            .expression_attribute_values(":f", AttributeValue::Bool(false))
                             .build()
-                            .map_err(|e| StoreError::Other(e.to_string()))?,
+                            .map_err(build_error)?,
                     )
                     .build(),
             )
@@ -435,7 +582,7 @@ impl AuthStore {
                             .table_name(&self.table)
                             .set_item(Some(item))
                             .build()
-                            .map_err(|e| StoreError::Other(e.to_string()))?,
+                            .map_err(build_error)?,
                     )
                     .build(),
             )
@@ -474,64 +621,104 @@ impl AuthStore {
         Ok(())
     }
 
-    /// New password hash; refresh tokens issued before `now_ms` stop working.
+    /// New password hash; refresh tokens issued before `now_ms` stop working, and the
+    /// email's failed logins are cleared (the right current password was given). The
+    /// account and its login item change in one transaction; `false` if the account is
+    /// gone.
     pub async fn set_password(
         &self,
-        user_id: &str,
+        account: &Account,
         hash: &str,
         now_ms: i64,
         updated_at: &str,
-    ) -> Result<(), StoreError> {
-        self.db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(account_key(user_id)))
-            .update_expression(
-                "SET password_hash = :h, tokens_valid_after_ms = :t, updated_at = :u",
-            )
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":h", s(hash))
-            .expression_attribute_values(":t", n(now_ms))
-            .expression_attribute_values(":u", s(updated_at))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+    ) -> Result<bool, StoreError> {
+        let update = |key: Item, expression: &str, condition: &str| {
+            let mut update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression(expression)
+                .condition_expression(condition)
+                .expression_attribute_values(":h", s(hash))
+                .expression_attribute_values(":t", n(now_ms))
+                .expression_attribute_values(":u", s(updated_at));
+            if expression.contains("#f") {
+                update = update
+                    .expression_attribute_names("#f", FAILURES)
+                    .expression_attribute_names("#w", FAILURES_SINCE)
+                    .expression_attribute_values(":id", s(&account.id));
+            }
+            update.build().map_err(build_error)
+        };
+        const SET: &str = "SET password_hash = :h, tokens_valid_after_ms = :t, updated_at = :u";
+        let login = update(
+            email_key(&account.email),
+            &format!("{SET} REMOVE #f, #w"),
+            "user_id = :id",
+        )?;
+        let record = update(account_key(&account.id), SET, "attribute_exists(pk)")?;
+        self.transact_on_login_item(vec![
+            TransactWriteItem::builder().update(login).build(),
+            TransactWriteItem::builder().update(record).build(),
+        ])
+        .await
     }
 
     /// Applies the account state of a user event unless the record already reflects that
-    /// profile version or a newer one: idempotent and order-safe. `true` if it applied.
+    /// profile version or a newer one: idempotent and order-safe. The account and its login
+    /// item change in one transaction. `true` if it applied.
     pub async fn apply_user_state(
         &self,
         user: &gymit_shared::user::User,
         version: i64,
     ) -> Result<bool, StoreError> {
-        use aws_sdk_dynamodb::types::AttributeValue::Bool;
-        let result = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(account_key(&user.id)))
-            .update_expression(
-                "SET profile_version = :v, updated_at = :u, full_name = :n, #r = :r, \
-                 is_approved = :a, is_banned = :b, is_active = :act",
-            )
-            .condition_expression("attribute_exists(pk) AND (attribute_not_exists(profile_version) OR profile_version < :v)")
-            .expression_attribute_names("#r", "role")
-            .expression_attribute_values(":v", n(version))
-            .expression_attribute_values(":u", s(&user.updated_at))
-            .expression_attribute_values(":n", s(&user.full_name))
-            .expression_attribute_values(":r", s(user.role.as_str()))
-            .expression_attribute_values(":a", Bool(user.is_approved))
-            .expression_attribute_values(":b", Bool(user.is_banned))
-            .expression_attribute_values(":act", Bool(user.is_active))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
-            Err(e) => Err(e),
-        }
+        let update = |key: Item, condition: &str| {
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression(
+                    "SET profile_version = :v, updated_at = :u, full_name = :n, #r = :r, \
+                     is_approved = :a, is_banned = :b, is_active = :act",
+                )
+                .condition_expression(condition)
+                .expression_attribute_names("#r", "role")
+                .expression_attribute_values(":v", n(version))
+                .expression_attribute_values(":u", s(&user.updated_at))
+                .expression_attribute_values(":n", s(&user.full_name))
+                .expression_attribute_values(":r", s(user.role.as_str()))
+                .expression_attribute_values(":a", AttributeValue::Bool(user.is_approved))
+                .expression_attribute_values(":b", AttributeValue::Bool(user.is_banned))
+                .expression_attribute_values(":act", AttributeValue::Bool(user.is_active))
+                .build()
+                .map_err(build_error)
+        };
+        let record = update(
+            account_key(&user.id),
+            "attribute_exists(pk) AND \
+             (attribute_not_exists(profile_version) OR profile_version < :v)",
+        )?;
+        let login = update(email_key(&user.email), "attribute_exists(user_id)")?;
+        self.transact_on_login_item(vec![
+            TransactWriteItem::builder().update(record).build(),
+            TransactWriteItem::builder().update(login).build(),
+        ])
+        .await
+    }
+}
+
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
+/// The failed-login window on a login item (none open: count 0).
+fn failures_of(item: &Item) -> LoginFailures {
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    LoginFailures {
+        count: number(FAILURES),
+        window_start: number(FAILURES_SINCE),
     }
 }

@@ -292,6 +292,23 @@ async fn access_tokens_issued_before_a_password_change_are_token_expired() {
         "{body}"
     );
 
+    // The old password and the session's refresh token no longer work.
+    assert_eq!(log_in(&auth, &a.email, PASSWORD).await.0, 401);
+    let refresh_token = session["refresh_token"].as_str().unwrap();
+    let (status, body) = call(
+        &auth,
+        refresh::handle,
+        event(
+            "POST",
+            "/api/auth/refresh",
+            Some(json!({ "refresh_token": refresh_token })),
+            None,
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
+
     // A login right after the change (within the same second) gets a token that works.
     let (status, fresh_session) = log_in(&auth, &a.email, "a whole new passphrase").await;
     assert_eq!(status, 200, "{fresh_session}");
@@ -368,6 +385,71 @@ async fn thirty_simultaneous_wrong_logins_get_at_most_ten_401s() {
     assert!(unauthorized <= 10, "{unauthorized} × 401: {statuses:?}");
     assert_eq!(unauthorized + limited, 30, "{statuses:?}");
     assert_eq!(log_in(&auth, &a.email, PASSWORD).await.0, 429, "locked");
+}
+
+#[tokio::test]
+async fn an_email_without_an_account_is_locked_out_the_same_way() {
+    let auth = fresh().await;
+    let attempts: Vec<_> = (0..30)
+        .map(|i| {
+            let auth = auth.clone();
+            tokio::spawn(async move {
+                log_in(&auth, "nobody@example.com", &format!("wrong guess {i}")).await
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for a in attempts {
+        statuses.push(a.await.expect("the attempt ran").0);
+    }
+    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(unauthorized <= 10, "{unauthorized} × 401: {statuses:?}");
+    assert_eq!(unauthorized + limited, 30, "{statuses:?}");
+    let (status, body) = log_in(&auth, "nobody@example.com", PASSWORD).await;
+    assert_eq!(status, 429, "{body}");
+}
+
+/// Moves the open failed-login window of a registered email `seconds` into the past, as
+/// if that much time had passed (the window is on the email's login item).
+async fn age_login_window(auth: &Auth, email: &str, seconds: i64) {
+    let since = gymit_shared::time::epoch_seconds() - seconds;
+    auth.store
+        .db()
+        .update_item()
+        .table_name(auth.store.table())
+        .key("pk", s(format!("EMAIL#{email}")))
+        .key("sk", s("EMAIL"))
+        .update_expression("SET failures_since = :t")
+        .condition_expression("attribute_exists(failures_since)")
+        .expression_attribute_values(":t", gymit_shared::dynamo::n(since))
+        .send()
+        .await
+        .expect("an open window to age");
+}
+
+#[tokio::test]
+async fn a_lockout_ends_when_its_window_passes_and_a_success_clears_the_count() {
+    let auth = fresh().await;
+    let a = account(&auth, "patient@example.com", Role::Member).await;
+    for i in 0..10 {
+        assert_eq!(log_in(&auth, &a.email, &format!("guess {i}")).await.0, 401);
+    }
+    let (status, body) = log_in(&auth, &a.email, PASSWORD).await;
+    assert_eq!(status, 429, "{body}");
+
+    // Fifteen minutes later the email may try again, and the right password logs in.
+    age_login_window(&auth, &a.email, 15 * 60 + 1).await;
+    assert_eq!(log_in(&auth, &a.email, "guess 10").await.0, 401);
+    let (status, body) = log_in(&auth, &a.email, PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The success cleared the count: nine more failures do not lock the email.
+    for i in 0..9 {
+        assert_eq!(log_in(&auth, &a.email, &format!("again {i}")).await.0, 401);
+    }
+    let (status, body) = log_in(&auth, &a.email, PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 // ------------------------------------------------------------------ tokens swapped

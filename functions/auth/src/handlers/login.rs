@@ -5,7 +5,8 @@
 //! email is verified against a dummy hash). Ten failures for one email in 15 minutes lock
 //! it (429 with Retry-After) whether or not the account exists; each attempt is reserved
 //! atomically before the password is verified. The password is checked
-//! before the account state.
+//! before the account state. Two DynamoDB round trips: the reservation returns the account
+//! (its email's login item carries both), and the session starts in one transaction.
 
 use std::sync::Arc;
 
@@ -32,19 +33,16 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         // Cannot be a real account: same answer as a wrong password, without hashing.
         return Err(ApiError::invalid_credentials());
     }
-    let now = time::epoch_seconds();
     // The attempt is reserved before the password is verified (atomically, see
-    // `reserve_login_attempt`), so concurrent wrong passwords cannot outrun the lockout.
-    let (reserved, user_id) = tokio::join!(
-        state.store.reserve_login_attempt(&email, now),
-        state.store.user_id_by_email(&email)
-    );
-    if let Err(wait) = reserved? {
-        return Err(ApiError::rate_limited(wait));
-    }
-    let account = match user_id? {
-        Some(id) => state.store.account(&id).await?,
-        None => None,
+    // `reserve_login_attempt`), so concurrent wrong passwords cannot outrun the lockout; the
+    // same request returns the account.
+    let account = match state
+        .store
+        .reserve_login_attempt(&email, time::epoch_seconds())
+        .await?
+    {
+        Ok(account) => account,
+        Err(wait) => return Err(ApiError::rate_limited(wait)),
     };
     let hash = account
         .as_ref()
@@ -69,11 +67,11 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
     }
     let family = uuid::Uuid::now_v7().to_string();
     let (body, hash, stored) = new_session(&state, &account, &family)?;
-    // Clearing the failures and storing the refresh token: one round trip.
-    state
-        .store
-        .clear_login_failures_and_put_refresh_token(&email, &hash, &stored)
-        .await?;
+    // Clearing the failures and storing the refresh token: one transaction.
+    if !state.store.start_session(&account, &hash, &stored).await? {
+        // The account was deleted while the password was being verified.
+        return Err(ApiError::invalid_credentials());
+    }
     tracing::info!(user_id = %account.id, "logged in");
     http::json(200, &body)
 }

@@ -3,7 +3,9 @@
 //! `token_expired` (the authorizer compares their issue time with the change). Allowed to
 //! unapproved accounts too (API.md). A wrong `current_password` counts toward the login
 //! lockout of the account's email (reserved before verifying, as in login), so a stolen
-//! access token cannot guess the password at API rate.
+//! access token cannot guess the password at API rate. Two DynamoDB round trips: the
+//! reservation on the email's login item returns the account, and the new hash, the
+//! revocation and the cleared failures are one transaction.
 
 use std::sync::Arc;
 
@@ -28,19 +30,19 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
     let mut v = Validator::new();
     check_password(&mut v, "new_password", &body.new_password);
     v.finish()?;
-    let account = state
+    // The reservation returns the account of the token's email (emails never change); it
+    // must still be the caller's, and active.
+    let account = match state
         .store
-        .account(&caller.user_id)
-        .await?
-        .filter(|a| a.is_active)
-        .ok_or_else(|| ApiError::unauthenticated("the account no longer exists"))?;
-    if let Err(wait) = state
-        .store
-        .reserve_login_attempt(&account.email, time::epoch_seconds())
+        .reserve_login_attempt(&caller.email, time::epoch_seconds())
         .await?
     {
-        return Err(ApiError::rate_limited(wait));
-    }
+        Ok(account) => account,
+        Err(wait) => return Err(ApiError::rate_limited(wait)),
+    };
+    let account = account
+        .filter(|a| a.id == caller.user_id && a.is_active)
+        .ok_or_else(gone)?;
     let (current, stored) = (body.current_password, account.password_hash.clone());
     let new = body.new_password;
     let new_hash =
@@ -50,17 +52,24 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         None => return Err(ApiError::invalid_credentials()),
         Some(h) => h.map_err(|_| ApiError::internal())?,
     };
-    state.store.clear_login_failures(&account.email).await?;
     let now = time::now();
-    state
+    // The new hash, the revocation time and the cleared failures: one transaction.
+    if !state
         .store
         .set_password(
-            &account.id,
+            &account,
             &new_hash,
             now.timestamp_millis(),
             &time::rfc3339(now),
         )
-        .await?;
+        .await?
+    {
+        return Err(gone());
+    }
     tracing::info!(user_id = %account.id, "password changed, refresh tokens revoked");
     http::no_content()
+}
+
+fn gone() -> ApiError {
+    ApiError::unauthenticated("the account no longer exists")
 }

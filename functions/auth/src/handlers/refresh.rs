@@ -1,13 +1,19 @@
 //! `POST /api/auth/refresh` `{refresh_token}` → `200` like login; the token rotates.
 //! Reusing a rotated token revokes its whole family (401). A banned account's tokens answer
 //! 403 `account_banned`, a deactivated one's 401; a password change kills older tokens.
+//! Two DynamoDB round trips: one BatchGetItem (the token, its account, its family's
+//! revocation: the token names the ids) and the rotation's transaction.
 
 use std::sync::Arc;
 
 use gymit_shared::{http, ApiError, Ctx, Request, Response};
 use serde::Deserialize;
 
-use crate::{domain::refresh_token_hash, session::new_session, Auth};
+use crate::{
+    domain::{refresh_token_hash, refresh_token_ids},
+    session::new_session,
+    Auth,
+};
 
 #[derive(Deserialize)]
 struct Body {
@@ -24,10 +30,22 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         return Err(invalid());
     }
     let hash = refresh_token_hash(&body.refresh_token);
-    let token = state
-        .store
-        .refresh_token(&hash)
-        .await?
+    // The token names its user and family, so the token, the account and the family's
+    // revocation are one read. A token from before it named them: its ids are read first.
+    let (user_id, family) = match refresh_token_ids(&body.refresh_token) {
+        Some((user, family)) => (user.to_string(), family.to_string()),
+        None => {
+            let token = state
+                .store
+                .refresh_token(&hash)
+                .await?
+                .ok_or_else(invalid)?;
+            (token.user_id, token.family_id)
+        }
+    };
+    let (token, account, revoked) = state.store.refresh_state(&hash, &user_id, &family).await?;
+    let token = token
+        .filter(|t| t.user_id == user_id && t.family_id == family)
         .ok_or_else(invalid)?;
     let now = gymit_shared::time::now();
     if token.expires_at <= now.timestamp() {
@@ -41,10 +59,6 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
             .await?;
         return Err(invalid());
     }
-    let (account, revoked) = state
-        .store
-        .account_and_family(&token.user_id, &token.family_id)
-        .await?;
     let account = account.ok_or_else(invalid)?;
     if revoked || !account.is_active || token.issued_at_ms < account.tokens_valid_after_ms {
         return Err(invalid());
