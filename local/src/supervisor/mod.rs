@@ -160,7 +160,7 @@ impl Stack {
         );
 
         // 3. Every function built once, so no request waits for a compile.
-        functions::build(root, path).await?;
+        functions::build(root, path, hot_reload).await?;
 
         // 4. The Lambda runtime: cargo lambda watch.
         readiness::ensure_free(ports.lambda, "cargo lambda watch")?;
