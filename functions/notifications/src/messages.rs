@@ -106,6 +106,11 @@ pub fn goes_to_lobby(event_type: &str) -> bool {
     event_type.starts_with("tournament.")
 }
 
+/// Whether this event type announces a new tournament (its first event).
+pub fn creates_tournament(event_type: &str) -> bool {
+    event_type == "tournament.created"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +170,7 @@ mod tests {
         assert!(goes_to_lobby("tournament.started"));
         assert!(!goes_to_lobby("match.completed"));
         assert!(!goes_to_lobby("participant.joined"));
+        assert!(creates_tournament("tournament.created"));
+        assert!(!creates_tournament("tournament.updated"));
     }
 }

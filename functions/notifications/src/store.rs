@@ -2,22 +2,33 @@
 //!
 //! Items (`pk`, `sk`):
 //! - `CONN#<connection id>`, `#META`: the connection, who opened it, when, and how many
-//!   subscriptions it holds (capped, so one socket cannot make every fan-out expensive);
+//!   subscriptions it holds (capped, so one socket cannot make every fan-out expensive); an
+//!   anonymous one also names its source address and the slot it holds there
+//!   (`anonymous_source`, `anonymous_slot`);
 //! - `CONN#<connection id>`, `SUB#<tournament id>`: the connection's side of a subscription,
 //!   so a disconnect finds everything to delete with one Query;
 //! - `SUB#<tournament id>`, `CONN#<connection id>`: the tournament's side, so a fan-out finds
 //!   every subscriber with one Query. The lobby is the tournament id `*`.
+//! - `SUB#<tournament id>`, `#KNOWN`: the tournament exists (the fan-out writes it from the
+//!   tournament service's `tournament.*` events), so a subscription to an id that names no
+//!   tournament is refused without reading the tournament service's table. It sits in the
+//!   subscribers' partition so that the fan-out's one Query also says whether the
+//!   tournament is known; it is not a subscriber.
+//! - `SOURCE#<address>`, `SLOT#<k>`, k in `[0, cap)`: one of the `cap` anonymous connections
+//!   a source address may hold at a time, naming the connection that holds it. `$connect`
+//!   claims a free slot in the same transaction that writes the connection, `$disconnect`
+//!   deletes it in the same batch as the connection's other items. A slot whose
+//!   `expires_at` has passed is free even before TTL removes it.
 //!
-//! - `SOURCE#<address>`, `#ANONYMOUS`: how many anonymous connections one source address
-//!   holds (capped at `$connect`, given back at `$disconnect`).
-//! - `TOURNAMENT#<tournament id>`, `#KNOWN`: a tournament exists (the fan-out writes it
-//!   from the tournament service's `tournament.*` events), so a subscription to an id that
-//!   names no tournament is refused without reading the tournament service's table.
-//!
-//! Every connection, subscription and source item expires (`expires_at`, TTL) two hours
+//! Every connection, subscription and slot item expires (`expires_at`, TTL) two hours
 //! after it was written: API Gateway closes any connection after two hours, so nothing
 //! outlives its socket for long even when a `$disconnect` never arrives. Known
 //! tournaments stay (tournaments are never deleted).
+
+use std::{
+    collections::{hash_map::RandomState, HashSet},
+    hash::BuildHasher,
+};
 
 use aws_sdk_dynamodb::{
     types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest},
@@ -34,6 +45,10 @@ pub const CONNECTION_TTL_SECONDS: i64 = 2 * 3600;
 pub const MAX_SUBSCRIPTIONS: i64 = 50;
 
 const META: &str = "#META";
+const KNOWN: &str = "#KNOWN";
+/// Claims of an anonymous slot before `$connect` gives up as busy: each failed claim after
+/// the first means another connection of the address took a slot just seen free.
+const SLOT_CLAIMS: usize = 5;
 
 /// Who opened a connection: nobody (a spectator) or a verified user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +61,19 @@ pub struct Connection {
     pub anonymous_source: Option<String>,
 }
 
-fn source_key(address: &str) -> Item {
-    key(s(format!("SOURCE#{address}")), s("#ANONYMOUS"))
+/// What an anonymous `$connect` got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    /// Every slot of the source address is held by a live connection.
+    SourceFull,
+}
+
+/// Who follows a tournament, and whether the service knows the tournament.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    pub subscribers: Vec<String>,
+    pub tournament_known: bool,
 }
 
 /// What a subscribe did.
@@ -75,7 +101,20 @@ fn sub_pk(tournament_id: &str) -> AttributeValue {
 }
 
 fn known_key(tournament_id: &str) -> Item {
-    key(s(format!("TOURNAMENT#{tournament_id}")), s("#KNOWN"))
+    key(sub_pk(tournament_id), s(KNOWN))
+}
+
+fn source_pk(address: &str) -> AttributeValue {
+    s(format!("SOURCE#{address}"))
+}
+
+fn slot_key(address: &str, slot: i64) -> Item {
+    key(source_pk(address), s(format!("SLOT#{slot}")))
+}
+
+/// A number in `[0, below)` (`below` > 0), from the standard library's randomly keyed hasher.
+fn random_below(below: u64) -> u64 {
+    RandomState::new().hash_one(std::time::SystemTime::now()) % below
 }
 
 fn key(pk: AttributeValue, sk: AttributeValue) -> Item {
@@ -90,33 +129,43 @@ fn string_of(item: &Item, name: &str) -> Option<String> {
     item.get(name)?.as_s().ok().cloned()
 }
 
+fn number_of(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
+/// The `#META` item of a connection, expiring at `expires_at`.
+fn connection_item(c: &Connection, expires_at: AttributeValue) -> Item {
+    let mut item = key(conn_pk(&c.connection_id), s(META));
+    item.extend([
+        ("kind".to_string(), s("connection")),
+        ("connection_id".to_string(), s(&c.connection_id)),
+        ("connected_at".to_string(), s(&c.connected_at)),
+        ("subscriptions".to_string(), n(0)),
+        ("expires_at".to_string(), expires_at),
+    ]);
+    if let Some(u) = &c.user_id {
+        item.insert("user_id".into(), s(u));
+    }
+    if let Some(r) = &c.role {
+        item.insert("role".into(), s(r));
+    }
+    if let Some(a) = &c.anonymous_source {
+        item.insert("anonymous_source".into(), s(a));
+    }
+    item
+}
+
 impl ConnectionsStore {
     pub fn new(db: Client, table: String) -> Self {
         Self { db, table }
     }
 
+    /// Records a signed-in connection (one PutItem).
     pub async fn put_connection(&self, c: &Connection) -> Result<(), StoreError> {
-        let mut item = key(conn_pk(&c.connection_id), s(META));
-        item.extend([
-            ("kind".to_string(), s("connection")),
-            ("connection_id".to_string(), s(&c.connection_id)),
-            ("connected_at".to_string(), s(&c.connected_at)),
-            ("subscriptions".to_string(), n(0)),
-            ("expires_at".to_string(), expires_at()),
-        ]);
-        if let Some(u) = &c.user_id {
-            item.insert("user_id".into(), s(u));
-        }
-        if let Some(r) = &c.role {
-            item.insert("role".into(), s(r));
-        }
-        if let Some(a) = &c.anonymous_source {
-            item.insert("anonymous_source".into(), s(a));
-        }
         self.db
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(connection_item(c, expires_at())))
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
@@ -142,48 +191,131 @@ impl ConnectionsStore {
         }))
     }
 
-    /// Takes one of `cap` anonymous connection slots of a source address, atomically;
-    /// `false` when all are taken. The counter expires with the connections it counts.
-    pub async fn claim_anonymous_slot(&self, address: &str, cap: i64) -> Result<bool, StoreError> {
+    /// Records an anonymous connection (`anonymous_source` names its address) if the address
+    /// has one of its `cap` slots free: the slot and the connection in one transaction, on a
+    /// random slot first (one request when it is free). When that slot is taken, one Query
+    /// lists the address's live slots and the claim is tried again on a random free one,
+    /// at most `SLOT_CLAIMS` times in all; every slot held is `SourceFull`.
+    pub async fn put_anonymous_connection(
+        &self,
+        c: &Connection,
+        cap: i64,
+    ) -> Result<Admission, StoreError> {
+        let Some(address) = c.anonymous_source.as_deref() else {
+            return Err(StoreError::Other(
+                "an anonymous connection names its source address".into(),
+            ));
+        };
+        if cap <= 0 {
+            return Ok(Admission::SourceFull);
+        }
+        let random_slot = || random_below(cap as u64) as i64;
+        let mut slot = random_slot();
+        for claim in 1..=SLOT_CLAIMS {
+            if self.claim_slot(c, address, slot).await? {
+                return Ok(Admission::Admitted);
+            }
+            let taken = self.taken_slots(address).await?;
+            // Slots beyond a lowered cap do not count (they expire with their connections).
+            let held = taken.iter().filter(|k| (0..cap).contains(*k)).count();
+            if held as i64 >= cap {
+                return Ok(Admission::SourceFull);
+            }
+            if claim == SLOT_CLAIMS {
+                break;
+            }
+            // A random free one: `cap / (cap - held)` draws on average, no list of `cap`.
+            slot = std::iter::repeat_with(random_slot)
+                .find(|k| !taken.contains(k))
+                .unwrap_or_default();
+        }
+        Err(StoreError::Unavailable(format!(
+            "no anonymous slot of {address} claimed in {SLOT_CLAIMS} tries, though some are free"
+        )))
+    }
+
+    /// Writes slot `slot` of `address` and the connection's `#META` in one transaction, if
+    /// the slot is free (absent, or expired and not yet removed); `false` when it is not.
+    async fn claim_slot(
+        &self,
+        c: &Connection,
+        address: &str,
+        slot: i64,
+    ) -> Result<bool, StoreError> {
+        let expires = expires_at();
+        let mut held = slot_key(address, slot);
+        held.extend([
+            ("kind".to_string(), s("anonymous slot")),
+            ("connection_id".to_string(), s(&c.connection_id)),
+            ("expires_at".to_string(), expires.clone()),
+        ]);
+        let held = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(held))
+            .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
+            .expression_attribute_values(":now", n(gymit_shared::time::epoch_seconds()))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut meta = connection_item(c, expires);
+        meta.insert("anonymous_slot".into(), n(slot));
+        let meta = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(meta))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
         let result = self
             .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(source_key(address)))
-            .update_expression("ADD #c :one SET expires_at = :exp")
-            .condition_expression("attribute_not_exists(#c) OR #c < :cap")
-            .expression_attribute_names("#c", "connections")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cap", n(cap))
-            .expression_attribute_values(":exp", expires_at())
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(held).build())
+            .transact_items(TransactWriteItem::builder().put(meta).build())
             .send()
-            .await
-            .map_err(StoreError::from_sdk);
-        match result {
+            .await;
+        match result.map_err(transaction_error) {
             Ok(_) => Ok(true),
-            Err(StoreError::ConditionFailed) => Ok(false),
+            // Held by a live connection, or being claimed by another transaction right now.
+            Err(StoreError::TransactionCancelled(reasons))
+                if matches!(
+                    reasons.first().map(String::as_str),
+                    Some("ConditionalCheckFailed" | "TransactionConflict")
+                ) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(e),
         }
     }
 
-    /// Gives a slot back (never below zero).
-    pub async fn release_anonymous_slot(&self, address: &str) -> Result<(), StoreError> {
-        let result = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(source_key(address)))
-            .update_expression("ADD #c :minus")
-            .condition_expression("#c > :zero")
-            .expression_attribute_names("#c", "connections")
-            .expression_attribute_values(":minus", n(-1))
-            .expression_attribute_values(":zero", n(0))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk);
-        match result {
-            Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
-            Err(e) => Err(e),
+    /// The slots of `address` held by live connections (one strongly consistent Query,
+    /// paginated).
+    async fn taken_slots(&self, address: &str) -> Result<HashSet<i64>, StoreError> {
+        let mut taken = HashSet::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :slot)")
+                .filter_expression("expires_at >= :now")
+                .expression_attribute_values(":pk", source_pk(address))
+                .expression_attribute_values(":slot", s("SLOT#"))
+                .expression_attribute_values(":now", n(gymit_shared::time::epoch_seconds()))
+                .projection_expression("sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            taken.extend(out.items().iter().filter_map(|item| {
+                string_of(item, "sk")?
+                    .strip_prefix("SLOT#")?
+                    .parse::<i64>()
+                    .ok()
+            }));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(taken);
+            }
         }
     }
 
@@ -202,17 +334,25 @@ impl ConnectionsStore {
         Ok(out.item.is_some())
     }
 
-    /// Records that tournament `id` exists (idempotent: an event delivered twice writes the
-    /// same item twice).
-    pub async fn remember_tournament(&self, id: &str) -> Result<(), StoreError> {
-        self.db
+    /// Records that tournament `id` exists; `true` when it was not known before. Idempotent:
+    /// an event delivered twice leaves the same item.
+    pub async fn remember_tournament(&self, id: &str) -> Result<bool, StoreError> {
+        let mut known = known_key(id);
+        known.insert("kind".into(), s("known tournament"));
+        let result = self
+            .db
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(known_key(id)))
+            .set_item(Some(known))
+            .condition_expression("attribute_not_exists(pk)")
             .send()
             .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
+            .map_err(StoreError::from_sdk);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::ConditionFailed) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Subscribes a connection to a tournament: both sides of the subscription and the
@@ -335,7 +475,16 @@ impl ConnectionsStore {
 
     /// The connection ids subscribed to `tournament_id` (one Query, paginated).
     pub async fn subscribers(&self, tournament_id: &str) -> Result<Vec<String>, StoreError> {
-        let mut ids = Vec::new();
+        Ok(self.audience(tournament_id).await?.subscribers)
+    }
+
+    /// The connection ids subscribed to `tournament_id`, and whether the tournament is known
+    /// (one Query of its partition, paginated).
+    pub async fn audience(&self, tournament_id: &str) -> Result<Audience, StoreError> {
+        let mut audience = Audience {
+            subscribers: Vec::new(),
+            tournament_known: false,
+        };
         let mut start = None;
         loop {
             let out = self
@@ -344,29 +493,30 @@ impl ConnectionsStore {
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", sub_pk(tournament_id))
-                .projection_expression("connection_id")
+                .projection_expression("sk, connection_id")
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(StoreError::from_sdk)?;
-            ids.extend(
-                out.items()
-                    .iter()
-                    .filter_map(|item| string_of(item, "connection_id")),
-            );
+            for item in out.items() {
+                if string_of(item, "sk").as_deref() == Some(KNOWN) {
+                    audience.tournament_known = true;
+                } else if let Some(id) = string_of(item, "connection_id") {
+                    audience.subscribers.push(id);
+                }
+            }
             start = out.last_evaluated_key;
             if start.is_none() {
-                return Ok(ids);
+                return Ok(audience);
             }
         }
     }
 
-    /// Deletes a connection and both sides of each of its subscriptions, and gives back its
-    /// anonymous slot. Idempotent: a connection that is already gone is nothing to do.
-    /// Returns how many items it deleted.
+    /// Deletes a connection, both sides of each of its subscriptions and its anonymous slot
+    /// (one Query, then one BatchWriteItem per 25 items). Idempotent: a connection that is
+    /// already gone is nothing to do. Returns how many items it deleted.
     pub async fn remove_connection(&self, connection_id: &str) -> Result<usize, StoreError> {
         let mut keys = Vec::new();
-        let mut source = None;
         let mut start = None;
         loop {
             let out = self
@@ -375,15 +525,18 @@ impl ConnectionsStore {
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", conn_pk(connection_id))
-                .projection_expression("pk, sk, tournament_id, anonymous_source")
+                .projection_expression("pk, sk, tournament_id, anonymous_source, anonymous_slot")
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(StoreError::from_sdk)?;
             for item in out.items() {
-                if let Some(a) = string_of(item, "anonymous_source") {
-                    source = Some(a);
+                if let (Some(address), Some(slot)) = (
+                    string_of(item, "anonymous_source"),
+                    number_of(item, "anonymous_slot"),
+                ) {
+                    keys.push(slot_key(&address, slot));
                 }
                 if let Some(t) = string_of(item, "tournament_id") {
                     keys.push(key(sub_pk(&t), s(format!("CONN#{connection_id}"))));
@@ -397,14 +550,8 @@ impl ConnectionsStore {
                 break;
             }
         }
-        let deleted = keys.len();
         self.delete_all(&keys).await?;
-        // The slot is given back only by the call that found the connection, so a repeated
-        // `$disconnect` cannot give it back twice.
-        if let Some(address) = source.filter(|_| deleted > 0) {
-            self.release_anonymous_slot(&address).await?;
-        }
-        Ok(deleted)
+        Ok(keys.len())
     }
 
     /// Deletes `keys` with BatchWriteItems, resubmitting what DynamoDB leaves unprocessed.

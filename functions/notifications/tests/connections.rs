@@ -8,9 +8,10 @@
 
 mod common;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use common::{
     connect, connection_id, disconnect, number, reply, send, subscribe, subscribed_keys, text,
-    token, Tables, SECRET,
+    token, Tables, SECRET, SOURCE_IP,
 };
 use gymit_notifications::{
     messages::MAX_MESSAGE_BYTES,
@@ -79,6 +80,18 @@ async fn an_anonymous_spectator_connects_and_is_recorded_without_an_identity() {
     let meta = &items[&(format!("CONN#{conn}"), "#META".to_string())];
     assert_eq!(number(meta, "subscriptions"), 0);
     assert_expires_with_the_socket(meta);
+    // It holds one of its address's slots, which names it and expires with it.
+    let slots = tables.anonymous_slots(SOURCE_IP).await;
+    assert_eq!(slots.len(), 1, "{slots:?}");
+    let (slot, held) = slots.iter().next().expect("one slot");
+    assert!(
+        (0..gymit_notifications::DEFAULT_ANONYMOUS_PER_SOURCE).contains(slot),
+        "slot {slot}"
+    );
+    assert_eq!(text(held, "connection_id"), conn);
+    assert_eq!(number(meta, "anonymous_slot"), *slot);
+    assert_eq!(text(meta, "anonymous_source"), SOURCE_IP);
+    assert_expires_with_the_socket(held);
 }
 
 #[tokio::test]
@@ -97,6 +110,10 @@ async fn a_valid_token_records_the_user_and_role_of_the_connection() {
         Some((Some(user_id), Some("trainer".to_string())))
     );
     assert_eq!(tables.keys().await, subscribed_keys(&conn, &[]));
+    assert!(
+        tables.anonymous_slots(SOURCE_IP).await.is_empty(),
+        "a signed-in connection takes no anonymous slot"
+    );
 }
 
 #[tokio::test]
@@ -247,7 +264,14 @@ async fn anonymous_connections_are_capped_per_source_and_a_disconnect_frees_a_pl
     // Signed-in users are not counted against the anonymous cap.
     let (_, t) = tables.user(Role::Member).await;
     assert_eq!(connect(&state, &connection_id(), Some(&t)).await.0, 204);
-    assert_eq!(tables.anonymous_count("203.0.113.7").await, 3);
+    let mut holders = conns.clone();
+    holders.sort();
+    assert_eq!(tables.slot_holders(SOURCE_IP).await, holders);
+    assert!(tables
+        .anonymous_slots(SOURCE_IP)
+        .await
+        .keys()
+        .all(|k| (0..3).contains(k)));
 
     assert_eq!(disconnect(&state, &conns[0]).await.0, 204);
     assert_eq!(
@@ -255,8 +279,80 @@ async fn anonymous_connections_are_capped_per_source_and_a_disconnect_frees_a_pl
         204,
         "twice is harmless"
     );
-    assert_eq!(tables.anonymous_count("203.0.113.7").await, 2);
+    let mut holders = conns[1..].to_vec();
+    holders.sort();
+    assert_eq!(
+        tables.slot_holders(SOURCE_IP).await,
+        holders,
+        "the second disconnect frees nobody else's slot"
+    );
     assert_eq!(connect(&state, &fourth, None).await.0, 204);
+    assert_eq!(connect(&state, &connection_id(), None).await.0, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_anonymous_connections_never_exceed_the_cap() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications_with_cap(5).await;
+    let conns: Vec<String> = (0..20).map(|_| connection_id()).collect();
+
+    let statuses = futures::future::join_all(conns.iter().map(|c| {
+        let state = state.clone();
+        let c = c.clone();
+        tokio::spawn(async move { connect(&state, &c, None).await.0 })
+    }))
+    .await;
+
+    let mut accepted = Vec::new();
+    for (c, status) in conns.iter().zip(statuses) {
+        match status.expect("the connect ran") {
+            204 => accepted.push(c.clone()),
+            429 => assert_eq!(state.store.connection(c).await.expect("read"), None),
+            other => panic!("{c}: {other}"),
+        }
+    }
+    accepted.sort();
+    assert_eq!(accepted.len(), 5, "exactly the cap: {accepted:?}");
+    assert_eq!(tables.slot_holders(SOURCE_IP).await, accepted);
+    let mut recorded: Vec<String> = tables
+        .keys()
+        .await
+        .into_iter()
+        .map(|(pk, _)| pk.trim_start_matches("CONN#").to_string())
+        .collect();
+    recorded.sort();
+    assert_eq!(recorded, accepted, "only the accepted are recorded");
+}
+
+#[tokio::test]
+async fn an_expired_slot_is_free_before_ttl_removes_it() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications_with_cap(2).await;
+    // Two connections that vanished without a `$disconnect` two hours ago: their slots have
+    // expired, and DynamoDB's TTL has not deleted them yet.
+    let expired = gymit_shared::time::epoch_seconds() - 60;
+    for slot in 0..2 {
+        tables
+            .db
+            .put_item()
+            .table_name(&tables.connections)
+            .item("pk", AttributeValue::S(format!("SOURCE#{SOURCE_IP}")))
+            .item("sk", AttributeValue::S(format!("SLOT#{slot}")))
+            .item("connection_id", AttributeValue::S(connection_id()))
+            .item("expires_at", AttributeValue::N(expired.to_string()))
+            .send()
+            .await
+            .expect("put");
+    }
+
+    let (a, b) = (connection_id(), connection_id());
+    assert_eq!(connect(&state, &a, None).await.0, 204);
+    assert_eq!(connect(&state, &b, None).await.0, 204);
+    assert_eq!(connect(&state, &connection_id(), None).await.0, 429);
+
+    let mut both = vec![a, b];
+    both.sort();
+    assert_eq!(tables.slot_holders(SOURCE_IP).await, both);
 }
 
 // ------------------------------------------------------------------------ $default

@@ -388,13 +388,16 @@ async fn a_tournament_event_makes_its_tournament_known_and_others_do_not() {
         uuid::Uuid::now_v7().to_string(),
         uuid::Uuid::now_v7().to_string(),
     );
+    let lobby = world.follower(&["*"]).await;
+    let creation = tournament_event("tournament.created", &created);
     world
         .fan_out(&[
-            tournament_event("tournament.created", &created),
+            creation.clone(),
             tournament_event("participant.joined", &joined),
         ])
         .await;
     assert!(store.is_known_tournament(&created).await.expect("read"));
+    assert_eq!(world.api.received(&lobby), [frame(&creation)]);
     assert!(
         !store.is_known_tournament(&joined).await.expect("read"),
         "only tournament.* events name a tournament for the lobby and the known list"
@@ -404,6 +407,48 @@ async fn a_tournament_event_makes_its_tournament_known_and_others_do_not() {
         .fan_out(&[tournament_event("tournament.created", &created)])
         .await;
     assert!(store.is_known_tournament(&created).await.expect("read"));
+}
+
+#[tokio::test]
+async fn a_tournament_whose_created_event_was_lost_becomes_known_with_its_next_one() {
+    let world = World::new(POST_TIMEOUT).await;
+    // Minted long ago, so a subscription is refused at once rather than waiting for the
+    // creation event.
+    let tid = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        1_704_067_200,
+        0,
+    ))
+    .to_string();
+    let early = world.follower(&[]).await;
+    assert_eq!(
+        subscribe(&world.routes, &early, &tid).await["code"],
+        "not_found"
+    );
+    let lobby = world.follower(&["*"]).await;
+    let updated = tournament_event("tournament.updated", &tid);
+
+    let report = world.fan_out(std::slice::from_ref(&updated)).await;
+
+    assert_eq!(report, self::report(1, 1, 0, 0));
+    assert_eq!(world.api.received(&lobby), [frame(&updated)]);
+    assert!(world.api.attempts(&early).is_empty());
+    // Now it can be followed, and its next events reach its followers (the record that it
+    // is known is no one's to be sent to).
+    let follower = world.follower(&[&tid]).await;
+    let started = tournament_event("tournament.started", &tid);
+    let joined = tournament_event("participant.joined", &tid);
+    let report = world.fan_out(&[started.clone(), joined.clone()]).await;
+    assert_eq!(report, self::report(2, 3, 0, 0));
+    assert_eq!(
+        world.api.received(&follower),
+        [frame(&started), frame(&joined)]
+    );
+    assert_eq!(
+        world.api.received(&lobby),
+        [frame(&updated), frame(&started)]
+    );
+    assert_eq!(world.api.posts().len(), 4);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! `$disconnect` (`notifications-disconnect`): removes the connection and its
-//! subscriptions. API Gateway sends it at most once and on a best-effort basis, so the
-//! items also expire on their own (see `store`).
+//! `$disconnect` (`notifications-disconnect`): removes the connection, its subscriptions
+//! and, for an anonymous one, the source address's slot it held (one Query, one batch of
+//! deletes). API Gateway sends it at most once and on a best-effort basis, so the items
+//! also expire on their own (see `store`); a repeated one finds nothing to delete.
 
 use std::sync::Arc;
 

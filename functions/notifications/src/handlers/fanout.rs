@@ -1,15 +1,23 @@
 //! `notifications-fanout` (SNS `tournament-events`): posts each tournament event to every
 //! connection subscribed to its tournament (and `tournament.*` events to the lobby) through
-//! the WebSocket API's `@connections` endpoint. A `tournament.*` event also records that
-//! its tournament exists (`remember_tournament`), which is how `$default` tells a
-//! tournament from an id that names none without reading the tournament service's table.
+//! the WebSocket API's `@connections` endpoint. A `tournament.*` event also makes sure its
+//! tournament is recorded as known, which is how `$default` tells a tournament from an id
+//! that names none without reading the tournament service's table.
 //!
-//! One Query per event finds the subscribers; posts run concurrently, at most
-//! `concurrency` at a time, each bounded by `post_timeout`, so a slow or dead socket delays
-//! no one else by more than that. A `GoneException` (410) removes the connection and its
-//! subscriptions; other failures are retried twice and then logged, and never stop the
-//! others. Only a failure to read the subscribers or to record the tournament fails the
-//! invocation (and so is retried).
+//! DynamoDB requests per event: a `participant.*` or `match.*` event, one Query (the
+//! tournament's subscribers). A `tournament.created`, a PutItem (the tournament is known)
+//! and the lobby's Query: nobody can follow a tournament before it is known, so there are
+//! no subscribers to look for, unless it was known already (a redelivery, or another
+//! `tournament.*` event got there first: then its Query too). Any other `tournament.*`
+//! event, one Query of the tournament's partition (its subscribers, and whether it is
+//! known) and the lobby's; if the tournament was not known (its `tournament.created` was
+//! lost), a PutItem too, so it heals itself.
+//!
+//! Posts run concurrently, at most `concurrency` at a time, each bounded by `post_timeout`,
+//! so a slow or dead socket delays no one else by more than that. A `GoneException` (410)
+//! removes the connection and its subscriptions; other failures are retried twice and then
+//! logged, and never stop the others. Only a failure to read the subscribers or to record
+//! the tournament fails the invocation (and so is retried).
 
 use std::time::Duration;
 
@@ -22,13 +30,14 @@ use aws_sdk_apigatewaymanagement::{
 use futures::{stream, StreamExt};
 use gymit_shared::{
     config,
+    dynamo::StoreError,
     events::{sns_messages, SnsEvent},
     retry::{retry, Attempt, Policy},
 };
 use serde::Serialize;
 
 use crate::{
-    messages::{event_frame, goes_to_lobby, LOBBY},
+    messages::{creates_tournament, event_frame, goes_to_lobby, LOBBY},
     store::ConnectionsStore,
 };
 
@@ -97,28 +106,9 @@ pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
             tracing::warn!(event_id = %e.event_id, "not a tournament event: skipped");
             continue;
         }
-        if goes_to_lobby(&e.event_type) {
-            state
-                .store
-                .remember_tournament(&e.entity.1)
-                .await
-                .map_err(|err| err.to_string())?;
-        }
-        let mut recipients = state
-            .store
-            .subscribers(&e.entity.1)
+        let recipients = recipients(&state.store, &e.event_type, &e.entity.1)
             .await
             .map_err(|err| err.to_string())?;
-        if goes_to_lobby(&e.event_type) {
-            let lobby = state
-                .store
-                .subscribers(LOBBY)
-                .await
-                .map_err(|err| err.to_string())?;
-            recipients.extend(lobby);
-            recipients.sort();
-            recipients.dedup();
-        }
         let frame = Blob::new(event_frame(&e).to_string());
         let outcomes: Vec<Outcome> = stream::iter(recipients.iter())
             .map(|id| deliver(state, id, frame.clone()))
@@ -149,6 +139,36 @@ pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
         report.failed += this.failed;
     }
     Ok(report)
+}
+
+/// Who receives an event of `event_type` about tournament `tid`, each once; records the
+/// tournament as known on the way when the event says it exists.
+async fn recipients(
+    store: &ConnectionsStore,
+    event_type: &str,
+    tid: &str,
+) -> Result<Vec<String>, StoreError> {
+    if !goes_to_lobby(event_type) {
+        return store.subscribers(tid).await;
+    }
+    let mut recipients = if creates_tournament(event_type) {
+        if store.remember_tournament(tid).await? {
+            Vec::new()
+        } else {
+            store.subscribers(tid).await?
+        }
+    } else {
+        let audience = store.audience(tid).await?;
+        if !audience.tournament_known {
+            tracing::warn!(tournament_id = %tid, "tournament not known before: recorded now");
+            store.remember_tournament(tid).await?;
+        }
+        audience.subscribers
+    };
+    recipients.extend(store.subscribers(LOBBY).await?);
+    recipients.sort();
+    recipients.dedup();
+    Ok(recipients)
 }
 
 /// Posting to one connection: three tries, 25 ms base.

@@ -17,6 +17,8 @@ use gymit_shared::{dynamo::Item, identity::Role, jwt::Tokens, Request, Response}
 use serde_json::{json, Value};
 
 pub const SECRET: &str = "notifications-test-secret-notifications-test";
+/// The source address of every WebSocket event the tests send (`requestContext.identity`).
+pub const SOURCE_IP: &str = "203.0.113.7";
 
 /// Fresh connections, tournaments and auth tables, and a client to look into them.
 pub struct Tables {
@@ -80,20 +82,44 @@ impl Tables {
             .expect("account put");
     }
 
-    /// How many anonymous connections of `address` are counted.
-    pub async fn anonymous_count(&self, address: &str) -> i64 {
-        self.db
-            .get_item()
+    /// The anonymous slots of `address` by slot number: the connection holding each, and
+    /// its whole item (expired ones included: TTL removes them lazily).
+    pub async fn anonymous_slots(&self, address: &str) -> BTreeMap<i64, Item> {
+        let out = self
+            .db
+            .query()
             .table_name(&self.connections)
-            .key("pk", AttributeValue::S(format!("SOURCE#{address}")))
-            .key("sk", AttributeValue::S("#ANONYMOUS".into()))
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(format!("SOURCE#{address}")))
             .consistent_read(true)
             .send()
             .await
-            .expect("get")
-            .item
-            .map(|i| number(&i, "connections"))
-            .unwrap_or(0)
+            .expect("query");
+        assert!(out.last_evaluated_key.is_none(), "one page is enough here");
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let sk = text(&item, "sk");
+                let slot = sk
+                    .strip_prefix("SLOT#")
+                    .and_then(|k| k.parse().ok())
+                    .unwrap_or_else(|| panic!("not a slot: {sk}"));
+                (slot, item)
+            })
+            .collect()
+    }
+
+    /// The connections holding a slot of `address`, sorted.
+    pub async fn slot_holders(&self, address: &str) -> Vec<String> {
+        let mut holders: Vec<String> = self
+            .anonymous_slots(address)
+            .await
+            .values()
+            .map(|slot| text(slot, "connection_id"))
+            .collect();
+        holders.sort();
+        holders
     }
 
     /// A store over these tables, as `store_from_env` builds it.
@@ -161,7 +187,7 @@ impl Tables {
     }
 
     /// A tournament the service knows, as the fan-out records it from the tournament's
-    /// first `tournament.*` event.
+    /// `tournament.created` event.
     pub async fn tournament(&self) -> String {
         let id = uuid::Uuid::now_v7().to_string();
         self.store()
@@ -172,7 +198,8 @@ impl Tables {
         id
     }
 
-    /// Every connection and subscription item of the connections table by (pk, sk).
+    /// Every connection and subscription item of the connections table by (pk, sk): not
+    /// the anonymous slots, nor the known tournaments.
     pub async fn items(&self) -> BTreeMap<(String, String), Item> {
         let mut all = BTreeMap::new();
         let mut start = None;
@@ -186,11 +213,10 @@ impl Tables {
                 .send()
                 .await
                 .expect("scan");
-            // Connections and subscriptions; the per-source counters are read on their own
-            // (`anonymous_count`), and the known tournaments are the tests' setup.
+            // Connections and subscriptions; the anonymous slots are read on their own
+            // (`anonymous_slots`), and the known tournaments are the tests' setup.
             for item in out.items.unwrap_or_default() {
-                let pk = text(&item, "pk");
-                if pk.starts_with("SOURCE#") || pk.starts_with("TOURNAMENT#") {
+                if text(&item, "pk").starts_with("SOURCE#") || text(&item, "sk") == "#KNOWN" {
                     continue;
                 }
                 all.insert((text(&item, "pk"), text(&item, "sk")), item);
@@ -270,7 +296,7 @@ pub fn websocket_event(
             "stage": "ws",
             "connectedAt": now - 1000,
             "requestTimeEpoch": now,
-            "identity": { "sourceIp": "203.0.113.7", "userAgent": "notifications-test" },
+            "identity": { "sourceIp": SOURCE_IP, "userAgent": "notifications-test" },
             "requestId": request_id,
             "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
             "connectionId": connection_id,
