@@ -165,8 +165,13 @@ pub async fn subscribe(
 /// per route (DESIGN.md "Data": one or two round trips a route), so they cannot regress.
 #[derive(Debug, Clone, Default)]
 pub struct RoundTrips {
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    log: std::sync::Arc<std::sync::Mutex<Vec<Sent>>>,
+    /// The IAM actions of the requests the last `take` returned.
+    taken_actions: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
+
+/// One request sent: its operation and the IAM actions it needs.
+type Sent = (String, Vec<String>);
 
 impl RoundTrips {
     pub fn new() -> Self {
@@ -198,9 +203,27 @@ impl RoundTrips {
 
     /// The operations sent since the last `take`, oldest first, and forgets them.
     pub fn take(&self) -> Vec<String> {
-        self.log
+        let sent = self
+            .log
             .lock()
             .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default();
+        let mut actions: Vec<String> = sent.iter().flat_map(|(_, a)| a.clone()).collect();
+        actions.sort();
+        actions.dedup();
+        if let Ok(mut taken) = self.taken_actions.lock() {
+            *taken = actions;
+        }
+        sent.into_iter().map(|(op, _)| op).collect()
+    }
+
+    /// The IAM actions (`dynamodb:…`) the requests of the last `take` needed: a
+    /// transaction needs each of its items' actions (`PutItem`, `UpdateItem`, …), not an
+    /// action of its own.
+    pub fn taken_actions(&self) -> Vec<String> {
+        self.taken_actions
+            .lock()
+            .map(|t| t.clone())
             .unwrap_or_default()
     }
 
@@ -217,10 +240,23 @@ impl RoundTrips {
 /// test names, and at most two (DESIGN.md "Data") unless the route is listed as over that
 /// budget, where it must still be over (so the list cannot go stale). Prints each row as
 /// the README's table has it.
+///
+/// With `checking_iam`, each route's requests must also be allowed by the template policy
+/// of the function that serves it: the local stack does not enforce IAM, so a request the
+/// policy forgets would pass every local test and be refused (AccessDenied) on AWS.
 #[derive(Debug)]
 pub struct Budget {
     over: &'static [&'static str],
     routes: Vec<String>,
+    iam: Option<Iam>,
+}
+
+#[derive(Debug)]
+struct Iam {
+    trips: RoundTrips,
+    /// (route prefix, the function's logical id in template.yaml); the first match wins.
+    functions: &'static [(&'static str, &'static str)],
+    allowed: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Budget {
@@ -229,7 +265,23 @@ impl Budget {
         Self {
             over,
             routes: Vec::new(),
+            iam: None,
         }
+    }
+
+    /// Also checks each route's requests (as `trips` saw them) against the template policy
+    /// of its function: `functions` maps route prefixes to functions' logical ids.
+    pub fn checking_iam(
+        mut self,
+        trips: &RoundTrips,
+        functions: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        self.iam = Some(Iam {
+            trips: trips.clone(),
+            functions,
+            allowed: template_dynamodb_actions(),
+        });
+        self
     }
 
     pub fn expect(&mut self, route: &str, ops: &[String], want: &[&str]) {
@@ -241,6 +293,25 @@ impl Budget {
         eprintln!("| {route} | {} | {requests} |", ops.len());
         self.routes.push(route.to_string());
         assert_eq!(ops, want, "{route}: the DynamoDB requests it sends");
+        if let Some(iam) = &self.iam {
+            let function = iam
+                .functions
+                .iter()
+                .find(|(prefix, _)| route.starts_with(prefix))
+                .map(|(_, f)| *f)
+                .unwrap_or_else(|| panic!("{route}: name the function that serves it"));
+            let allowed = iam
+                .allowed
+                .get(function)
+                .unwrap_or_else(|| panic!("{function} is not a function of template.yaml"));
+            for action in iam.trips.taken_actions() {
+                assert!(
+                    allowed.contains(&action),
+                    "{route}: {function} sends a request needing {action}, which its template \
+                     policy does not allow (AccessDenied on AWS); it allows {allowed:?}"
+                );
+            }
+        }
         if self.over.contains(&route) {
             assert!(
                 ops.len() > 2,
@@ -292,9 +363,85 @@ impl aws_sdk_dynamodb::config::Intercept for RoundTrips {
             .and_then(|t| t.rsplit('.').next())
             .unwrap_or("?")
             .to_string();
+        let body = context.request().body().bytes().unwrap_or_default();
+        let actions = iam_actions(&op, body);
         if let Ok(mut log) = self.log.lock() {
-            log.push(op);
+            log.push((op, actions));
         }
         Ok(())
     }
+}
+
+/// The IAM actions a DynamoDB request needs, from its operation and JSON body.
+fn iam_actions(op: &str, body: &[u8]) -> Vec<String> {
+    let items = |key: &str| -> Vec<serde_json::Value> {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|b| b.get(key).and_then(|i| i.as_array()).cloned())
+            .unwrap_or_default()
+    };
+    let actions: Vec<&str> = match op {
+        "TransactWriteItems" => items("TransactItems")
+            .iter()
+            .filter_map(|item| {
+                let kind = item.as_object()?.keys().next()?;
+                Some(match kind.as_str() {
+                    "Put" => "PutItem",
+                    "Update" => "UpdateItem",
+                    "Delete" => "DeleteItem",
+                    "ConditionCheck" => "ConditionCheckItem",
+                    _ => "?",
+                })
+            })
+            .collect(),
+        "TransactGetItems" => vec!["GetItem"],
+        other => vec![other],
+    };
+    actions
+        .into_iter()
+        .map(|a| format!("dynamodb:{a}"))
+        .collect()
+}
+
+/// The DynamoDB actions each function's template policies allow (`Statement` entries of
+/// its `Policies`), by logical id.
+fn template_dynamodb_actions() -> std::collections::BTreeMap<String, Vec<String>> {
+    let path = crate::workspace_root().join("template.yaml");
+    let text = std::fs::read_to_string(&path).expect("template.yaml");
+    let template: serde_yaml::Value = serde_yaml::from_str(&text).expect("template.yaml parses");
+    let strings = |v: &serde_yaml::Value| -> Vec<String> {
+        match v {
+            serde_yaml::Value::String(s) => vec![s.clone()],
+            serde_yaml::Value::Sequence(seq) => seq
+                .iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut functions = std::collections::BTreeMap::new();
+    for (id, resource) in template["Resources"].as_mapping().into_iter().flatten() {
+        let Some(id) = id.as_str() else { continue };
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let mut actions: Vec<String> = resource["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .flat_map(|policy| {
+                policy["Statement"]
+                    .as_sequence()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter(|statement| statement["Effect"].as_str() == Some("Allow"))
+            .flat_map(|statement| strings(&statement["Action"]))
+            .filter(|action| action.starts_with("dynamodb:"))
+            .collect();
+        actions.sort();
+        actions.dedup();
+        functions.insert(id.to_string(), actions);
+    }
+    functions
 }

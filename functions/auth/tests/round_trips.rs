@@ -30,6 +30,18 @@ const SECRET: &str = "round-trips-test-secret-round-trips-test";
 const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "a whole new passphrase";
 
+/// The function that serves each route (template.yaml), whose policy must allow its requests.
+const FUNCTIONS: [(&str, &str); 8] = [
+    ("register", "AuthRegisterFunction"),
+    ("login", "AuthLoginFunction"),
+    ("authorizer", "AuthAuthorizerFunction"),
+    ("me", "AuthMeFunction"),
+    ("refresh", "AuthRefreshFunction"),
+    ("password", "AuthPasswordFunction"),
+    ("logout", "AuthLogoutFunction"),
+    ("bootstrap-admin", "AuthBootstrapAdminFunction"),
+];
+
 /// `users-create`'s Invoke API, answering every invocation with the profile it was given;
 /// returns its endpoint and how many invocations it received.
 async fn users_create() -> (String, Arc<Mutex<usize>>) {
@@ -133,7 +145,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         tokens: tokens.clone(),
     };
     // No auth route is over the budget of two.
-    let mut table = Budget::new(&[]);
+    let mut table = Budget::new(&[]).checking_iam(&trips, &FUNCTIONS);
 
     // The account and its email item in one transaction, then users-create (not DynamoDB).
     let email = "grace@example.com";

@@ -32,6 +32,14 @@ use gymit_shared::{
 };
 use serde_json::json;
 
+/// The function that serves each route (template.yaml), whose policy must allow its requests.
+const FUNCTIONS: [(&str, &str); 4] = [
+    ("$connect", "NotificationsConnectFunction"),
+    ("$default", "NotificationsDefaultFunction"),
+    ("$disconnect", "NotificationsDisconnectFunction"),
+    ("fanout", "NotificationsFanoutFunction"),
+];
+
 /// API Gateway's `@connections` management API, taking every post; returns its endpoint
 /// (with the stage, as on AWS) and how many posts it took.
 async fn management_api() -> (String, Arc<AtomicUsize>) {
@@ -98,7 +106,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
     let (_, token) = tables.user(Role::Member).await;
     let (member, spectator) = (connection_id(), connection_id());
     // No route is over the budget of two.
-    let mut table = Budget::new(&[]);
+    let mut table = Budget::new(&[]).checking_iam(&trips, &FUNCTIONS);
 
     // The account's standing is the authorizer's (an invoke, not counted): the connection.
     let ((status, body), ops) = trips.during(connect(&state, &member, Some(&token))).await;

@@ -16,6 +16,24 @@ use serde_json::{json, Value};
 /// Start writes its matches in batches of 25 (the one exception to two).
 const START: &str = "start (3 players; +1 BatchWriteItem per 25 matches)";
 
+/// The function that serves each route (template.yaml), whose policy must allow its requests.
+const FUNCTIONS: [(&str, &str); 14] = [
+    ("create", "TournamentsCreateFunction"),
+    ("get", "TournamentsGetFunction"),
+    ("list", "TournamentsListFunction"),
+    ("update", "TournamentsUpdateFunction"),
+    ("join", "TournamentsJoinFunction"),
+    ("participants", "TournamentsParticipantsListFunction"),
+    ("remove participant", "TournamentsParticipantRemoveFunction"),
+    ("start", "TournamentsStartFunction"),
+    ("bracket", "TournamentsBracketFunction"),
+    ("report a result", "TournamentsResultReportFunction"),
+    ("correct a result", "TournamentsResultCorrectFunction"),
+    ("standings", "TournamentsStandingsFunction"),
+    ("disqualify", "TournamentsDisqualifyFunction"),
+    ("cancel", "TournamentsCancelFunction"),
+];
+
 fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("an id").to_string()
 }
@@ -26,7 +44,7 @@ async fn every_route_takes_at_most_two_round_trips() {
     let owner = env.trainer("Tina").await;
     let member = env.member("Mia").await;
     let other = env.member("Otto").await;
-    let mut table = Budget::new(&[START]);
+    let mut table = Budget::new(&[START]).checking_iam(&env.trips, &FUNCTIONS);
 
     let ((status, answer), ops) = env
         .counted(

@@ -18,6 +18,20 @@ use serde_json::{json, Value};
 
 const SECRET: &str = "users-round-trips-secret-users-round-trips";
 
+/// The function that serves each route (template.yaml), whose policy must allow its requests.
+const FUNCTIONS: [(&str, &str); 10] = [
+    ("create", "UsersCreateFunction"),
+    ("get", "UsersGetFunction"),
+    ("list", "UsersListFunction"),
+    ("me (get)", "UsersMeGetFunction"),
+    ("me (update)", "UsersMeUpdateFunction"),
+    ("approve", "UsersApproveFunction"),
+    ("ban", "UsersBanFunction"),
+    ("unban", "UsersUnbanFunction"),
+    ("set-role", "UsersSetRoleFunction"),
+    ("delete", "UsersDeleteFunction"),
+];
+
 fn user(name: &str, role: Role) -> User {
     User {
         id: uuid::Uuid::now_v7().to_string(),
@@ -96,7 +110,7 @@ async fn every_route_takes_at_most_two_round_trips() {
     });
     let admin = user("admin", Role::Admin);
     let member = user("member", Role::Member);
-    let mut table = Budget::new(&[]);
+    let mut table = Budget::new(&[]).checking_iam(&trips, &FUNCTIONS);
 
     // users-create (no route: auth-register's invoke): the profile and its event.
     let new_profile = |u: &User| {
