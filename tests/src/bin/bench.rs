@@ -179,7 +179,8 @@ async fn admin_to_auth(s: &Stack) -> (f64, f64) {
     let mut samples = Vec::with_capacity(100);
     for i in 0..100 {
         let (action, expect) = if i % 2 == 0 {
-            ("ban", 401)
+            // API.md: a banned account's existing tokens answer 403 `account_banned`.
+            ("ban", 403)
         } else {
             ("unban", 200)
         };
