@@ -246,10 +246,14 @@ pub async fn handle(
             Err(JoinError::AlreadyRegistered) => Err(already_registered()),
             Err(JoinError::UserUnavailable) => {
                 let user = participant.user_id.as_deref().unwrap_or_default();
-                // A user created a moment ago may not have reached the projection yet.
-                let on_its_way = ids::minted_within(user, MEMBER_EVENT_LAG)
-                    && state.store.member(user).await?.is_none();
-                if on_its_way {
+                // The member may have reached the projection since the transaction checked
+                // it (try again at once), or, created a moment ago, still be on its way
+                // (wait for it); otherwise it is not a known, active member.
+                let worth_another_try = match state.store.member(user).await? {
+                    Some(member) => member.active,
+                    None => ids::minted_within(user, MEMBER_EVENT_LAG),
+                };
+                if worth_another_try {
                     Ok(Attempt::Retry(ApiError::not_found("user")))
                 } else {
                     Err(ApiError::not_found("user"))
