@@ -101,6 +101,35 @@ async fn log_in(auth: &Arc<Auth>, email: &str, password: &str) -> (u16, Value) {
     .await
 }
 
+async fn refresh(auth: &Arc<Auth>, refresh_token: &str) -> (u16, Value) {
+    let body = json!({ "refresh_token": refresh_token });
+    call(
+        auth,
+        refresh::handle,
+        event("POST", "/api/auth/refresh", Some(body), None, None),
+    )
+    .await
+}
+
+/// Thirty wrong logins for `email` at once; how many answered 401, and every status.
+async fn flood(auth: &Arc<Auth>, email: &str) -> (usize, Vec<u16>) {
+    let attempts: Vec<_> = (0..30)
+        .map(|i| {
+            let auth = auth.clone();
+            let email = email.to_string();
+            tokio::spawn(async move { log_in(&auth, &email, &format!("wrong guess {i}")).await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for a in attempts {
+        statuses.push(a.await.expect("the attempt ran").0);
+    }
+    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(unauthorized + limited, 30, "{statuses:?}");
+    (unauthorized, statuses)
+}
+
 /// The authorizer's request for a request carrying `authorization`, from the sample event
 /// of `events/auth-authorizer.json` (what the gateway sends).
 fn authorizer_request(authorization: Option<&str>) -> ApiGatewayV2CustomAuthorizerV2Request {
@@ -294,19 +323,7 @@ async fn access_tokens_issued_before_a_password_change_are_token_expired() {
 
     // The old password and the session's refresh token no longer work.
     assert_eq!(log_in(&auth, &a.email, PASSWORD).await.0, 401);
-    let refresh_token = session["refresh_token"].as_str().unwrap();
-    let (status, body) = call(
-        &auth,
-        refresh::handle,
-        event(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({ "refresh_token": refresh_token })),
-            None,
-            None,
-        ),
-    )
-    .await;
+    let (status, body) = refresh(&auth, session["refresh_token"].as_str().unwrap()).await;
     assert_eq!(status, 401, "{body}");
 
     // A login right after the change (within the same second) gets a token that works.
@@ -369,43 +386,16 @@ async fn wrong_current_passwords_count_toward_the_lockout() {
 async fn thirty_simultaneous_wrong_logins_get_at_most_ten_401s() {
     let auth = fresh().await;
     let a = account(&auth, "flood@example.com", Role::Member).await;
-    let attempts: Vec<_> = (0..30)
-        .map(|i| {
-            let auth = auth.clone();
-            let email = a.email.clone();
-            tokio::spawn(async move { log_in(&auth, &email, &format!("wrong guess {i}")).await })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for a in attempts {
-        statuses.push(a.await.expect("the attempt ran").0);
-    }
-    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
-    let limited = statuses.iter().filter(|s| **s == 429).count();
+    let (unauthorized, statuses) = flood(&auth, &a.email).await;
     assert!(unauthorized <= 10, "{unauthorized} × 401: {statuses:?}");
-    assert_eq!(unauthorized + limited, 30, "{statuses:?}");
     assert_eq!(log_in(&auth, &a.email, PASSWORD).await.0, 429, "locked");
 }
 
 #[tokio::test]
 async fn an_email_without_an_account_is_locked_out_the_same_way() {
     let auth = fresh().await;
-    let attempts: Vec<_> = (0..30)
-        .map(|i| {
-            let auth = auth.clone();
-            tokio::spawn(async move {
-                log_in(&auth, "nobody@example.com", &format!("wrong guess {i}")).await
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for a in attempts {
-        statuses.push(a.await.expect("the attempt ran").0);
-    }
-    let unauthorized = statuses.iter().filter(|s| **s == 401).count();
-    let limited = statuses.iter().filter(|s| **s == 429).count();
+    let (unauthorized, statuses) = flood(&auth, "nobody@example.com").await;
     assert!(unauthorized <= 10, "{unauthorized} × 401: {statuses:?}");
-    assert_eq!(unauthorized + limited, 30, "{statuses:?}");
     let (status, body) = log_in(&auth, "nobody@example.com", PASSWORD).await;
     assert_eq!(status, 429, "{body}");
 }
@@ -482,18 +472,7 @@ async fn a_refresh_token_is_not_an_access_token_and_the_reverse() {
     let answer = authorize(&auth, Some(&bearer(refresh_token))).await;
     assert_eq!(answer["context"], json!({"verdict": "unauthenticated"}));
 
-    let (status, body) = call(
-        &auth,
-        refresh::handle,
-        event(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({"refresh_token": access})),
-            None,
-            None,
-        ),
-    )
-    .await;
+    let (status, body) = refresh(&auth, access).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (401, Some("unauthenticated")),
@@ -556,26 +535,17 @@ async fn a_revoked_family_stays_revoked_after_the_ttl_of_the_reused_token() {
         .put_refresh_token(&refresh_token_hash(&old_raw), &old)
         .await
         .unwrap();
-    let refresh_with = |token: &str| {
-        event(
-            "POST",
-            "/api/auth/refresh",
-            Some(json!({"refresh_token": token})),
-            None,
-            None,
-        )
-    };
     // The owner refreshes (the newer token lives 30 days), then a thief replays the old one.
-    let (status, rotated) = call(&auth, refresh::handle, refresh_with(&old_raw)).await;
+    let (status, rotated) = refresh(&auth, &old_raw).await;
     assert_eq!(status, 200, "{rotated}");
     let newer = rotated["refresh_token"].as_str().unwrap().to_string();
-    let (status, _) = call(&auth, refresh::handle, refresh_with(&old_raw)).await;
+    let (status, _) = refresh(&auth, &old_raw).await;
     assert_eq!(status, 401, "reuse revokes the family");
 
     // Two days later DynamoDB's TTL has deleted what expired, the old token among them.
     let later = now.timestamp() + 2 * 86_400;
     assert!(expire_items_before(&auth, later).await >= 1);
-    let (status, body) = call(&auth, refresh::handle, refresh_with(&newer)).await;
+    let (status, body) = refresh(&auth, &newer).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (401, Some("unauthenticated")),
