@@ -118,6 +118,25 @@ async fn each_route_sends_exactly_its_listed_requests() {
     assert_eq!(status, 204, "{body}");
     table.expect("$connect (anonymous)", &ops, &["TransactWriteItems"]);
 
+    // An address with no free slot (a cap of one, held): the claim fails, one Query of the
+    // address's slots says it is full, 429. (Its Query must be in the function's policy.)
+    let capped = Arc::new(Notifications {
+        store: counted_store(),
+        tokens: Tokens::new(SECRET),
+        accounts: Accounts::new(tables.authorizer().await, "auth-authorizer".into()),
+        anonymous_per_source: 1,
+    });
+    let holder = connection_id();
+    trips.during(connect(&capped, &holder, None)).await;
+    let ((status, body), ops) = trips.during(connect(&capped, &connection_id(), None)).await;
+    assert_eq!(status, 429, "{body}");
+    table.expect(
+        "$connect (anonymous, the address full)",
+        &ops,
+        &["TransactWriteItems", "Query"],
+    );
+    trips.during(disconnect(&capped, &holder)).await;
+
     let subscribe = |tid: &str| json!({ "action": "subscribe", "tournament_id": tid });
     // Whether the tournament is known, then both sides and the count in one transaction.
     let (answer, ops) = trips.during(reply(&state, &member, subscribe(&tid))).await;
@@ -229,5 +248,5 @@ async fn each_route_sends_exactly_its_listed_requests() {
         tables.anonymous_slots(SOURCE_IP).await.is_empty(),
         "the slot is given back"
     );
-    assert_eq!(table.len(), 11, "every route, and every kind of event");
+    assert_eq!(table.len(), 12, "every route, and every kind of event");
 }
