@@ -237,159 +237,152 @@ impl AuthStore {
     /// UpdateItem adds the attempt (opening a window if none is open) while fewer than
     /// `LOCKOUT_FAILURES` were made in the window, and returns the item, account included.
     /// Only when that condition fails is more read or written: an email with no account is
-    /// counted on its own expiring item, a window that has passed is opened afresh, a full
-    /// one is the lockout. Because the reservation comes first and is atomic, concurrent
-    /// wrong passwords cannot all be verified: at most `LOCKOUT_FAILURES` per window are. A
-    /// successful attempt clears the count (`start_session`, `set_password`,
-    /// `clear_login_failures`), a failed one leaves its reservation as the counted failure.
+    /// counted the same way on its own expiring item, a window that has passed is opened
+    /// afresh, a full one is the lockout. Because the reservation comes first and is
+    /// atomic, concurrent wrong passwords cannot all be verified: at most
+    /// `LOCKOUT_FAILURES` per window are. A successful attempt clears the count
+    /// (`start_session`, `set_password`, `clear_login_failures`), a failed one leaves its
+    /// reservation as the counted failure.
     pub async fn reserve_login_attempt(
         &self,
         email: &str,
         now: i64,
     ) -> Result<Result<Option<Account>, u64>, StoreError> {
-        let cutoff = now - LOCKOUT_WINDOW_SECONDS;
         retry(&LOGIN_RESERVATIONS, |_| async {
-            let counted = self.count_on_login_item(email, now, cutoff, false).await;
-            let item = match counted {
-                Ok(item) => item,
-                Err(StoreError::ConditionFailed) => match self.login_item(email).await? {
-                    None => {
-                        return Ok(match self.reserve_without_account(email, now).await? {
-                            Attempt::Done(reserved) => Attempt::Done(reserved.map(|()| None)),
-                            Attempt::Retry(e) => Attempt::Retry(e),
-                        })
-                    }
-                    Some(item) => {
-                        if let Some(wait) = failures_of(&item).locked_for(now) {
-                            return Ok(Attempt::Done(Err(wait)));
-                        }
-                        // The window has passed (or was cleared meanwhile): open a new one.
-                        match self.count_on_login_item(email, now, cutoff, true).await {
-                            Ok(item) => item,
-                            Err(e @ StoreError::ConditionFailed) => return Ok(Attempt::Retry(e)),
-                            Err(e) if e.is_transaction_conflict() => return Ok(Attempt::Retry(e)),
-                            Err(e) => return Err(e),
-                        }
-                    }
-                },
-                // A transaction on the item (a session starting, a user event) is in flight.
-                Err(e) if e.is_transaction_conflict() => return Ok(Attempt::Retry(e)),
-                Err(e) => return Err(e),
-            };
-            Ok(Attempt::Done(Ok(self.account_of_login_item(item).await?)))
+            let mut reserved = self.reserve_on(Counter::LoginItem, email, now).await?;
+            let registered = !matches!(reserved, Reservation::NoItem);
+            if !registered {
+                reserved = self.reserve_on(Counter::NoAccount, email, now).await?;
+            }
+            match reserved {
+                Reservation::Counted(item) if registered => {
+                    Ok(Attempt::Done(Ok(self.account_of_login_item(item).await?)))
+                }
+                Reservation::Counted(_) => Ok(Attempt::Done(Ok(None))),
+                Reservation::Locked(wait) => Ok(Attempt::Done(Err(wait))),
+                Reservation::Busy(e) => Ok(Attempt::Retry(e)),
+                // The expiring item was removed between the write and the read: again.
+                Reservation::NoItem => Ok(Attempt::Retry(StoreError::ConditionFailed)),
+            }
         })
         .await
     }
 
-    /// One attempt counted on a registered email's login item, which it returns as updated:
-    /// added to an open window that has room (or opening one if none is open), or with
-    /// `reopen` opening a new window in place of one that has passed.
-    async fn count_on_login_item(
+    /// One attempt counted on `counter` for `email`: added to an open window that has room
+    /// (or opening one if none is open) in one UpdateItem; when that does not hold, the item
+    /// is read to tell a full window (`Locked`) from one that has passed (opened afresh), or
+    /// from no item at all (`NoItem`: on the login item, no account has the email).
+    async fn reserve_on(
         &self,
+        counter: Counter,
         email: &str,
         now: i64,
-        cutoff: i64,
+    ) -> Result<Reservation, StoreError> {
+        let counted = |result: Result<Item, StoreError>| match result {
+            Ok(item) => Ok(Some(Reservation::Counted(item))),
+            Err(StoreError::ConditionFailed) => Ok(None),
+            Err(e) if e.is_transaction_conflict() => Ok(Some(Reservation::Busy(e))),
+            Err(e) => Err(e),
+        };
+        if let Some(r) = counted(self.count_attempt(counter, email, now, false).await)? {
+            return Ok(r);
+        }
+        let Some(item) = self.counter_item(counter, email).await? else {
+            return Ok(Reservation::NoItem);
+        };
+        if let Some(wait) = counter.failures(&item).locked_for(now) {
+            return Ok(Reservation::Locked(wait));
+        }
+        // The window has passed (or was cleared meanwhile): open a new one.
+        Ok(
+            counted(self.count_attempt(counter, email, now, true).await)?
+                .unwrap_or(Reservation::Busy(StoreError::ConditionFailed)),
+        )
+    }
+
+    /// One attempt counted on `counter`'s item, which it returns as updated: added to an
+    /// open window that has room (or opening one if none is open), or with `reopen` opening
+    /// a new window in place of one that has passed. An item with no account also expires
+    /// with its window.
+    async fn count_attempt(
+        &self,
+        counter: Counter,
+        email: &str,
+        now: i64,
         reopen: bool,
     ) -> Result<Item, StoreError> {
-        let (update, condition) = if reopen {
-            (
-                "SET #f = :one, #w = :now",
-                "attribute_exists(user_id) AND #w <= :cutoff",
-            )
+        let (mut update, condition) = if reopen {
+            ("SET #f = :one, #w = :now".to_string(), "#w <= :cutoff")
         } else {
             (
-                "SET #f = if_not_exists(#f, :zero) + :one, #w = if_not_exists(#w, :now)",
-                "attribute_exists(user_id) AND \
-                 (attribute_not_exists(#w) OR (#w > :cutoff AND #f < :max))",
+                "SET #f = if_not_exists(#f, :zero) + :one, #w = if_not_exists(#w, :now)"
+                    .to_string(),
+                "(attribute_not_exists(#w) OR (#w > :cutoff AND #f < :max))",
             )
         };
+        let (key, condition) = match counter {
+            Counter::LoginItem => (
+                email_key(email),
+                format!("attribute_exists(user_id) AND {condition}"),
+            ),
+            Counter::NoAccount => {
+                update.push_str(if reopen {
+                    ", expires_at = :ends"
+                } else {
+                    ", expires_at = if_not_exists(expires_at, :ends)"
+                });
+                (lockout_key(email), condition.to_string())
+            }
+        };
+        let (failures, since) = counter.attributes();
         let mut request = self
             .db
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(email_key(email)))
+            .set_key(Some(key))
             .update_expression(update)
             .condition_expression(condition)
-            .expression_attribute_names("#f", FAILURES)
-            .expression_attribute_names("#w", FAILURES_SINCE)
+            .expression_attribute_names("#f", failures)
+            .expression_attribute_names("#w", since)
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":cutoff", n(cutoff))
+            .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
             .return_values(ReturnValue::AllNew);
         if !reopen {
             request = request
                 .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":max", n(LOCKOUT_FAILURES));
         }
+        if counter == Counter::NoAccount {
+            request = request.expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS));
+        }
         let out = request.send().await.map_err(StoreError::from_sdk)?;
         out.attributes
-            .ok_or_else(|| StoreError::Corrupt("UpdateItem returned no login item".into()))
+            .ok_or_else(|| StoreError::Corrupt("UpdateItem returned no item".into()))
     }
 
-    /// One attempt at reserving a login attempt for an email with no account, on its own
-    /// item that expires with the window: one conditional write either opens a fresh window
-    /// (count 1) or adds one while fewer than `LOCKOUT_FAILURES` attempts were made in it.
-    async fn reserve_without_account(
+    /// The item `counter` counts on (strongly consistent); a login item only if an account
+    /// has the email.
+    async fn counter_item(
         &self,
+        counter: Counter,
         email: &str,
-        now: i64,
-    ) -> Result<Attempt<Result<(), u64>, StoreError>, StoreError> {
-        let opened = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(lockout_key(email)))
-            .update_expression("SET #c = :one, window_start = :now, expires_at = :ends")
-            .condition_expression("attribute_not_exists(pk) OR window_start <= :cutoff")
-            .expression_attribute_names("#c", "count")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
-            .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
-            .send()
-            .await;
-        match opened.map_err(StoreError::from_sdk) {
-            Ok(_) => return Ok(Attempt::Done(Ok(()))),
-            Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e),
-        }
-        let added = self
-            .db
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(lockout_key(email)))
-            .update_expression("ADD #c :one")
-            .condition_expression("attribute_exists(pk) AND window_start > :cutoff AND #c < :max")
-            .expression_attribute_names("#c", "count")
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":max", n(LOCKOUT_FAILURES))
-            .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
-            .send()
-            .await;
-        match added.map_err(StoreError::from_sdk) {
-            Ok(_) => return Ok(Attempt::Done(Ok(()))),
-            Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e),
-        }
-        // Full, or the window passed between the two writes.
-        let out = self
-            .db
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(lockout_key(email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        if let Some(item) = out.item {
-            let failures: LoginFailures = from_item(item)?;
-            if let Some(wait) = failures.locked_for(now) {
-                return Ok(Attempt::Done(Err(wait)));
+    ) -> Result<Option<Item>, StoreError> {
+        match counter {
+            Counter::LoginItem => self.login_item(email).await,
+            Counter::NoAccount => {
+                let out = self
+                    .db
+                    .get_item()
+                    .table_name(&self.table)
+                    .set_key(Some(lockout_key(email)))
+                    .consistent_read(true)
+                    .send()
+                    .await
+                    .map_err(StoreError::from_sdk)?;
+                Ok(out.item)
             }
         }
-        Ok(Attempt::Retry(StoreError::Unavailable(
-            "the login attempt could not be reserved".into(),
-        )))
     }
 
     /// The right password clears the email's failures (of an account that is refused all
@@ -709,16 +702,48 @@ fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Other(e.to_string())
 }
 
-/// The failed-login window on a login item (none open: count 0).
-fn failures_of(item: &Item) -> LoginFailures {
-    let number = |name: &str| {
-        item.get(name)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    LoginFailures {
-        count: number(FAILURES),
-        window_start: number(FAILURES_SINCE),
+/// Where an email's failed logins are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counter {
+    /// On the login item of a registered email.
+    LoginItem,
+    /// On an item of its own, expiring with the window, for an email no account has.
+    NoAccount,
+}
+
+impl Counter {
+    /// The attributes of the count and the window's start.
+    fn attributes(self) -> (&'static str, &'static str) {
+        match self {
+            Counter::LoginItem => (FAILURES, FAILURES_SINCE),
+            Counter::NoAccount => ("count", "window_start"),
+        }
     }
+
+    /// The failed-login window on an item of this counter (none open: count 0).
+    fn failures(self, item: &Item) -> LoginFailures {
+        let (failures, since) = self.attributes();
+        let number = |name: &str| {
+            item.get(name)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        LoginFailures {
+            count: number(failures),
+            window_start: number(since),
+        }
+    }
+}
+
+/// What counting one attempt on a `Counter` found.
+enum Reservation {
+    /// Counted; the item as updated.
+    Counted(Item),
+    /// The window is full for this many more seconds.
+    Locked(u64),
+    /// There is no such item (no account has the email, for the login item).
+    NoItem,
+    /// Another write got in the way: worth another try.
+    Busy(StoreError),
 }
