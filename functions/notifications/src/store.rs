@@ -31,6 +31,7 @@ use std::{
 };
 
 use aws_sdk_dynamodb::{
+    operation::query::builders::QueryFluentBuilder,
     types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest},
     Client,
 };
@@ -115,6 +116,17 @@ fn slot_key(address: &str, slot: i64) -> Item {
 /// A number in `[0, below)` (`below` > 0), from the standard library's randomly keyed hasher.
 fn random_below(below: u64) -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now()) % below
+}
+
+/// Every item a Query answers, page after page (the SDK's paginator).
+async fn query_all(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+    query
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(StoreError::from_sdk)
 }
 
 fn key(pk: AttributeValue, sk: AttributeValue) -> Item {
@@ -288,11 +300,8 @@ impl ConnectionsStore {
     /// The slots of `address` held by live connections (one strongly consistent Query,
     /// paginated).
     async fn taken_slots(&self, address: &str) -> Result<HashSet<i64>, StoreError> {
-        let mut taken = HashSet::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
+        let items = query_all(
+            self.db
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND begins_with(sk, :slot)")
@@ -301,22 +310,18 @@ impl ConnectionsStore {
                 .expression_attribute_values(":slot", s("SLOT#"))
                 .expression_attribute_values(":now", n(gymit_shared::time::epoch_seconds()))
                 .projection_expression("sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            taken.extend(out.items().iter().filter_map(|item| {
+                .consistent_read(true),
+        )
+        .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| {
                 string_of(item, "sk")?
                     .strip_prefix("SLOT#")?
                     .parse::<i64>()
                     .ok()
-            }));
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(taken);
-            }
-        }
+            })
+            .collect())
     }
 
     /// Whether the service has heard of tournament `id` (one strongly consistent GetItem).
@@ -481,73 +486,56 @@ impl ConnectionsStore {
     /// The connection ids subscribed to `tournament_id`, and whether the tournament is known
     /// (one Query of its partition, paginated).
     pub async fn audience(&self, tournament_id: &str) -> Result<Audience, StoreError> {
-        let mut audience = Audience {
-            subscribers: Vec::new(),
-            tournament_known: false,
-        };
-        let mut start = None;
-        loop {
-            let out = self
-                .db
+        let items = query_all(
+            self.db
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", sub_pk(tournament_id))
-                .projection_expression("sk, connection_id")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in out.items() {
-                if string_of(item, "sk").as_deref() == Some(KNOWN) {
-                    audience.tournament_known = true;
-                } else if let Some(id) = string_of(item, "connection_id") {
-                    audience.subscribers.push(id);
-                }
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(audience);
+                .projection_expression("sk, connection_id"),
+        )
+        .await?;
+        let mut audience = Audience {
+            subscribers: Vec::new(),
+            tournament_known: false,
+        };
+        for item in &items {
+            if string_of(item, "sk").as_deref() == Some(KNOWN) {
+                audience.tournament_known = true;
+            } else if let Some(id) = string_of(item, "connection_id") {
+                audience.subscribers.push(id);
             }
         }
+        Ok(audience)
     }
 
     /// Deletes a connection, both sides of each of its subscriptions and its anonymous slot
     /// (one Query, then one BatchWriteItem per 25 items). Idempotent: a connection that is
     /// already gone is nothing to do. Returns how many items it deleted.
     pub async fn remove_connection(&self, connection_id: &str) -> Result<usize, StoreError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .db
+        let items = query_all(
+            self.db
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", conn_pk(connection_id))
                 .projection_expression("pk, sk, tournament_id, anonymous_source, anonymous_slot")
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in out.items() {
-                if let (Some(address), Some(slot)) = (
-                    string_of(item, "anonymous_source"),
-                    number_of(item, "anonymous_slot"),
-                ) {
-                    keys.push(slot_key(&address, slot));
-                }
-                if let Some(t) = string_of(item, "tournament_id") {
-                    keys.push(key(sub_pk(&t), s(format!("CONN#{connection_id}"))));
-                }
-                if let (Some(pk), Some(sk)) = (item.get("pk"), item.get("sk")) {
-                    keys.push(key(pk.clone(), sk.clone()));
-                }
+                .consistent_read(true),
+        )
+        .await?;
+        let mut keys = Vec::new();
+        for item in &items {
+            if let (Some(address), Some(slot)) = (
+                string_of(item, "anonymous_source"),
+                number_of(item, "anonymous_slot"),
+            ) {
+                keys.push(slot_key(&address, slot));
             }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
+            if let Some(t) = string_of(item, "tournament_id") {
+                keys.push(key(sub_pk(&t), s(format!("CONN#{connection_id}"))));
+            }
+            if let (Some(pk), Some(sk)) = (item.get("pk"), item.get("sk")) {
+                keys.push(key(pk.clone(), sk.clone()));
             }
         }
         self.delete_all(&keys).await?;
