@@ -88,6 +88,25 @@ fn delivery(e: &Event) -> SnsEvent {
     serde_json::from_value(json!({ "Records": [record] })).expect("a valid SNS Lambda event")
 }
 
+/// Fans `event` out; asserts it reached `delivered` connections (none gone, none failed)
+/// and returns the requests it sent.
+async fn fan_out(
+    trips: &RoundTrips,
+    fanout: &Fanout,
+    event: &Event,
+    delivered: usize,
+) -> Vec<String> {
+    let (report, ops) = trips.during(fanout::handle(fanout, delivery(event))).await;
+    let expected = Report {
+        events: 1,
+        delivered,
+        gone: 0,
+        failed: 0,
+    };
+    assert_eq!(report.expect("fanned out"), expected);
+    ops
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_route_sends_exactly_its_listed_requests() {
     let tables = Tables::fresh().await;
@@ -169,16 +188,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         &tid,
         json!({ "participant": { "user_id": uuid::Uuid::now_v7(), "seed": 3 } }),
     );
-    let (report, ops) = trips
-        .during(fanout::handle(&fanout, delivery(&joined)))
-        .await;
-    let expected = Report {
-        events: 1,
-        delivered: 1,
-        gone: 0,
-        failed: 0,
-    };
-    assert_eq!(report.expect("fanned out"), expected);
+    let ops = fan_out(&trips, &fanout, &joined, 1).await;
     table.expect("fanout: a participant.* or match.* event", &ops, &["Query"]);
 
     // The tournament's partition (its subscribers, and that it is known) and the lobby's.
@@ -188,16 +198,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         &tid,
         json!({ "tournament": { "id": tid, "name": "Spring Open", "status": "in_progress" } }),
     );
-    let (report, ops) = trips
-        .during(fanout::handle(&fanout, delivery(&started)))
-        .await;
-    let expected = Report {
-        events: 1,
-        delivered: 2,
-        gone: 0,
-        failed: 0,
-    };
-    assert_eq!(report.expect("fanned out"), expected);
+    let ops = fan_out(&trips, &fanout, &started, 2).await;
     table.expect("fanout: a tournament.* event", &ops, &["Query", "Query"]);
     assert_eq!(posts.load(Ordering::SeqCst), 3, "one post per subscriber");
 
@@ -209,16 +210,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         &new_tid,
         json!({ "tournament": { "id": new_tid, "name": "Autumn Cup", "status": "open" } }),
     );
-    let (report, ops) = trips
-        .during(fanout::handle(&fanout, delivery(&created)))
-        .await;
-    let expected = Report {
-        events: 1,
-        delivered: 1,
-        gone: 0,
-        failed: 0,
-    };
-    assert_eq!(report.expect("fanned out"), expected);
+    let ops = fan_out(&trips, &fanout, &created, 1).await;
     table.expect(
         "fanout: a tournament.created event",
         &ops,
