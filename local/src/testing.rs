@@ -279,7 +279,11 @@ impl Budget {
         self.iam = Some(Iam {
             trips: trips.clone(),
             functions,
-            allowed: template_dynamodb_actions(),
+            allowed: crate::template::Template::load(
+                &crate::workspace_root().join("template.yaml"),
+            )
+            .expect("template.yaml")
+            .dynamodb_actions(),
         });
         self
     }
@@ -401,47 +405,4 @@ fn iam_actions(op: &str, body: &[u8]) -> Vec<String> {
         .into_iter()
         .map(|a| format!("dynamodb:{a}"))
         .collect()
-}
-
-/// The DynamoDB actions each function's template policies allow (`Statement` entries of
-/// its `Policies`), by logical id.
-fn template_dynamodb_actions() -> std::collections::BTreeMap<String, Vec<String>> {
-    let path = crate::workspace_root().join("template.yaml");
-    let text = std::fs::read_to_string(&path).expect("template.yaml");
-    let template: serde_yaml::Value = serde_yaml::from_str(&text).expect("template.yaml parses");
-    let strings = |v: &serde_yaml::Value| -> Vec<String> {
-        match v {
-            serde_yaml::Value::String(s) => vec![s.clone()],
-            serde_yaml::Value::Sequence(seq) => seq
-                .iter()
-                .filter_map(|a| a.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    let mut functions = std::collections::BTreeMap::new();
-    for (id, resource) in template["Resources"].as_mapping().into_iter().flatten() {
-        let Some(id) = id.as_str() else { continue };
-        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
-            continue;
-        }
-        let mut actions: Vec<String> = resource["Properties"]["Policies"]
-            .as_sequence()
-            .into_iter()
-            .flatten()
-            .flat_map(|policy| {
-                policy["Statement"]
-                    .as_sequence()
-                    .cloned()
-                    .unwrap_or_default()
-            })
-            .filter(|statement| statement["Effect"].as_str() == Some("Allow"))
-            .flat_map(|statement| strings(&statement["Action"]))
-            .filter(|action| action.starts_with("dynamodb:"))
-            .collect();
-        actions.sort();
-        actions.dedup();
-        functions.insert(id.to_string(), actions);
-    }
-    functions
 }

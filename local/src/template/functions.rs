@@ -4,6 +4,8 @@
 
 use serde_json::Value as Json;
 
+use serde_yaml::Value;
+
 use super::Template;
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,38 @@ pub struct StreamSource {
 }
 
 impl Template {
+    /// The DynamoDB actions each function's policies allow (`Statement` entries with
+    /// `Effect: Allow`), by logical id: what IAM would let it send on AWS.
+    pub fn dynamodb_actions(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let strings = |v: &Value| -> Vec<String> {
+            match v {
+                Value::String(s) => vec![s.clone()],
+                Value::Sequence(seq) => seq
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        };
+        self.of_type("AWS::Serverless::Function")
+            .into_iter()
+            .map(|(logical, r)| {
+                let mut actions: Vec<String> = r["Properties"]["Policies"]
+                    .as_sequence()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|policy| policy["Statement"].as_sequence().into_iter().flatten())
+                    .filter(|statement| statement["Effect"].as_str() == Some("Allow"))
+                    .flat_map(|statement| strings(&statement["Action"]))
+                    .filter(|action| action.starts_with("dynamodb:"))
+                    .collect();
+                actions.sort();
+                actions.dedup();
+                (logical.to_string(), actions)
+            })
+            .collect()
+    }
+
     pub fn functions(&self) -> Vec<Function> {
         let global_timeout = self.root["Globals"]["Function"]["Timeout"]
             .as_u64()
