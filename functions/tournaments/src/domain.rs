@@ -68,6 +68,7 @@ impl Tournament {
             kind: self.tournament_type,
             third_place_match: self.third_place_match,
             grand_final: self.grand_final.unwrap_or(GrandFinal::Double),
+            stages: crate::bracket::Stages::NONE,
         }
     }
 
@@ -282,7 +283,7 @@ impl TournamentFields {
                 t.third_place_match = false;
             }
             Kind::SingleElimination => t.grand_final = None,
-            Kind::RoundRobin => {
+            Kind::RoundRobin | Kind::Swiss | Kind::GroupStage => {
                 t.grand_final = None;
                 t.third_place_match = false;
             }
