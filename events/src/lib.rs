@@ -231,6 +231,7 @@ pub fn played_match() -> (String, Event) {
         kind: Kind::DoubleElimination,
         third_place_match: false,
         grand_final: GrandFinal::Double,
+        stages: gymit_tournaments::bracket::Stages::NONE,
     };
     let before = generate(format, &seeds);
     let id = before

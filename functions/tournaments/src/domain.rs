@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bracket::{EngineError, Format, GrandFinal, Kind};
 
+mod staged;
+pub use staged::Staged;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -60,6 +63,9 @@ pub struct Tournament {
     pub created_at: String,
     pub updated_at: String,
     pub version: u64,
+    /// Swiss and group-stage rules and progress (API.md v1.1), defaults for the others.
+    #[serde(flatten, default)]
+    pub staged: Staged,
 }
 
 impl Tournament {
@@ -68,7 +74,7 @@ impl Tournament {
             kind: self.tournament_type,
             third_place_match: self.third_place_match,
             grand_final: self.grand_final.unwrap_or(GrandFinal::Double),
-            stages: crate::bracket::Stages::NONE,
+            stages: self.staged.stages(),
         }
     }
 
@@ -188,6 +194,11 @@ pub struct TournamentFields {
     pub tournament_type: Option<String>,
     pub third_place_match: Option<bool>,
     pub grand_final: Option<String>,
+    pub swiss_rounds: Option<i64>,
+    pub top_cut: Option<i64>,
+    pub group_count: Option<i64>,
+    pub advance_per_group: Option<i64>,
+    pub playoff_type: Option<String>,
 }
 
 impl TournamentFields {
@@ -199,6 +210,11 @@ impl TournamentFields {
             && self.tournament_type.is_none()
             && self.third_place_match.is_none()
             && self.grand_final.is_none()
+            && self.swiss_rounds.is_none()
+            && self.top_cut.is_none()
+            && self.group_count.is_none()
+            && self.advance_per_group.is_none()
+            && self.playoff_type.is_none()
     }
 
     /// Checks every present field (and, for a create, that the required ones are there),
@@ -239,9 +255,11 @@ impl TournamentFields {
                 "single_elimination" => t.tournament_type = Kind::SingleElimination,
                 "double_elimination" => t.tournament_type = Kind::DoubleElimination,
                 "round_robin" => t.tournament_type = Kind::RoundRobin,
+                "swiss" => t.tournament_type = Kind::Swiss,
+                "group_stage" => t.tournament_type = Kind::GroupStage,
                 _ => v.fail(
                     "tournament_type",
-                    "must be one of single_elimination, double_elimination, round_robin",
+                    "must be one of single_elimination, double_elimination, round_robin, swiss, group_stage",
                 ),
             }
         }
@@ -266,18 +284,24 @@ impl TournamentFields {
                 "must be between 2 and 64 for a round robin",
             );
         }
-        // Options that belong to another type are refused rather than silently dropped.
-        if self.third_place_match == Some(true) && t.tournament_type != Kind::SingleElimination {
+        staged::apply(self, t, &mut v);
+        // Options that belong to another type are refused rather than silently dropped (a
+        // group stage takes those of its playoff's type).
+        let elimination = t.staged.elimination_kind(t.tournament_type);
+        if self.third_place_match == Some(true) && elimination != Kind::SingleElimination {
             v.fail(
                 "third_place_match",
-                "is only for single elimination tournaments",
+                "is only for single elimination tournaments (or playoffs)",
             );
         }
-        if self.grand_final.is_some() && t.tournament_type != Kind::DoubleElimination {
-            v.fail("grand_final", "is only for double elimination tournaments");
+        if self.grand_final.is_some() && elimination != Kind::DoubleElimination {
+            v.fail(
+                "grand_final",
+                "is only for double elimination tournaments (or playoffs)",
+            );
         }
         v.finish()?;
-        match t.tournament_type {
+        match elimination {
             Kind::DoubleElimination => {
                 t.grand_final.get_or_insert(GrandFinal::Double);
                 t.third_place_match = false;

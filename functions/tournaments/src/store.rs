@@ -13,6 +13,11 @@
 //!   `result_seq`: the tournament version it was reported at). Only results and
 //!   disqualifications are stored: who advanced, byes and forfeits are rebuilt by replaying
 //!   them in order on every read (`Bracket::from_log`), so they can never disagree.
+//! - `STAGE#<gen>#<first order>`: the matches of a stage drawn during play (a Swiss round,
+//!   a top cut, the playoff after the groups), as drawn, in one item (a 128-match round is
+//!   ~40 KB), written in the transaction of the result that completed the stage before, so
+//!   that write stays a handful of items whatever the field size. A result on one of its
+//!   matches creates that match's `MATCH#<gen>#<match_id>` item with the result alone.
 //!
 //! Access patterns (round trips per route: README "Performance", asserted by
 //! `tests/round_trips.rs`): a tournament, its roster and its bracket are one Query of the
@@ -215,7 +220,7 @@ impl TournamentsStore {
                     roster.push((position, from_item::<Participant>(item)?));
                 } else if let Some(user) = sk.strip_prefix("REG#") {
                     registered_users.insert(user.to_string());
-                } else if sk.starts_with("MATCH#") {
+                } else if sk.starts_with("MATCH#") || sk.starts_with("STAGE#") {
                     match_items.push(item);
                 }
             }
@@ -241,8 +246,25 @@ impl TournamentsStore {
         let mut matches: Vec<(usize, Match)> = Vec::new();
         let mut log: Vec<(u64, Entry)> = Vec::new();
         for item in items {
-            if !matches!(item.get("gen"), Some(AttributeValue::S(g)) if g == gen) {
+            let Some(AttributeValue::S(sk)) = item.get("sk") else {
+                continue;
+            };
+            let mut parts = sk.splitn(3, '#');
+            let (prefix, item_gen, rest) = (parts.next(), parts.next(), parts.next());
+            if item_gen != Some(gen) {
                 continue; // a start attempt that lost
+            }
+            if prefix == Some("STAGE") {
+                let first = rest
+                    .and_then(|r| r.parse::<usize>().ok())
+                    .unwrap_or(usize::MAX / 2);
+                let drawn: Vec<Match> = match item.get("matches") {
+                    Some(AttributeValue::S(json)) => serde_json::from_str(json)
+                        .map_err(|e| StoreError::Corrupt(format!("{sk}: {e}")))?,
+                    _ => return Err(StoreError::Corrupt(format!("{sk} has no matches"))),
+                };
+                matches.extend(drawn.into_iter().enumerate().map(|(i, m)| (first + i, m)));
+                continue;
             }
             let number = |k: &str| match item.get(k) {
                 Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
@@ -259,18 +281,21 @@ impl TournamentsStore {
                 Some(AttributeValue::S(sc)) => sc.clone(),
                 _ => String::new(),
             };
-            let m: Match = from_item(item)?;
+            let match_id = rest.unwrap_or_default().to_string();
             if reported {
                 log.push((
                     seq.unwrap_or(0),
                     Entry::Result {
-                        match_id: m.id.clone(),
+                        match_id,
                         winner,
                         score,
                     },
                 ));
             }
-            matches.push((order as usize, m));
+            // A drawn stage's match holds only its result: the match is in its stage item.
+            if matches!(item.get("kind"), Some(AttributeValue::S(k)) if k == "match") {
+                matches.push((order as usize, from_item(item)?));
+            }
         }
         matches.sort_by_key(|(order, _)| *order);
         let matches = matches.into_iter().map(|(_, m)| m).collect();
@@ -545,6 +570,23 @@ impl TournamentsStore {
         Ok(out)
     }
 
+    /// The put of a stage drawn during play: `matches` as drawn, the first of them at
+    /// position `first_order` of the bracket. Must not exist yet (two writes that draw the
+    /// same stage cannot both commit).
+    pub fn stage_put(
+        &self,
+        tournament_id: &str,
+        gen: &str,
+        first_order: usize,
+        matches: &[Match],
+    ) -> Result<TransactWriteItem, StoreError> {
+        let json = serde_json::to_string(matches).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut item = key(tournament_id, format!("STAGE#{gen}#{first_order:06}"));
+        item.insert("kind".into(), s("stage"));
+        item.insert("matches".into(), s(json));
+        self.put_new(item)
+    }
+
     /// Marks a participant disqualified.
     pub fn participant_disqualify(&self, p: &Participant) -> Result<TransactWriteItem, StoreError> {
         let update = build(
@@ -575,8 +617,10 @@ impl TournamentsStore {
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(tournament_id, format!("MATCH#{gen}#{match_id}"))))
+            // A first result may create the item (a match of a drawn stage lives in its
+            // stage item); the engine has checked that the match exists.
             .condition_expression(match seq {
-                Some(_) => "attribute_exists(pk) AND attribute_not_exists(reported)",
+                Some(_) => "attribute_not_exists(reported)",
                 None => "attribute_exists(pk) AND reported = :t",
             })
             .expression_attribute_values(":t", AttributeValue::Bool(true))

@@ -98,7 +98,7 @@ impl HalfPoints {
 
 impl Serialize for HalfPoints {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.0 % 2 == 0 {
+        if self.0.is_multiple_of(2) {
             s.serialize_u32(self.0 / 2)
         } else {
             s.serialize_f64(self.as_f64())
@@ -255,12 +255,16 @@ pub fn pair_round(bracket: &Bracket, entrants: &[Entrant], round: u32) -> Vec<Ma
     let m = active.len();
     let with_bye = m % 2 == 1;
     let vertices = m + usize::from(with_bye);
-    let group_size = |points: u32| active.iter().filter(|&&i| t.points[i] == points).count() as i64;
+    let mut group_sizes: HashMap<u32, i64> = HashMap::new();
+    for &i in &active {
+        *group_sizes.entry(t.points[i]).or_default() += 1;
+    }
+    let group_size = |points: u32| group_sizes.get(&points).copied().unwrap_or(0);
     let mut edges = Vec::with_capacity(vertices * vertices / 2);
-    for a in 0..m {
-        let (ia, pa) = (active[a], t.points[active[a]]);
-        for b in a + 1..m {
-            let (ib, pb) = (active[b], t.points[active[b]]);
+    for (a, &ia) in active.iter().enumerate() {
+        let pa = t.points[ia];
+        for (b, &ib) in active.iter().enumerate().skip(a + 1) {
+            let pb = t.points[ib];
             let met = i64::from(*t.met.get(&(ia.min(ib), ia.max(ib))).unwrap_or(&0));
             let gap = i64::from(pa.abs_diff(pb));
             let half = if pa == pb {

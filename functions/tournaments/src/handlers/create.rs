@@ -41,6 +41,7 @@ pub async fn handle(
         created_at: now.clone(),
         updated_at: now,
         version: 1,
+        staged: Default::default(),
     };
     fields.apply(&mut t, true)?;
     let meta = Meta {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Decision};
+use super::{
+    bracket_view, champion, draw_due_stages, event, match_completed, mutate, next_meta, Decision,
+};
 use crate::{
     bracket::{MatchStatus, FORFEIT},
     domain::{engine_error, Status},
@@ -36,9 +38,11 @@ pub async fn handle(
             .ok_or_else(|| ApiError::not_found("bracket"))?;
         let mut after = before.clone();
         after.disqualify(&p.id).map_err(engine_error)?;
+        let mut meta = next_meta(loaded);
+        // A forfeit can complete a Swiss round or the groups: the next stage is drawn now.
+        let drawn = draw_due_stages(&state, loaded, &mut after, &mut meta)?;
         let changed = after.changed_since(before);
 
-        let mut meta = next_meta(loaded);
         meta.disqualified.push(Disqualification {
             participant_id: p.id.clone(),
             seq: meta.tournament.version,
@@ -52,6 +56,7 @@ pub async fn handle(
         participant.disqualified = true;
         let mut change = Decision::new(meta, (participant.clone(), t2.clone(), after.clone()));
         change.items.push(state.store.participant_disqualify(p)?);
+        change.items.extend(drawn);
         for forfeit in changed
             .iter()
             .filter(|m| m.status == MatchStatus::Completed && m.score.as_deref() == Some(FORFEIT))

@@ -29,7 +29,7 @@ use gymit_shared::{
 use serde_json::{json, Value};
 
 use crate::{
-    bracket::{standings, Bracket, Kind, Match},
+    bracket::{stages, standings, Bracket, Entrant, Kind, Match},
     domain::Tournament,
     store::{CommitError, Loaded, Meta},
     Tournaments,
@@ -182,8 +182,11 @@ pub fn champion(t: &Tournament, b: &Bracket, loaded: &Loaded) -> Option<String> 
     if !b.is_finished() {
         return None;
     }
-    if t.tournament_type != Kind::RoundRobin {
-        return b.champion();
+    let entrants = entrants(loaded);
+    match t.tournament_type {
+        Kind::RoundRobin => {}
+        Kind::Swiss | Kind::GroupStage => return stages::champion(t.tournament_type, b, &entrants),
+        _ => return b.champion(),
     }
     let names: Vec<(String, String)> = loaded
         .participants()
@@ -192,6 +195,44 @@ pub fn champion(t: &Tournament, b: &Bracket, loaded: &Loaded) -> Option<String> 
     let table = standings(b, &names);
     let firsts = table.iter().filter(|s| s.rank == 1).count();
     (firsts == 1).then(|| table[0].participant_id.clone())
+}
+
+/// The participants as the staged formats see them: a disqualified one is never paired
+/// or sent to a playoff again.
+pub fn entrants(loaded: &Loaded) -> Vec<Entrant> {
+    loaded
+        .participants()
+        .map(|p| Entrant {
+            id: p.id.clone(),
+            active: !p.disqualified,
+        })
+        .collect()
+}
+
+/// Draws into `after` every stage now due — the next Swiss round, the top cut, the playoff
+/// after the groups — so it is stored in the same write as the change that completed the
+/// stage before (API.md), keeps `current_round` in step, and returns the item that stores
+/// the drawn matches (none when nothing was due).
+pub fn draw_due_stages(
+    state: &Tournaments,
+    loaded: &Loaded,
+    after: &mut Bracket,
+    meta: &mut Meta,
+) -> Result<Option<TransactWriteItem>, ApiError> {
+    let t = loaded.tournament();
+    let first_order = after.matches().len();
+    let drawn = stages::advance(t.format(), after, &entrants(loaded));
+    meta.tournament.staged.current_round = stages::current_round(t.tournament_type, after);
+    if drawn.is_empty() {
+        return Ok(None);
+    }
+    let gen = meta.bracket_gen.clone().unwrap_or_default();
+    Ok(Some(state.store.stage_put(
+        &t.id,
+        &gen,
+        first_order,
+        &drawn,
+    )?))
 }
 
 /// An event's `data` must stay under 32 KiB (one WebSocket frame): the updated matches

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{champion, event, match_completed, mutate, next_meta, Decision};
+use super::{champion, draw_due_stages, event, match_completed, mutate, next_meta, Decision};
 use crate::{
     domain::{engine_error, ResultBody, Status},
     Tournaments,
@@ -44,7 +44,7 @@ async fn record(
     let body: ResultBody = http::json_body(req)?;
     let score = body.validate()?;
     let winner = body.winner_id.clone();
-    let (m, t) = mutate(state, &id, |loaded| {
+    let (m, t, updated) = mutate(state, &id, |loaded| {
         let t = loaded.tournament();
         t.require_manager(&caller)?;
         // In a completed tournament every match is decided: the engine says which way.
@@ -68,6 +68,8 @@ async fn record(
             after.report(&match_id, winner.as_deref(), &score)
         }
         .map_err(engine_error)?;
+        let mut meta = next_meta(loaded);
+        let drawn = draw_due_stages(state, loaded, &mut after, &mut meta)?;
         let m = after
             .get(&match_id)
             .cloned()
@@ -77,8 +79,10 @@ async fn record(
             .into_iter()
             .filter(|u| u.id != m.id)
             .collect();
-
-        let mut meta = next_meta(loaded);
+        let updated_views: Vec<_> = updated
+            .iter()
+            .map(|u| serde_json::to_value(u.view()).unwrap_or_default())
+            .collect();
         let finished = after.is_finished();
         meta.tournament.status = if finished {
             Status::Completed
@@ -88,7 +92,8 @@ async fn record(
         let t2 = meta.tournament.clone();
         let gen = meta.bracket_gen.clone().unwrap_or_default();
         let champion_after = champion(&t2, &after, loaded);
-        let mut change = Decision::new(meta, (m.clone(), t2.clone()));
+        let mut change = Decision::new(meta, (m.clone(), t2.clone(), updated_views));
+        change.items.extend(drawn);
         change.items.push(state.store.result_update(
             &t2.id,
             &gen,
@@ -120,5 +125,8 @@ async fn record(
     })
     .await?;
     tracing::info!(tournament_id = %id, match_id = %m.id, correcting, status = t.status.as_str(), "result recorded");
-    http::json(200, &json!({ "match": m.view(), "tournament": t }))
+    http::json(
+        200,
+        &json!({ "match": m.view(), "tournament": t, "updated_matches": updated }),
+    )
 }

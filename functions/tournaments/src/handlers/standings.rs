@@ -1,5 +1,6 @@
-//! `GET /api/tournaments/{id}/standings` (anyone) → `200 {items}` ordered by rank, every
-//! participant included (disqualified ones too).
+//! `GET /api/tournaments/{id}/standings` (anyone) → `200 {items, provisional}` ordered by
+//! rank, every participant included (disqualified ones too); a Swiss standing carries
+//! `buchholz` and `sonneborn_berger`, a group stage adds `groups` (API.md v1.1).
 
 use std::sync::Arc;
 
@@ -7,7 +8,8 @@ use gymit_shared::{http, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
 use crate::{
-    bracket::{self, Bracket},
+    bracket::{self, groups, swiss, Bracket, Kind},
+    domain::Status,
     Tournaments,
 };
 
@@ -30,5 +32,15 @@ pub async fn handle(
             &empty
         }
     };
-    http::json(200, &json!({ "items": bracket::standings(b, &names) }))
+    let t = loaded.tournament();
+    let provisional = t.status != Status::Completed;
+    let body = match t.tournament_type {
+        Kind::Swiss => json!({ "items": swiss::standings(b, &names), "provisional": provisional }),
+        Kind::GroupStage => {
+            let (items, groups) = groups::standings_with_groups(b, &names);
+            json!({ "items": items, "groups": groups, "provisional": provisional })
+        }
+        _ => json!({ "items": bracket::standings(b, &names), "provisional": provisional }),
+    };
+    http::json(200, &body)
 }

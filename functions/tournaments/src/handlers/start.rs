@@ -49,6 +49,9 @@ pub async fn handle(
                 "a tournament needs at least 2 participants",
             ));
         }
+        let n = loaded.roster.len();
+        bracket::stages::check_start(t.format(), n)
+            .map_err(|e| ApiError::conflict("not_enough_participants", e.0))?;
         let mut order: Vec<String> = loaded.participants().map(|p| p.id.clone()).collect();
         if random {
             order.shuffle(&mut rand::rng());
@@ -57,6 +60,13 @@ pub async fn handle(
         let gen = uuid::Uuid::now_v7().simple().to_string();
         let mut meta = next_meta(loaded);
         meta.tournament.status = Status::InProgress;
+        if t.tournament_type == bracket::Kind::Swiss {
+            let rounds = t.staged.swiss_rounds;
+            meta.tournament.staged.swiss_rounds =
+                Some(rounds.unwrap_or_else(|| bracket::swiss::default_rounds(n)));
+        }
+        meta.tournament.staged.current_round =
+            bracket::stages::current_round(t.tournament_type, &bracket);
         meta.bracket_gen = Some(gen.clone());
         meta.disqualified.clear();
         let t = meta.tournament.clone();
