@@ -61,7 +61,12 @@ export interface Participant {
   joined_at: string;
   checked_in_at?: string | null;
   status?: ParticipantStatus;
+  /** v1.0's flag, before `status` said it. */
+  disqualified?: boolean;
 }
+
+export const statusOf = (p: Participant | undefined): ParticipantStatus =>
+  p?.status ?? (p?.disqualified ? 'disqualified' : 'active');
 
 export interface WaitlistEntry {
   tournament_id: string;

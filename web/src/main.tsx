@@ -78,7 +78,8 @@ function App() {
   if (path === '/' || path === '/tournaments') view = <TournamentList />;
   else if (path === '/login') view = <LoginView />;
   else if (path === '/signup') view = <SignupView />;
-  else if (path === '/forgot-password' || path === '/reset-password') view = <ResetView />;
+  // The emailed link's path is the auth service's choice: accept the likely spellings.
+  else if (['/forgot-password', '/reset-password', '/password-reset', '/reset'].includes(path)) view = <ResetView />;
   else if (path === '/profile') view = <ProfileView />;
   else if (path === '/admin') view = <AdminView />;
   else if (path === '/tournaments/new') view = <TournamentForm />;

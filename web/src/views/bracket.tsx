@@ -7,7 +7,7 @@
 // trees become a round-by-round list with "follow a player". Why not brackets-viewer:
 // see web/README.md.
 import { useEffect, useState } from 'preact/hooks';
-import type { Bracket, Match, Participant, Standing, Standings, Tournament } from '../api';
+import { statusOf, type Bracket, type Match, type Participant, type Standing, type Standings, type Tournament } from '../api';
 import { Alert, useAction } from '../ui';
 
 export type Report = (m: Match, winner: string | null, score: string, correct: boolean) => Promise<unknown>;
@@ -150,10 +150,11 @@ const STATUS_MARK: Record<string, [string, string]> = {
 };
 
 export function StatusBadge(props: { p?: Participant }) {
-  const mark = props.p?.status ? STATUS_MARK[props.p.status] : undefined;
+  const status = statusOf(props.p);
+  const mark = STATUS_MARK[status];
   if (!mark) return null;
   return (
-    <span class={`pbadge pb-${props.p?.status}`} title={mark[1]}>
+    <span class={`pbadge pb-${status}`} title={mark[1]}>
       {mark[0]}
     </span>
   );
@@ -498,7 +499,7 @@ export function BracketView(props: BracketProps) {
   const ms = props.bracket.matches;
   const st = props.standings;
   const provisional = st?.provisional ?? props.tournament.status !== 'completed';
-  const inField = props.participants.filter((p) => p.status !== 'no_show');
+  const inField = props.participants.filter((p) => statusOf(p) !== 'no_show');
   let body;
   let columns: Column[];
   if (type === 'round_robin') {

@@ -8,6 +8,7 @@ import type { ComponentChildren } from 'preact';
 import {
   api,
   canManage,
+  statusOf,
   type Bracket,
   type Match,
   type Participant,
@@ -202,7 +203,7 @@ export function TournamentDetail(props: { id: string }) {
 function Champion(props: { name: string }) {
   return (
     <p class="champion" data-testid="champion">
-      <span aria-hidden="true">🏆 </span>Champion: <strong class="full-name">{props.name}</strong>
+      Champion: <strong class="full-name">{props.name}</strong>
     </p>
   );
 }
@@ -288,7 +289,7 @@ function Players(props: { d: Data; manage: boolean; mine?: Participant }) {
           Check in
         </button>
       )}
-      {mine && t.status === 'in_progress' && (mine.status ?? 'active') === 'active' && (
+      {mine && t.status === 'in_progress' && statusOf(mine) === 'active' && (
         <button type="button" class="secondary" disabled={st.busy} onClick={() => setConfirm({
           title: 'Drop out?',
           body: <p>Every match you have not played yet is given to your opponent{t.tournament_type === 'swiss' ? ', and you are not paired again (you keep your place in the standings)' : ''}. This cannot be undone.</p>,
@@ -311,7 +312,7 @@ function Players(props: { d: Data; manage: boolean; mine?: Participant }) {
       <Alert error={st.error} notice={st.notice} />
       <ol class="plist" aria-label="Players by seed">
         {ps.map((p) => (
-          <li key={p.id} data-participant={p.id} class={p.status && p.status !== 'active' ? `out ${p.status}` : undefined}>
+          <li key={p.id} data-participant={p.id} class={statusOf(p) !== 'active' ? `out ${statusOf(p)}` : undefined}>
             <span class="seed" aria-label={`seed ${p.seed}`}>{p.seed}</span>
             <span class="pname full-name">{p.name}{mine?.id === p.id ? ' (you)' : ''}</span>
             <StatusBadge p={p} />
@@ -340,7 +341,7 @@ function Players(props: { d: Data; manage: boolean; mine?: Participant }) {
                 Remove
               </button>
             )}
-            {manage && t.status === 'in_progress' && (p.status ?? 'active') === 'active' && (
+            {manage && t.status === 'in_progress' && statusOf(p) === 'active' && (
               <button type="button" class="small secondary" aria-label={`Disqualify ${p.name}`}
                 onClick={() => setConfirm({
                   title: `Disqualify ${p.name}?`,
@@ -535,14 +536,22 @@ export function WallView(props: { id: string; indicator: ComponentChildren }) {
   const inner = useRef<HTMLDivElement>(null);
   const [scale, setScale] = useState(1);
   useLayoutEffect(() => {
+    // A double elimination can stand stacked (winners above losers) or side by side:
+    // whichever the screen shows larger.
     const fit = () => {
       const b = box.current;
       const i = inner.current;
       if (!b || !i) return;
-      const w = i.scrollWidth;
-      const h = i.scrollHeight;
-      if (!w || !h) return;
-      setScale(Math.min(1.5, b.clientWidth / w, b.clientHeight / h));
+      const measure = () => Math.min(1.5, b.clientWidth / (i.scrollWidth || 1), b.clientHeight / (i.scrollHeight || 1));
+      i.classList.remove('side-by-side');
+      let best = measure();
+      if (i.querySelector('.trees.double')) {
+        i.classList.add('side-by-side');
+        const row = measure();
+        if (row > best) best = row;
+        else i.classList.remove('side-by-side');
+      }
+      setScale(best);
     };
     fit();
     const ro = new ResizeObserver(fit);
