@@ -556,7 +556,7 @@ export function BracketView(props: BracketProps) {
   return (
     <div class={`bracket t-${type}`} data-testid="bracket">
       {body}
-      {st && st.items.length > 0 && !props.wall && (
+      {st && st.items.length > 0 && (!props.wall || type === 'round_robin' || type === 'swiss') && (
         <section aria-label="Standings" class="standings-wrap">
           <h3>Standings</h3>
           <StandingsTable label={type === 'group_stage' ? 'Overall' : 'Standings'} items={st.items} columns={columns} c={c} matches={ms} provisional={provisional} />
