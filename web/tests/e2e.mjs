@@ -188,7 +188,8 @@ async function playApi(token, id, { stop = () => false, pick = () => 0 } = {}) {
     for (const m of ready) {
       const winner = pick(m) === 0 ? m.participant1_id : m.participant2_id;
       const r = await warm('POST', `/tournaments/${id}/matches/${m.id}/result`, { winner_id: winner, score: pick(m) === 0 ? '2-1' : '1-2' }, token);
-      check(r.status === 200, `reporting ${m.id} answered ${r.status}`);
+      // 409: an attempt that timed out (503) on a busy machine had committed after all.
+      check(r.status === 200 || r.status === 409, `reporting ${m.id} answered ${r.status}`);
     }
   }
   throw new Error('playApi did not finish');
@@ -640,8 +641,13 @@ try {
   });
 
   await step('64-player double elimination with 50-character names: the wall at 1920 × 1080, the phone at 360 px', async () => {
-    const long = (i) => `${String(i).padStart(2, '0')} ${'Alexandra Konstantinopoulou-Vanderberg '.slice(0, 36)}Mac${'Q'.repeat(8)}`.slice(0, 50);
-    const names = Array.from({ length: 64 }, (_, i) => long(i + 1));
+    const firsts = ['Alexandra', 'Maximilian', 'Konstantin', 'Anastasia', 'Bartholomew', 'Guinevere', 'Evangeline', 'Christopher'];
+    const lasts = ['Papadopoulou-Vanderberg', 'Hohenzollern-Sigmaringen', 'Oyelaran-Whitfield', 'Castellanos de la Vega', 'Montgomery-Fairweather', 'Nakamura-Lindqvist', 'Delacroix-Beaumont', 'Vasquez-Oyelowo'];
+    const long = (i) => {
+      const n = `${firsts[i % 8]} ${firsts[(i * 3 + 1) % 8]} ${lasts[Math.floor(i / 8) % 8]} ${lasts[(i + 3) % 8]}`.slice(0, 50);
+      return n.endsWith(' ') || n.endsWith('-') ? `${n.slice(0, 49)}a` : n;
+    };
+    const names = Array.from({ length: 64 }, (_, i) => long(i));
     names[6] = '<img src=x onerror="window.__xss=1">Bobby Tables';
     names[1] = 'Maximiliana Theodora Wilhelmina Augustina-Friederike von Hohenzollern-Sigmaringen und Vanderbilt';
     check(names[1].length >= 95, `the long name is ${names[1].length} characters`);
@@ -652,7 +658,7 @@ try {
     await playApi(await root(), id, { stop: (b) => b.matches.filter((m) => m.status === 'completed').length >= 40 });
     const phone = await newPage('phone', { width: 360, height: 740 });
     await phone.goto(`/tournaments/${id}`);
-    await phone.getByTestId('bracket').waitFor();
+    await phone.getByTestId('bracket').waitFor({ timeout: 60000 });
     await phone.getByLabel('My matches').selectOption({ label: names[0] });
     await phone.getByRole('region', { name: `Path of ${names[0]}` }).waitFor();
     const p = await fits(phone, '.phone-round .match');
@@ -670,8 +676,9 @@ try {
     // the champion banner is checked on the round robin's wall).
     const wall = await newPage('wall', { width: 1920, height: 1080 });
     await wall.goto(`/tournaments/${id}/wall`);
-    await wall.getByTestId('bracket').waitFor();
-    await waitLive(wall);
+    // A 64-player bracket read takes seconds on a busy 2-core machine.
+    await wall.getByTestId('bracket').waitFor({ timeout: 60000 });
+    await wall.getByTestId('live').filter({ hasText: /^Live$/ }).waitFor({ timeout: 60000 });
     await wall.waitForTimeout(300);
     const g = await fits(wall, '.match');
     check(g.count === 127 || g.count === 126, `the wall shows ${g.count} matches`);

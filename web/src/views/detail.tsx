@@ -248,7 +248,8 @@ function Players(props: { d: Data; manage: boolean; mine?: Participant }) {
   const open = t.status === 'registration_open';
   const waiting = user ? d.waitlist.find((w) => w.user_id === user.id) : undefined;
   const full = t.participant_count >= t.max_participants;
-  const waitRoom = (t.waitlist_size ?? 0) - (t.waitlist_count ?? d.waitlist.length);
+  // The loaded list is fresher than the tournament's count (participant events carry no tournament).
+  const waitRoom = (t.waitlist_size ?? 0) - d.waitlist.length;
   const inCheckIn = checkInOpen(t);
   const reloadAll = () => Promise.all([d.loadParticipants(), d.loadWaitlist(t)]);
   return (
