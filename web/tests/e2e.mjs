@@ -655,7 +655,7 @@ try {
     const id = await seeded(await root(), { name: `Big Double ${run}`, tournament_type: 'double_elimination', max_participants: 64 }, names);
     check((await api('POST', `/tournaments/${id}/start`, {}, await root())).status === 200, 'start');
     // Half-way first: the phone's round view has ready matches.
-    await playApi(await root(), id, { stop: (b) => b.matches.filter((m) => m.status === 'completed').length >= 40 });
+    await playApi(await root(), id, { stop: (b) => b.matches.filter((m) => m.status === "completed").length >= 32 });
     const phone = await newPage('phone', { width: 360, height: 740 });
     await phone.goto(`/tournaments/${id}`);
     await phone.getByTestId('bracket').waitFor({ timeout: 60000 });
@@ -695,6 +695,7 @@ try {
     const email = `gone-${run}@example.com`;
     const reg = await api('POST', '/auth/register', { email, password, full_name: `Gone Soon ${run}` });
     check(reg.status === 201, `register answered ${reg.status}`);
+    await go(admin, '/');
     await admin.getByRole('link', { name: 'Admin', exact: true }).click();
     const row = admin.getByRole('region', { name: 'Pending approvals' }).locator(`tr[data-email="${email}"]`);
     await row.getByRole('button', { name: /^Delete / }).click();

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page, type User } from '../api';
+import { onResync } from '../live';
 import { Alert, Confirm, message, useAction, useTitle, useUser } from '../ui';
 
 function UserRow(props: { u: User; me: User; onChange: (u: User | null) => void }) {
@@ -95,7 +96,20 @@ function UserTable(props: { title: string; query: Record<string, string>; me: Us
     const q = new URLSearchParams({ limit: '20', ...props.query });
     for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
     if (cursor) q.set('cursor', cursor);
-    api<Page<User>>('GET', `/users?${q}`).then(setPage, (e) => setError(message(e)));
+    const load = () =>
+      api<Page<User>>('GET', `/users?${q}`).then(
+        (p) => {
+          setPage(p);
+          setError(null);
+        },
+        (e) => {
+          setError(message(e));
+          throw e;
+        },
+      );
+    load().catch(() => {});
+    // Back online or back to the tab: the list is read again.
+    return onResync(load);
   }, [key]);
   const filter = (k: string, v: string) => {
     setFilters({ ...filters, [k]: v });
