@@ -710,7 +710,7 @@ try {
     await row.waitFor({ state: 'detached' });
     await go(admin, '/');
     await go(admin, '/admin');
-    await admin.getByRole('region', { name: 'Pending approvals' }).waitFor();
+    await admin.getByRole('region', { name: 'Pending approvals' }).first().waitFor();
     await admin.waitForLoadState('networkidle');
     check((await admin.getByRole('region', { name: 'Pending approvals' }).locator(`tr[data-email="${email}"]`).count()) === 0,
       'a deleted account is still listed as pending approval');

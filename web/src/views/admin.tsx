@@ -142,7 +142,7 @@ function UserTable(props: { title: string; query: Record<string, string>; me: Us
       {page && page.items.length === 0 ? (
         <p>Nobody here.</p>
       ) : (
-        <div class="scroll" tabIndex={0} role="region" aria-label={props.title}>
+        <div class="scroll" tabIndex={0} role="region" aria-label={`${props.title}: table`}>
           <table class="users">
             <thead>
               <tr><th scope="col">Person</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Actions</th></tr>

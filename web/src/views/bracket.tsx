@@ -72,19 +72,20 @@ export function roundTitle(bracket: string, round: number, last: number): string
 
 /**
  * Whether a correction can be accepted (API.md): an elimination match while nothing it fed
- * is completed; a Swiss match while neither player has played a later round; a group match
- * until the playoff is drawn. A forfeit (from a disqualification or a drop) is not a result
+ * is completed; a Swiss or group match while neither player has played on (a later Swiss
+ * round, or the stage after). A forfeit (from a disqualification or a drop) is not a result
  * to correct.
  */
 export function correctable(m: Match, all: Match[]): boolean {
   if (m.status !== 'completed' || m.score === 'forfeit') return false;
   if (m.bracket === 'round_robin') return true;
-  if (m.bracket === 'group') return !all.some((x) => x.bracket !== 'group');
-  if (m.bracket === 'swiss') {
-    const players = [m.participant1_id, m.participant2_id];
+  if (m.bracket === 'swiss' || m.bracket === 'group') {
+    // Refused once either player has played on: a later Swiss round, or the next stage.
+    const players = [m.participant1_id, m.participant2_id].filter(Boolean);
+    const later = (x: Match) =>
+      x.bracket === 'swiss' ? m.bracket === 'swiss' && x.round > m.round : x.bracket !== 'group' && x.bracket !== 'round_robin';
     return !all.some(
-      (x) => x.bracket === 'swiss' && x.round > m.round && x.status === 'completed' &&
-        (players.includes(x.participant1_id) || players.includes(x.participant2_id)),
+      (x) => x.status === 'completed' && later(x) && (players.includes(x.participant1_id) || players.includes(x.participant2_id)),
     );
   }
   const fed = [m.next_match_id, m.next_loser_match_id].filter(Boolean);

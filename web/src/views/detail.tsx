@@ -490,9 +490,10 @@ function Manage(props: { d: Data }) {
                 <option value="random">Random</option>
               </select>
             </label>
-            <button type="button" disabled={st.busy} onClick={() => (checkIn ? setConfirm('start') : run(start))}>
+            <button type="button" disabled={st.busy || t.participant_count < 2} onClick={() => (checkIn ? setConfirm('start') : run(start))}>
               Start tournament
             </button>
+            {t.participant_count < 2 && <span class="hint">At least 2 players are needed to start.</span>}
             <button type="button" class="secondary" aria-expanded={editing} onClick={() => setEditing(!editing)}>
               {editing ? 'Close editing' : 'Edit details'}
             </button>
