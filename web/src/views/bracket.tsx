@@ -359,10 +359,11 @@ export function StandingsTable(props: { items: Standing[]; columns: Column[]; c:
   const diff = cols.has('diff') ? differences(props.matches) : null;
   return (
     <div class="scroll" tabIndex={0} role="region" aria-label={props.label}>
+      {props.provisional && <p class="provisional">Provisional: still being played.</p>}
       <table class="standings" data-testid="standings" data-provisional={props.provisional ? 'true' : 'false'}>
-        <caption>
+        <caption class={props.label === 'Standings' ? 'visually-hidden' : undefined}>
           {props.label}
-          {props.provisional && <span class="provisional"> · provisional: still being played</span>}
+          {props.provisional ? ' (provisional)' : ''}
         </caption>
         <thead>
           <tr>
