@@ -85,7 +85,7 @@ fn every_module_imports_only_from_above_so_there_is_no_cycle() {
             if &dep == module {
                 continue;
             }
-            if !layer_of(&dep).is_some_and(|l| l < own) {
+            if layer_of(&dep).is_none_or(|l| l >= own) {
                 wrong.push(format!("{module} imports {dep}"));
             }
         }
