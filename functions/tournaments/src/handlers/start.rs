@@ -14,7 +14,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{bracket_view, event, mutate, next_meta, Decision};
-use crate::{bracket, domain::Status, Tournaments};
+use crate::{
+    bracket,
+    domain::{Refusal, Status},
+    Tournaments,
+};
 
 #[derive(Deserialize, Default)]
 struct Body {
@@ -44,10 +48,10 @@ pub async fn handle(
         t.require_manager(&caller)?;
         t.require_status(&[Status::RegistrationOpen], "start")?;
         if loaded.roster.len() < 2 {
-            return Err(ApiError::conflict(
-                "not_enough_participants",
-                "a tournament needs at least 2 participants",
-            ));
+            return Err(Refusal::NotEnoughParticipants(
+                "a tournament needs at least 2 participants".into(),
+            )
+            .into());
         }
         let mut order: Vec<String> = loaded.participants().map(|p| p.id.clone()).collect();
         if random {
