@@ -72,24 +72,21 @@ async fn log_in(auth: &Arc<Auth>, email: &str, password: &str) -> (u16, Value) {
 
 /// The `password_hash` on the account item and on the email's login item.
 async fn stored_hashes(auth: &Auth, account: &Account) -> (String, String) {
-    let get = |pk: String, sk: &'static str| {
-        let auth = auth;
-        async move {
-            let item = auth
-                .store
-                .db()
-                .get_item()
-                .table_name(auth.store.table())
-                .key("pk", s(pk))
-                .key("sk", s(sk))
-                .consistent_read(true)
-                .send()
-                .await
-                .expect("read")
-                .item
-                .expect("the item exists");
-            item["password_hash"].as_s().expect("a string").clone()
-        }
+    let get = |pk: String, sk: &'static str| async move {
+        let item = auth
+            .store
+            .db()
+            .get_item()
+            .table_name(auth.store.table())
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("read")
+            .item
+            .expect("the item exists");
+        item["password_hash"].as_s().expect("a string").clone()
     };
     (
         get(format!("USER#{}", account.id), "ACCOUNT").await,
