@@ -9,13 +9,14 @@
 //! (the `$default` route).
 //! The same port serves the WebSocket API (`websocket`), SNS's HTTP deliveries (`sns`),
 //! the web app (`web`), `/_local/status` (the stream mappings, `streams`) and
-//! `/_local/faults` (fault injection, `faults`).
+//! `/_local/faults` (fault injection, `faults`). The HTTP API's events report the TCP peer
+//! as `requestContext.http.sourceIp`, as API Gateway reports the client's address.
 
-use std::{sync::Arc, time::Instant};
+use std::{net::SocketAddr, sync::Arc, time::Instant};
 
 use axum::{
     body::{to_bytes, Body},
-    extract::State,
+    extract::{ConnectInfo, State},
     http::Request,
     response::Response,
     routing::{get, post},
@@ -186,7 +187,15 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> Respons
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let body = to_bytes(body, MAX_BODY).await;
+    let source_ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(
+            || "127.0.0.1".to_string(),
+            |c| c.0.ip().to_canonical().to_string(),
+        );
     let inc = Incoming {
+        source_ip,
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
         raw_query: parts.uri.query().unwrap_or_default().to_string(),
@@ -262,6 +271,13 @@ pub async fn serve(
     gateway: Arc<Gateway>,
     listener: tokio::net::TcpListener,
 ) -> Result<(), crate::Error> {
-    axum::serve(listener, gateway.router()).await?;
+    // The peer's address reaches each request (`ConnectInfo`): it is the event's `sourceIp`.
+    axum::serve(
+        listener,
+        gateway
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }

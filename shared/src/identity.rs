@@ -370,6 +370,7 @@ mod tests {
             iss: crate::jwt::ISSUER.into(),
             aud: crate::jwt::AUDIENCE.into(),
             jti: "j".into(),
+            sid: "s".into(),
         };
         let t = tokens().sign(&claims).unwrap();
         let err = caller(&request(Some(&format!("Bearer {t}")), None), &tokens()).unwrap_err();

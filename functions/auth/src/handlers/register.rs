@@ -31,7 +31,7 @@ pub async fn handle(
     let body: Body = http::json_body(&req)?;
     let mut v = Validator::new();
     let email = check_email(&mut v, &body.email);
-    check_password(&mut v, "password", &body.password);
+    check_password(&mut v, "password", &body.password, Some(&email));
     let full_name = v.text("full_name", &body.full_name, 1, 100);
     v.finish()?;
 
@@ -40,7 +40,7 @@ pub async fn handle(
         .await?
         .map_err(|_| ApiError::internal())?;
     let account = Account::new(email, full_name, hash);
-    match state.auth.store.create_account(&account).await {
+    match state.store.create_account(&account).await {
         Ok(()) => {}
         Err(CreateError::EmailTaken) => {
             return Err(ApiError::conflict(
@@ -54,7 +54,7 @@ pub async fn handle(
     let user = account.to_user();
     if let Err(reason) = state.profiles.create(&user, &ctx.correlation_id).await {
         tracing::error!(user_id = %account.id, %reason, "no profile: removing the account again");
-        if let Err(e) = state.auth.store.delete_account(&account).await {
+        if let Err(e) = state.store.delete_account(&account).await {
             tracing::error!(user_id = %account.id, error = %e, "compensation failed: account without profile");
         }
         return Err(ApiError::dependency_unavailable(
