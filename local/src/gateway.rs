@@ -262,6 +262,14 @@ pub async fn serve(
     gateway: Arc<Gateway>,
     listener: tokio::net::TcpListener,
 ) -> Result<(), crate::Error> {
-    axum::serve(listener, gateway.router()).await?;
+    // The TCP peer is the WebSocket events' `sourceIp` (anonymous connections are capped
+    // per address).
+    axum::serve(
+        listener,
+        gateway
+            .router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }
