@@ -13,7 +13,7 @@ export SAM_CLI_TELEMETRY ?= 0
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: dev bins test test-bins lint build package bench soak deploy events clean web web-test
+.PHONY: dev bins test test-bins lint build package bench soak load deploy events clean web web-test
 
 ## Pinned tools in a local virtualenv: the stack's (moto, waitress, cargo-lambda) for
 ## `make dev`, and on top of them the checks' and the release build's (zig, cfn-lint, SAM
@@ -96,6 +96,14 @@ PY_PEER ?= python3.11
 soak: $(STAMP)
 	cargo build --workspace --bins --tests
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} $(TARGET_DIR)/debug/gymit-local test-env -- cargo test -p gymit-e2e --test soak -- --nocapture
+
+## A crowd on one tournament (tests/src/bin/load.rs): LOAD_SPECTATORS anonymous spectators
+## (default 500, at most 5,000) from several loopback addresses and an organiser reporting
+## LOAD_EVENTS results (default 3); prints the connect time and, per event, delivered/N,
+## p50 and p99 (docs/capacity.md). On a stack of its own on free ports, never make dev's.
+load: $(STAMP)
+	cargo build --workspace --bins --tests
+	$(TARGET_DIR)/debug/gymit-local test-env -- $(TARGET_DIR)/debug/load --spectators $${LOAD_SPECTATORS:-500} --events $${LOAD_EVENTS:-3}
 
 bench: $(STAMP)
 	@cmp -s bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt || \
