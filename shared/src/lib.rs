@@ -2,12 +2,13 @@
 //! domain rules and handlers: configuration, SDK clients, the one error type and its
 //! problem+json responses, request/response helpers and the wrappers every function runs
 //! in (`http::run`, `lambda::run_event`), the caller's identity and tokens, the pagination
-//! cursor, DynamoDB helpers, retries, telemetry and metrics.
+//! cursor, DynamoDB helpers, retries and the circuit breaker, telemetry and metrics.
 //!
 //! Not for domain rules of any one service: those live in `functions/<service>`.
 
 pub mod aws;
 pub mod batch;
+pub mod breaker;
 pub mod config;
 pub mod cursor;
 pub mod dynamo;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod retry;
 pub mod telemetry;
 pub mod time;
+pub mod trace;
 pub mod user;
 pub mod validate;
 

@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use gymit_shared::{
     http, identity,
     identity::Caller,
-    ids,
+    ids, metrics,
     retry::{retry, Attempt, Policy},
     time,
     validate::Validator,
@@ -268,7 +268,13 @@ pub async fn handle(
             Err(JoinError::Store(e)) => Err(e.into()),
         }
     })
-    .await?;
+    .await;
+    let outcome = match &participant {
+        Ok(_) => "joined",
+        Err(e) => e.code,
+    };
+    metrics::count("tournament_joins_total", 1.0, &[("outcome", outcome)]);
+    let participant = participant?;
     tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
     http::json(201, &json!({ "participant": participant }))
 }
