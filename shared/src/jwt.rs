@@ -6,12 +6,20 @@
 //! Keys rotate: every token names its key in the header's `kid`; a [`KeySet`] signs with
 //! its current key and verifies with it and every key it still accepts (the previous one
 //! while its tokens can live, or the next one before it becomes current). The key set is
-//! the JSON of a Secrets Manager secret, read once at cold start (see `config::jwt_keys`).
+//! the JSON of a Secrets Manager secret, read once at cold start (see [`KeySet::from_env`]).
 
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::{identity::Role, ApiError};
+use crate::{
+    config::{emulator_endpoint, required, secret_string, ConfigError},
+    role::Role,
+    ApiError,
+};
+
+/// The development key of `gymit-local`: public (it is in the repository), so it is refused
+/// wherever no emulator endpoint is configured.
+pub const DEVELOPMENT_JWT_SECRET: &str = "gymit-local-development-secret-not-for-production";
 
 pub const ISSUER: &str = "gymit-auth";
 pub const AUDIENCE: &str = "gymit-api";
@@ -113,6 +121,54 @@ impl KeySet {
         Ok(set)
     }
 
+    /// The keys that sign and verify access tokens (and derive the cursor key), read once at
+    /// cold start, only by the functions that need them:
+    /// - `JWT_SECRET_ARN`: a Secrets Manager secret (name or ARN) holding the key set's JSON
+    ///   ([`KeySet::parse`]); on AWS and under `gymit-local` alike (the emulator's
+    ///   Secrets Manager), so locally the same code path runs.
+    /// - `JWT_SECRET` (plaintext): only with an emulator endpoint (in-process tests); refused
+    ///   on AWS, where an environment variable is readable by anyone who may read the
+    ///   function's configuration.
+    ///
+    /// Every key has at least 32 bytes, and the development key is refused without an emulator.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let keys = match secret_string("JWT_SECRET_ARN").await? {
+            Some(text) => KeySet::parse(&text).map_err(|problem| ConfigError {
+                name: "JWT_SECRET_ARN".into(),
+                problem: format!("the secret {problem}"),
+            })?,
+            None if emulator_endpoint().is_some() => KeySet::single(&required("JWT_SECRET")?),
+            None => return Err(ConfigError {
+                name: "JWT_SECRET_ARN".into(),
+                problem:
+                    "is not set (a plaintext JWT_SECRET is only accepted with an emulator endpoint)"
+                        .into(),
+            }),
+        };
+        keys.check(emulator_endpoint().is_some())?;
+        Ok(keys)
+    }
+
+    /// Each key at least 32 bytes; the development key only against an emulator.
+    pub fn check(&self, emulator: bool) -> Result<(), ConfigError> {
+        for key in self.all() {
+            if key.secret.len() < 32 {
+                return Err(ConfigError {
+                    name: "JWT_SECRET".into(),
+                    problem: format!("key {} must be at least 32 bytes", key.kid),
+                });
+            }
+            if key.secret == DEVELOPMENT_JWT_SECRET && !emulator {
+                return Err(ConfigError {
+                    name: "JWT_SECRET".into(),
+                    problem: "is the public development key, refused outside the local emulator"
+                        .into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn all(&self) -> impl Iterator<Item = &SigningKey> {
         std::iter::once(&self.current).chain(self.accepted.iter())
     }
@@ -160,8 +216,8 @@ impl Tokens {
     }
 
     /// From the key set in Secrets Manager (`JWT_SECRET_ARN`), read once at cold start.
-    pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
-        Ok(Self::from_keys(&crate::config::jwt_keys().await?))
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::from_keys(&KeySet::from_env().await?))
     }
 
     /// A fresh 15-minute access token for a user; returns the token and its lifetime.
@@ -431,5 +487,21 @@ mod tests {
                 "without {missing}"
             );
         }
+    }
+
+    #[test]
+    fn the_development_key_is_refused_without_an_emulator() {
+        let dev = KeySet::single(DEVELOPMENT_JWT_SECRET);
+        let err = dev.check(false).unwrap_err();
+        assert!(err.to_string().contains("development key"), "{err}");
+        assert!(dev.check(true).is_ok());
+        let rotated_to_dev = KeySet::parse(&format!(
+            r#"{{"kid": "a", "secret": "a-real-secret-a-real-secret-a-real-secret",
+                 "accept": [{{"kid": "b", "secret": "{DEVELOPMENT_JWT_SECRET}"}}]}}"#
+        ))
+        .unwrap();
+        assert!(rotated_to_dev.check(false).is_err(), "accepted keys too");
+        let short = KeySet::single("short");
+        assert!(short.check(true).is_err());
     }
 }

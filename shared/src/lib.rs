@@ -5,6 +5,23 @@
 //! cursor, DynamoDB helpers, retries and the circuit breaker, telemetry and metrics.
 //!
 //! Not for domain rules of any one service: those live in `functions/<service>`.
+//!
+//! # Which module may import which
+//!
+//! The modules form layers; a module imports only modules of a layer above its own, never
+//! one of its own layer or below, so there is no cycle.
+//! `tests/layers.rs` reads the sources and fails on an import that breaks this.
+//!
+//! 1. Leaves, importing no other module: `error`, `time`, `telemetry`, `retry`, `aws`,
+//!    `role`.
+//! 2. Reading the environment and small tools: `config` (→ `aws`), `ids`, `metrics`,
+//!    `cursor`, `dynamo`, `validate`.
+//! 3. Tokens: `jwt` (→ `config`, `role`, `ids`, `time`, `error`). It loads its own keys
+//!    (`KeySet::from_env`); `config` knows nothing of tokens.
+//! 4. Wrappers a function runs in: `http`, `lambda`, `batch`.
+//! 5. The caller: `identity` (→ `jwt`, `http`, `role`; re-exports `Role`).
+//! 6. What builds on all of that: `events`, `health`.
+//! 7. `user` (→ `events`, `role`).
 
 pub mod aws;
 pub mod batch;
@@ -22,6 +39,7 @@ pub mod jwt;
 pub mod lambda;
 pub mod metrics;
 pub mod retry;
+pub mod role;
 pub mod telemetry;
 pub mod time;
 pub mod trace;
