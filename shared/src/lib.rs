@@ -12,12 +12,14 @@
 //! one of its own layer or below, so there is no cycle.
 //! `tests/layers.rs` reads the sources and fails on an import that breaks this.
 //!
-//! 1. Leaves, importing no other module: `error`, `time`, `telemetry`, `retry`, `aws`,
-//!    `role`.
-//! 2. Reading the environment and small tools: `config` (→ `aws`), `ids`, `metrics`,
-//!    `cursor`, `dynamo`, `validate`.
+//! 0. `trace`, importing no other module: every SDK client records its calls there.
+//! 1. Leaves, importing no other module but `trace`: `error`, `time`, `telemetry`,
+//!    `retry`, `aws` (→ `trace`), `role`.
+//! 2. Reading the environment and small tools: `config` (→ `aws`), `ids`, `metrics`
+//!    (→ `time`), `cursor`, `dynamo`, `validate`.
 //! 3. Tokens: `jwt` (→ `config`, `role`, `ids`, `time`, `error`). It loads its own keys
-//!    (`KeySet::from_env`); `config` knows nothing of tokens.
+//!    (`KeySet::from_env`); `config` knows nothing of tokens. The circuit breaker:
+//!    `breaker` (→ `metrics`, `error`).
 //! 4. Wrappers a function runs in: `http`, `lambda`, `batch`.
 //! 5. The caller: `identity` (→ `jwt`, `http`, `role`; re-exports `Role`).
 //! 6. What builds on all of that: `events`, `health`.
