@@ -72,6 +72,7 @@ test:
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
+	$(TARGET_DIR)/debug/gymit-local test-env -- node local/tests/ops_page.mjs
 
 test-bins:
 	cargo build --workspace --bins --tests

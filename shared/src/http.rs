@@ -1,7 +1,8 @@
 //! Request and response helpers, and `run`, the one wrapper every HTTP function runs in.
 //!
 //! `run` gives each invocation its request id and correlation id, a tracing span carrying
-//! both, a metric line, and turns an `ApiError` into problem+json. Handlers are plain async
+//! both, a metric line, its place in the request's X-Ray trace (`trace`), and turns an
+//! `ApiError` into problem+json. Handlers are plain async
 //! functions of (state, request, ctx) so tests can call them directly with a sample event.
 
 use std::{future::Future, sync::Arc, time::Instant};
@@ -14,7 +15,12 @@ use lambda_http::{
 use serde::{de::DeserializeOwned, Serialize};
 use tracing::Instrument;
 
-use crate::{error::FieldError, metrics, ApiError};
+use crate::{
+    error::FieldError,
+    metrics,
+    trace::{self, TraceHeader},
+    ApiError,
+};
 
 pub type Request = lambda_http::Request;
 pub type Response = lambda_http::Response<Body>;
@@ -72,6 +78,7 @@ where
     F: Fn(Arc<S>, Request, Ctx) -> Fut + Send + Sync + Copy + 'static,
     Fut: Future<Output = Result<Response, ApiError>> + Send,
 {
+    metrics::set_function(function);
     let state = Arc::new(state);
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let state = state.clone();
@@ -92,6 +99,7 @@ where
     Fut: Future<Output = Result<Response, ApiError>>,
 {
     let ctx = Ctx::from_request(&req);
+    let route = route_key(&req);
     let span = tracing::info_span!(
         "request",
         function,
@@ -101,8 +109,9 @@ where
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let result = handler(state, req, ctx.clone())
-        .instrument(span.clone())
+    let invocation = trace::Invocation::new(function, request_trace(&req));
+    let result = invocation
+        .run(handler(state, req, ctx.clone()).instrument(span.clone()))
         .await;
     let response = match result {
         Ok(response) => response,
@@ -122,8 +131,40 @@ where
         let _enter = span.enter();
         tracing::info!(%method, %path, status, duration_ms = elapsed.as_secs_f64() * 1e3, "answered");
     }
-    metrics::request(function, status, elapsed);
+    metrics::request(function, &route, status, elapsed);
     with_ids(response, &ctx)
+}
+
+/// The request's trace: Lambda's (on AWS, under the function's segment that Lambda writes)
+/// when it is the trace API Gateway started, else the one in the request's header (locally,
+/// where the gateway writes the function's segment).
+fn request_trace(req: &Request) -> Option<TraceHeader> {
+    let lambda = req
+        .lambda_context_ref()
+        .and_then(|c| c.xray_trace_id.as_deref())
+        .and_then(TraceHeader::parse);
+    let header = req
+        .headers()
+        .get("x-amzn-trace-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceHeader::parse);
+    match (lambda, header) {
+        (Some(l), Some(h)) if l.root == h.root => Some(l),
+        (_, Some(h)) => Some(h),
+        (l, None) => l,
+    }
+}
+
+/// The route the request came by: API Gateway's route key (`POST /api/auth/login`,
+/// `$connect`), a label of bounded cardinality, unlike the path.
+fn route_key(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(c)) => c.route_key.clone(),
+        Some(RequestContext::WebSocket(c)) => c.route_key.clone(),
+        _ => None,
+    }
+    .filter(|r| !r.is_empty())
+    .unwrap_or_else(|| "unknown".to_string())
 }
 
 fn with_ids(mut response: Response, ctx: &Ctx) -> Response {

@@ -17,3 +17,9 @@ pub fn now_rfc3339() -> String {
 pub fn epoch_seconds() -> i64 {
     now().timestamp()
 }
+
+/// How long ago an RFC 3339 instant was; `None` if it does not parse or lies ahead.
+pub fn since(rfc3339: &str) -> Option<std::time::Duration> {
+    let at = chrono::DateTime::parse_from_rfc3339(rfc3339).ok()?;
+    now().signed_duration_since(at).to_std().ok()
+}

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 /// The layers of `lib.rs`, top (imported by everything below) first.
 const LAYERS: &[&[&str]] = &[
+    &["trace"],
     &["error", "time", "telemetry", "retry", "aws", "role"],
     &["config", "ids", "metrics", "cursor", "dynamo", "validate"],
-    &["jwt"],
+    &["jwt", "breaker"],
     &["http", "lambda", "batch"],
     &["identity"],
     &["events", "health"],

@@ -5,10 +5,14 @@
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
+    sync::Arc,
     time::Instant,
 };
 
-use tokio::process::Command;
+use tokio::{
+    io::{AsyncBufReadExt, AsyncRead, BufReader},
+    process::Command,
+};
 
 use super::{spawn, Supervised};
 use crate::Error;
@@ -98,13 +102,16 @@ pub(super) async fn build(root: &Path, path: &str, hot_reload: bool) -> Result<(
 
 /// Starts `cargo lambda watch` on `port` with the functions' environment file: from the
 /// workspace, reloading on changes, under `hot_reload`; else from an empty directory,
-/// running the binaries just built, silent unless `GYMIT_VERBOSE` is set.
+/// running the binaries just built, silent unless `GYMIT_VERBOSE` is set. Its output (the
+/// functions' output) is read line by line: the metric lines go to `metrics`, the rest to
+/// the console (or nowhere, when silent).
 pub(super) fn watch(
     root: &Path,
     path: &str,
     port: u16,
     env_file: &Path,
     hot_reload: bool,
+    metrics: &Arc<crate::metrics::Registry>,
 ) -> Result<Supervised, Error> {
     let mut watch = Command::new(root.join(".venv/bin/cargo-lambda"));
     // cargo-lambda's watcher walks its working directory (with .venv and target, tens
@@ -138,8 +145,35 @@ pub(super) fn watch(
     if !hot_reload {
         watch.arg("--ignore-changes").env("GYMIT_PREBUILT", "1");
     }
-    if std::env::var("GYMIT_VERBOSE").is_err() && !hot_reload {
-        watch.stdout(Stdio::null()).stderr(Stdio::null());
+    let echo = std::env::var("GYMIT_VERBOSE").is_ok() || hot_reload;
+    watch.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut supervised = spawn("cargo lambda watch", &mut watch)?;
+    if let Some(out) = supervised.child.stdout.take() {
+        tokio::spawn(read_output(out, metrics.clone(), echo, false));
     }
-    spawn("cargo lambda watch", &mut watch)
+    if let Some(err) = supervised.child.stderr.take() {
+        tokio::spawn(read_output(err, metrics.clone(), echo, true));
+    }
+    Ok(supervised)
+}
+
+/// One of watch's output streams, to its end: metric lines to the registry, the others
+/// echoed (to stderr if they came from there) or dropped.
+async fn read_output(
+    stream: impl AsyncRead + Unpin,
+    metrics: Arc<crate::metrics::Registry>,
+    echo: bool,
+    is_stderr: bool,
+) {
+    let mut lines = BufReader::new(stream).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if metrics.ingest(&line) || !echo {
+            continue;
+        }
+        if is_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
 }

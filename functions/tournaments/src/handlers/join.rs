@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, identity, metrics, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
 use crate::{domain::joining::Joining, Tournaments};
@@ -23,7 +23,13 @@ pub async fn handle(
     if let Joining::Myself = joining {
         caller.require_approved()?;
     }
-    let participant = state.join(&id, &caller, &joining).await?;
+    let participant = state.join(&id, &caller, &joining).await;
+    let outcome = match &participant {
+        Ok(_) => "joined",
+        Err(e) => e.code,
+    };
+    metrics::count("tournament_joins_total", 1.0, &[("outcome", outcome)]);
+    let participant = participant?;
     tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
     http::json(201, &json!({ "participant": participant }))
 }

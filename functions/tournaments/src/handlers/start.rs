@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, identity, metrics, ApiError, Ctx, Request, Response};
 use rand::seq::SliceRandom;
 use serde::Deserialize;
 use serde_json::json;
@@ -75,6 +75,12 @@ pub async fn handle(
     })
     .await?;
     tracing::info!(tournament_id = %id, matches = bracket.matches().len(), random, "tournament started");
+    // The format's wire name (`single_elimination`…), as the API spells it.
+    let format = serde_json::to_value(t.tournament_type)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    metrics::count("tournaments_started_total", 1.0, &[("format", &format)]);
     http::json(
         200,
         &json!({ "tournament": t, "bracket": bracket_view(&t, Some(&bracket)) }),
