@@ -8,8 +8,10 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.txt | cut -c1-12)
 TOOLS_STAMP := $(VENV)/.tools-$(shell cat requirements-dev.txt requirements-test.txt | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
-# The SAM CLI sends no usage data from here (and lint stays offline).
+# The SAM CLI sends no usage data from here (and lint stays offline), and expands
+# template.yaml's Fn::ForEach loops (AWS::LanguageExtensions) itself, as CloudFormation does.
 export SAM_CLI_TELEMETRY ?= 0
+export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS ?= 1
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
@@ -69,6 +71,7 @@ test:
 	$(MAKE) --no-print-directory -j4 $(TOOLS_STAMP) web $(CHROMIUM) test-bins
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python local/test_emulator.py
+	cargo test --workspace --lib -- --ignored hot_reload
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs

@@ -1,7 +1,6 @@
 //! Tournament rules with no I/O: the shapes clients see, what each body may contain, who
 //! may do what, and the ordering keys that keep seeds 1..n without gaps.
 
-use chrono::{DateTime, Utc};
 use gymit_shared::{
     identity::{Caller, Role},
     validate::Validator,
@@ -301,9 +300,8 @@ impl TournamentFields {
             t.description = v.text("description", d, 0, 2000);
         }
         if let Some(d) = &self.start_date {
-            match DateTime::parse_from_rfc3339(d.trim()) {
-                Ok(at) => t.start_date = gymit_shared::time::rfc3339(at.with_timezone(&Utc)),
-                Err(_) => v.fail("start_date", "must be an RFC 3339 date-time"),
+            if let Some(at) = v.timestamp("start_date", d) {
+                t.start_date = at;
             }
         }
         if let Some(m) = self.max_participants {
