@@ -3,7 +3,8 @@
 //! the stream mappings and their lag (`streams`), the dead-letter queues with their depth
 //! and a replay button (`replay`), and the slowest recent requests, each opening its trace
 //! as a waterfall (`traces`). One static page (`PAGE`) that reads `GET /_local/ops.json`
-//! every few seconds; `POST /_local/dlq/{queue}/replay` replays a queue.
+//! every few seconds; `POST /_local/dlq/{queue}/replay` replays a queue; `/_local/#trace=<id>`
+//! opens the trace of the request whose `x-request-id` that is.
 //!
 //! Like every `/_local/*` endpoint it answers this machine only (`gateway::local_only`).
 
@@ -289,6 +290,9 @@ async function refresh() {
 }
 refresh();
 setInterval(refresh, 5000);
+// `/_local/#trace=<request id>` opens that request's trace (what `x-request-id` names).
+const wanted = new URLSearchParams(location.hash.slice(1)).get('trace');
+if (wanted) showTrace(wanted);
 </script>
 </body>
 </html>

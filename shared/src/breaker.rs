@@ -316,6 +316,7 @@ mod tests {
         }
         assert_eq!(c.b.state(), State::Closed);
         // And a success forgets the failures so far.
+        c.advance(Duration::from_secs(31));
         c.fail(4);
         c.succeed();
         c.fail(4);

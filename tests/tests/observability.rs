@@ -114,6 +114,7 @@ async fn the_metrics_page_is_prometheus_text_with_the_documents_names_after_traf
         )
         .await;
     assert_eq!(a.status, 200, "{a:?}");
+    let start_request = a.header("x-request-id").expect("x-request-id").to_string();
     live.wait_for("tournament.started", Duration::from_secs(5))
         .await;
     live.close().await;
@@ -230,4 +231,36 @@ async fn the_metrics_page_is_prometheus_text_with_the_documents_names_after_traf
         ) >= 1.0,
         "connects are counted"
     );
+
+    // The start's trace, found by its x-request-id: from the gateway through the function
+    // and its DynamoDB calls, across the stream to the publisher and its SNS call, and
+    // across SNS to the fan-out and its WebSocket post.
+    let mut tree = String::new();
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(15) {
+        let t = s
+            .get_json(&format!("/_local/traces/{start_request}"), None)
+            .await;
+        assert_eq!(t.status, 200, "{t:?}");
+        tree = t.body["tree"].as_str().unwrap_or_default().to_string();
+        if tree.contains("notifications-fanout") && tree.contains("WebSocket post") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for part in [
+        format!("Request ID: {start_request}").as_str(),
+        "├─ API Gateway (",
+        "├─ tournaments-start (",
+        "DynamoDB TransactWriteItems ",
+        "tournaments-publish-events (",
+        "SNS PublishBatch",
+        "notifications-fanout (",
+        "WebSocket post",
+        "Total: ",
+    ] {
+        assert!(tree.contains(part), "{part:?} not in the trace:\n{tree}");
+    }
+    let missing = s.get_json("/_local/traces/no-such-request", None).await;
+    assert_eq!(missing.status, 404);
 }
