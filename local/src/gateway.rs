@@ -7,6 +7,7 @@
 //! answers only what API Gateway would answer by itself, with AWS's status and body
 //! (`AwsError`); everything else, 404/405 problem+json included, comes from a function
 //! (the `$default` route).
+//! With `GYMIT_LEGACY_URL` set, the `$default` route is the monolith instead (`legacy`).
 //! The same port serves the WebSocket API (`websocket`), SNS's HTTP deliveries (`sns`),
 //! the web app (`web`), `/_local/status` (the stream mappings, `streams`) and
 //! `/_local/faults` (fault injection, `faults`).
@@ -49,6 +50,8 @@ pub struct Gateway {
     pub authorizer_cache: crate::authorizer::Cache,
     /// The WebSocket API, when the template has one.
     pub live: Option<Arc<crate::websocket::Live>>,
+    /// The monolith behind the `$default` route (`GYMIT_LEGACY_URL`), if any.
+    pub legacy: Option<crate::legacy::Legacy>,
 }
 
 impl Gateway {
@@ -79,6 +82,7 @@ impl Gateway {
             live: template
                 .websocket_api()
                 .map(|api| Arc::new(crate::websocket::Live::new(api))),
+            legacy: crate::legacy::Legacy::from_env(),
         }
     }
 
@@ -223,6 +227,10 @@ async fn route(gw: &Gateway, inc: &Incoming, request_id: &str, origin: Option<&s
         Resolution::Route(r, p) => (r, p),
         Resolution::NotFound => return aws_error(AwsError::NotFound, request_id),
     };
+    // The strangler fig: what GymIT does not own yet is still the monolith's.
+    if let (true, Some(legacy)) = (route.path == "$default", &gw.legacy) {
+        return legacy.forward(inc, request_id).await;
+    }
     let mut context = None;
     if route.authorized {
         if let Some(authorizer) = &gw.authorizer {
