@@ -279,8 +279,10 @@ pub async fn import(options: &Options) -> Result<Report, MigrateError> {
         rows.written = written;
         if table == "tournaments" {
             rows.skipped = skipped;
-            rows.unchanged = rows.read - skipped - written;
         }
+        // Rows of tournaments already imported (and, for brackets, rows of tournaments
+        // never started, which have no bracket to import).
+        rows.unchanged = rows.read.saturating_sub(rows.skipped + written);
     }
 
     // ---- write, in the order that never shows half a row

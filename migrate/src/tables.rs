@@ -64,7 +64,7 @@ pub struct Tables {
 
 impl Tables {
     pub async fn from_env(max_writes_per_second: Option<u32>) -> Self {
-        let db = gymit_shared::aws::dynamodb().await;
+        let db = Client::new(&patient_sdk_config().await);
         let table = |variable: &'static str, local: &str| Table {
             db: db.clone(),
             name: std::env::var(variable).unwrap_or_else(|_| local.to_string()),
@@ -77,6 +77,28 @@ impl Tables {
             tournaments: table("TOURNAMENTS_TABLE", "gymit-tournaments"),
         }
     }
+}
+
+/// The functions' SDK configuration (`gymit_shared::aws`) with the patience of a batch job:
+/// a function must answer within its own timeout, an import must rather wait for a busy
+/// table than stop (measured: a 25-item BatchWriteItem to the emulator on a loaded machine
+/// took longer than the functions' 8 s).
+async fn patient_sdk_config() -> aws_config::SdkConfig {
+    let base = gymit_shared::aws::sdk_config().await;
+    base.into_builder()
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(8)
+                .with_initial_backoff(Duration::from_millis(100)),
+        )
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_timeout(Duration::from_secs(300))
+                .build(),
+        )
+        .build()
 }
 
 /// At most `per_second` item writes per second since the first one.

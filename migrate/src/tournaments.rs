@@ -75,6 +75,9 @@ pub fn plan_tournaments(
             }
             Err(why) => {
                 report.skip("tournaments", t.id, why);
+                // Its participants and matches go with it.
+                report.rows("participants").skipped += ps.len() as u64;
+                report.rows("brackets").skipped += ms.len() as u64;
             }
         }
     }

@@ -247,7 +247,9 @@ impl Dataset {
         let mut seeded = Vec::new();
         for i in 0..size {
             let pid = self.participants.len() as i64 + 1;
-            let user = first_user + ((i as i64 * 7 + id) % users.max(1));
+            // Within the users that exist (ids 2..), whatever the offsets.
+            let span = (self.users.len() as i64 - 1).max(1);
+            let user = 2 + (first_user - 2 + (i as i64 * 7 + id) % users.max(1)) % span;
             let guest = i % 7 == 6;
             self.participants.push(Participant {
                 id: pid,
