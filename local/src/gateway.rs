@@ -7,6 +7,7 @@
 //! answers only what API Gateway would answer by itself, with AWS's status and body
 //! (`AwsError`); everything else, 404/405 problem+json included, comes from a function
 //! (the `$default` route).
+//! With `GYMIT_LEGACY_URL` set, the `$default` route is the monolith instead (`legacy`).
 //! The same port serves the WebSocket API (`websocket`), SNS's HTTP deliveries (`sns`),
 //! the web app (`web`), `/_local/status` (the stream mappings, `streams`),
 //! `/_local/faults` (fault injection, `faults`), `/_local/metrics` (the functions' metrics,
@@ -60,6 +61,8 @@ pub struct Gateway {
     pub traces: Arc<crate::traces::Traces>,
     /// The template's queues (the dead-letter queues), for the ops page.
     pub queues: Vec<String>,
+    /// The monolith behind the `$default` route (`GYMIT_LEGACY_URL`), if any.
+    pub legacy: Option<crate::legacy::Legacy>,
 }
 
 impl Gateway {
@@ -97,6 +100,7 @@ impl Gateway {
                 .into_iter()
                 .map(|(_, name)| name)
                 .collect(),
+            legacy: crate::legacy::Legacy::from_env(),
         }
     }
 
@@ -408,6 +412,10 @@ async fn route(
         Resolution::Route(r, p) => (r, p),
         Resolution::NotFound => return aws_error(AwsError::NotFound, request_id),
     };
+    // The strangler fig: what GymIT does not own yet is still the monolith's.
+    if let (true, Some(legacy)) = (route.path == "$default", &gw.legacy) {
+        return legacy.forward(inc, request_id).await;
+    }
     let mut context = None;
     if route.authorized {
         if let Some(authorizer) = &gw.authorizer {

@@ -16,7 +16,8 @@
 //!    the HTTP API's shapes, `routes`, `events` and `responses`; `faults`, the injected
 //!    failures; `metrics`, the functions' metric lines as Prometheus text; `traces`, the
 //!    requests' traces; `web`, the web app's files;
-//! 2. invoking a function: `invoke` (consults `faults`);
+//! 2. invoking a function: `invoke` (consults `faults`); `legacy`, the monolith behind
+//!    the `$default` route when there is one (the strangler fig);
 //! 3. the event sources, which invoke through `invoke`, and where their failures go: `dlq`
 //!    (the on-failure destinations), `streams` and `sns` (both hand their failures to
 //!    `dlq`), `authorizer`, and `websocket` (which reaches the gateway that serves it
@@ -33,6 +34,7 @@ pub mod events;
 pub mod faults;
 pub mod gateway;
 pub mod invoke;
+pub mod legacy;
 pub mod metrics;
 pub mod ops;
 pub mod provision;

@@ -373,6 +373,10 @@ fn every_trigger_invokes_the_live_alias_not_the_latest_code() {
     // WebSocket integrations and the permissions API Gateway invokes them with.
     let mentions_alias = |v: &Value| serde_yaml::to_string(v).unwrap().contains(".Alias");
     for (name, i) in of_type(&t, "AWS::ApiGatewayV2::Integration") {
+        // The strangler fig's HTTP proxy to the monolith invokes no function.
+        if i["Properties"]["IntegrationType"].as_str() == Some("HTTP_PROXY") {
+            continue;
+        }
         assert!(mentions_alias(&i["Properties"]["IntegrationUri"]), "{name}");
     }
     for (name, p) in of_type(&t, "AWS::Lambda::Permission") {

@@ -87,6 +87,17 @@ fn family_key(family: &str) -> Item {
     key(format!("FAMILY#{family}"), "REVOKED")
 }
 
+/// The account item and its login item, as a registration writes them (`create_account`;
+/// `gymit-migrate` imports legacy accounts as these same two items).
+pub fn account_items(account: &Account) -> Result<[Item; 2], StoreError> {
+    let mut item = to_item(account)?;
+    let mut login = item.clone();
+    item.extend(account_key(&account.id));
+    login.extend(email_key(&account.email));
+    login.insert("user_id".into(), s(&account.id));
+    Ok([item, login])
+}
+
 /// Why registering an account did not happen.
 #[derive(Debug)]
 pub enum CreateError {
@@ -111,11 +122,7 @@ impl AuthStore {
     /// of one email: exactly one wins; a transaction conflict is retried, and surfaces
     /// (as a busy store) only if it keeps conflicting.
     pub async fn create_account(&self, account: &Account) -> Result<(), CreateError> {
-        let mut item = to_item(account).map_err(CreateError::Store)?;
-        let mut login = item.clone();
-        item.extend(account_key(&account.id));
-        login.extend(email_key(&account.email));
-        login.insert("user_id".into(), s(&account.id));
+        let [item, login] = account_items(account).map_err(CreateError::Store)?;
         let put_account = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
