@@ -11,7 +11,7 @@
 use std::time::Instant;
 
 use gymit_tournaments::bracket::{
-    generate, stages, Bracket, Entrant, Format, GrandFinal, Kind, Match, Stages,
+    generate, groups, stages, swiss, Bracket, Entrant, Format, GrandFinal, Kind, Match, Stages,
 };
 use gymit_tournaments::handlers::match_completed;
 use serde_json::json;
@@ -62,9 +62,34 @@ fn bracket_size(kind: Kind, b: &Bracket) -> usize {
         .len()
 }
 
-/// Plays `format` out; returns the pairing times of the drawn stages (ms), the largest
-/// bracket response and the largest `match.completed` event (bytes).
-fn play(format: Format, n: usize, seed: u64) -> (Vec<(f64, f64)>, usize, usize) {
+/// The largest answers and event of one format played out (bytes).
+#[derive(Default)]
+struct Sizes {
+    bracket: usize,
+    /// A result's answer: `{match, tournament, updated_matches}` (the tournament counted
+    /// at 1 KB, above its real size).
+    result: usize,
+    standings: usize,
+    event: usize,
+}
+
+/// The standings answer of `b` (ids used as names: a name is at most 120 characters, an
+/// id 36, so real answers are at most a few KB larger).
+fn standings_size(kind: Kind, b: &Bracket, ids: &[String]) -> usize {
+    let names: Vec<(String, String)> = ids.iter().map(|i| (i.clone(), i.clone())).collect();
+    let body = match kind {
+        Kind::Swiss => json!({ "items": swiss::standings(b, &names), "provisional": true }),
+        _ => {
+            let (items, groups) = groups::standings_with_groups(b, &names);
+            json!({ "items": items, "groups": groups, "provisional": true })
+        }
+    };
+    body.to_string().len()
+}
+
+/// Plays `format` out; returns the pairing times of the drawn stages (ms) and the largest
+/// answers and event.
+fn play(format: Format, n: usize, seed: u64) -> (Vec<(f64, f64)>, Sizes) {
     let ids = players(n);
     let entrants: Vec<Entrant> = ids
         .iter()
@@ -76,7 +101,10 @@ fn play(format: Format, n: usize, seed: u64) -> (Vec<(f64, f64)>, usize, usize) 
     let mut b = generate(format, &ids);
     let mut rng = Rng(seed);
     let mut times = Vec::new();
-    let (mut largest_response, mut largest_event) = (bracket_size(format.kind, &b), 0);
+    let mut sizes = Sizes {
+        bracket: bracket_size(format.kind, &b),
+        ..Sizes::default()
+    };
     loop {
         let ready: Vec<Match> = b.ready().cloned().collect();
         let Some(m) = ready.get(rng.below(ready.len().max(1))).cloned() else {
@@ -95,7 +123,8 @@ fn play(format: Format, n: usize, seed: u64) -> (Vec<(f64, f64)>, usize, usize) 
         let took = (started.elapsed().as_secs_f64() * 1000.0, cpu_ms() - cpu);
         if !added.is_empty() {
             times.push(took);
-            largest_response = largest_response.max(bracket_size(format.kind, &b));
+            sizes.bracket = sizes.bracket.max(bracket_size(format.kind, &b));
+            sizes.standings = sizes.standings.max(standings_size(format.kind, &b, &ids));
         }
         let done = b.get(&m.id).expect("reported").clone();
         let updated: Vec<&Match> = b
@@ -104,9 +133,16 @@ fn play(format: Format, n: usize, seed: u64) -> (Vec<(f64, f64)>, usize, usize) 
             .filter(|u| u.id != m.id)
             .collect();
         let event = match_completed(&done, &updated).to_string().len();
-        largest_event = largest_event.max(event);
+        sizes.event = sizes.event.max(event);
+        let views: Vec<_> = updated.iter().map(|u| u.view()).collect();
+        let result = json!({ "match": done.view(), "updated_matches": views })
+            .to_string()
+            .len()
+            + 1024;
+        sizes.result = sizes.result.max(result);
     }
-    (times, largest_response, largest_event)
+    sizes.standings = sizes.standings.max(standings_size(format.kind, &b, &ids));
+    (times, sizes)
 }
 
 fn main() {
@@ -130,8 +166,8 @@ fn main() {
             ..Stages::NONE
         },
     };
-    let (mut times, swiss_response, swiss_event) = play(swiss, 256, 7);
-    let (_, group_response, group_event) = play(groups, 256, 7);
+    let (mut times, swiss_sizes) = play(swiss, 256, 7);
+    let (_, group_sizes) = play(groups, 256, 7);
     let draws = times.len();
     // The last draw is the top cut (no matching); the others pair rounds 2..8.
     let pairings: Vec<(f64, f64)> = times.drain(..draws.saturating_sub(1)).collect();
@@ -155,22 +191,29 @@ fn main() {
     println!(
         "| the same, wall clock (inflated when the machine is busy) | {wall_median:.1} / {wall_max:.1} | |"
     );
-    println!(
-        "| Swiss (8 rounds + top cut of 8): largest bracket response | {swiss_response} B ({}) | 1 MB |",
-        verdict(swiss_response < RESPONSE_BUDGET)
-    );
-    println!(
-        "| Swiss: largest `match.completed` event | {swiss_event} B ({}) | 32 KiB |",
-        verdict(swiss_event < EVENT_BUDGET)
-    );
-    println!(
-        "| group stage 16 × 16, 4 through, double elimination: largest bracket response | {group_response} B ({}) | 1 MB |",
-        verdict(group_response < RESPONSE_BUDGET)
-    );
-    println!(
-        "| group stage: largest `match.completed` event | {group_event} B ({}) | 32 KiB |",
-        verdict(group_event < EVENT_BUDGET)
-    );
+    for (what, sz) in [
+        ("Swiss (8 rounds + top cut of 8)", &swiss_sizes),
+        (
+            "group stage 16 × 16, 4 through, double elimination",
+            &group_sizes,
+        ),
+    ] {
+        for (answer, bytes) in [
+            ("bracket", sz.bracket),
+            ("result (with `updated_matches`)", sz.result),
+            ("standings", sz.standings),
+        ] {
+            println!(
+                "| {what}: largest {answer} response | {bytes} B ({}) | 1 MB |",
+                verdict(bytes < RESPONSE_BUDGET)
+            );
+        }
+        println!(
+            "| {what}: largest `match.completed` event | {} B ({}) | 32 KiB |",
+            sz.event,
+            verdict(sz.event < EVENT_BUDGET)
+        );
+    }
     let per_round: Vec<String> = pairings.iter().map(|t| format!("{:.1}", t.1)).collect();
     println!(
         "\nSwiss pairing per round, CPU ms: {}",

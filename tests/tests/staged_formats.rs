@@ -489,3 +489,105 @@ async fn bad_staged_formats_are_refused_clearly() {
     assert_eq!(fix.status, 409, "{fix:?}");
     assert_eq!(fix.problem_code(), "downstream_match_completed");
 }
+
+/// Every Swiss match of `round` in `matches` (a bracket's `matches`).
+fn swiss_round(matches: &[Value], round: u64) -> Vec<Value> {
+    matches
+        .iter()
+        .filter(|m| m["bracket"] == "swiss" && m["round"] == round)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_disqualified_swiss_player_forfeits_the_round_and_is_never_paired_again() {
+    let s = Stack::get();
+    let owner = s.user_with_role("swissdq", "trainer").await;
+    let t = created(&s, &owner, tournament("swiss", 6, json!({"swiss_rounds": 3}))).await;
+    let id = t["id"].as_str().unwrap().to_string();
+    let ids = add_players(&s, &owner, &id, 6).await;
+    assert_eq!(start(&s, &owner, &id).await.status, 200);
+    let p6 = Value::String(ids["P6"].clone());
+
+    // Round 1: P1-P4, P2-P5, P3-P6. Two results, then P6 is disqualified: their unplayed
+    // match is a forfeit, which completes the round, so round 2 is paired in that write.
+    let round1: Vec<Value> = bracket(&s, &id).await.into_values().collect();
+    for m in &round1 {
+        if m["participant2_id"] != p6 {
+            let a = report(&s, &owner, &id, m["id"].as_str().unwrap(), better(&ids, m)).await;
+            assert_eq!(a.status, 200, "{a:?}");
+            assert_eq!(a.body["tournament"]["current_round"], 1, "the round is not complete yet");
+        }
+    }
+    let dq = s
+        .post(
+            &format!("/api/tournaments/{id}/participants/{}/disqualify", ids["P6"]),
+            Some(&owner.access_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(dq.status, 200, "{dq:?}");
+    let matches = dq.body["bracket"]["matches"].as_array().unwrap().clone();
+    let forfeit = swiss_round(&matches, 1)
+        .into_iter()
+        .find(|m| m["participant2_id"] == p6)
+        .unwrap();
+    assert_eq!((forfeit["status"].as_str(), forfeit["score"].as_str()), (Some("completed"), Some("forfeit")));
+    assert_eq!(forfeit["winner_id"], ids["P3"].as_str());
+
+    let mut byes: Vec<Value> = Vec::new();
+    let mut met: HashSet<(String, String)> = round1
+        .iter()
+        .map(|m| {
+            let (a, b) = (
+                m["participant1_id"].as_str().unwrap().to_string(),
+                m["participant2_id"].as_str().unwrap().to_string(),
+            );
+            (a.clone().min(b.clone()), a.max(b))
+        })
+        .collect();
+    let mut check_round = |round_matches: &[Value], met: &mut HashSet<(String, String)>| {
+        // Five active players: two games and one bye, P6 nowhere, nobody twice, no rematch.
+        assert_eq!(round_matches.len(), 3, "{round_matches:?}");
+        let mut seen = HashSet::new();
+        for m in round_matches {
+            for side in ["participant1_id", "participant2_id"] {
+                if !m[side].is_null() {
+                    assert_ne!(m[side], p6, "a disqualified player was paired: {m}");
+                    assert!(seen.insert(m[side].to_string()), "paired twice: {round_matches:?}");
+                }
+            }
+            if m["status"] == "bye" {
+                byes.push(m["participant1_id"].clone());
+            } else {
+                let (a, b) = (
+                    m["participant1_id"].as_str().unwrap().to_string(),
+                    m["participant2_id"].as_str().unwrap().to_string(),
+                );
+                assert!(met.insert((a.clone().min(b.clone()), a.max(b))), "a rematch: {m}");
+            }
+        }
+        assert_eq!(seen.len(), 5);
+    };
+    check_round(&swiss_round(&matches, 2), &mut met);
+    let now = s.get_json(&format!("/api/tournaments/{id}"), None).await;
+    assert_eq!(now.body["tournament"]["current_round"], 2);
+
+    let last = play_ready(&s, &owner, &id, &ids, "swiss", |_| false).await;
+    let round3: Vec<Value> = last.body["updated_matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["round"] == 3)
+        .cloned()
+        .collect();
+    check_round(&round3, &mut met);
+    assert_ne!(byes[0], byes[1], "a second bye for the same player: {byes:?}");
+
+    let last = play_ready(&s, &owner, &id, &ids, "swiss", |_| false).await;
+    assert_eq!(last.body["tournament"]["status"], "completed");
+    let table = standings(&s, &id).await;
+    let items = table["items"].as_array().unwrap();
+    assert_eq!(items.len(), 6, "the disqualified player keeps a place: {table}");
+    assert!(items.iter().any(|r| r["participant_id"] == p6));
+}

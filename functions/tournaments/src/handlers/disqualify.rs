@@ -7,12 +7,10 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{
-    bracket_view, champion, draw_due_stages, event, match_completed, mutate, next_meta, Decision,
-};
+use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
     bracket::{MatchStatus, FORFEIT},
-    domain::{engine_error, Status},
+    domain::{staged, Missing, ParticipantStatus, Refusal, Status, Write},
     store::Disqualification,
     Tournaments,
 };
@@ -30,17 +28,17 @@ pub async fn handle(
         t.require_manager(&caller)?;
         let p = loaded
             .participant(&participant_id)
-            .ok_or_else(|| ApiError::not_found("participant"))?;
+            .ok_or(Refusal::NotFound(Missing::Participant))?;
         t.require_status(&[Status::InProgress], "disqualify in")?;
         let before = loaded
             .bracket
             .as_ref()
-            .ok_or_else(|| ApiError::not_found("bracket"))?;
+            .ok_or(Refusal::NotFound(Missing::Bracket))?;
         let mut after = before.clone();
-        after.disqualify(&p.id).map_err(engine_error)?;
+        after.disqualify(&p.id).map_err(Refusal::Engine)?;
         let mut meta = next_meta(loaded);
-        // A forfeit can complete a Swiss round or the groups: the next stage is drawn now.
-        let drawn = draw_due_stages(&state, loaded, &mut after, &mut meta)?;
+        let drawn =
+            staged::leave_pairing(&mut meta.tournament, loaded.participants(), &p.id, &mut after);
         let changed = after.changed_since(before);
 
         meta.disqualified.push(Disqualification {
@@ -53,10 +51,12 @@ pub async fn handle(
         }
         let t2 = meta.tournament.clone();
         let mut participant = p.clone();
-        participant.disqualified = true;
+        participant.set_status(ParticipantStatus::Disqualified);
         let mut change = Decision::new(meta, (participant.clone(), t2.clone(), after.clone()));
-        change.items.push(state.store.participant_disqualify(p)?);
-        change.items.extend(drawn);
+        change.writes.push(Write::DisqualifyParticipant {
+            participant_id: p.id.clone(),
+        });
+        change.writes.extend(drawn);
         for forfeit in changed
             .iter()
             .filter(|m| m.status == MatchStatus::Completed && m.score.as_deref() == Some(FORFEIT))

@@ -4,16 +4,18 @@
 //! Only the result is written (with the tournament's new version, in one transaction);
 //! who advanced follows from it when the bracket is read, so the winner (and in double
 //! elimination the loser) advance in the same atomic write. Two reports of one match: the
-//! second reads again, finds the match completed and gets 409.
+//! second reads again, finds the match completed and gets 409. A result that completes a
+//! Swiss round or a group stage draws the next round (or the top cut, or the playoff) in
+//! that same write; the answer's `updated_matches` lists them (API.md v1.1).
 
 use std::sync::Arc;
 
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{champion, draw_due_stages, event, match_completed, mutate, next_meta, Decision};
+use super::{champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
-    domain::{engine_error, ResultBody, Status},
+    domain::{staged, Missing, Refusal, ResultBody, Status, Write},
     Tournaments,
 };
 
@@ -59,7 +61,7 @@ async fn record(
         let before = loaded
             .bracket
             .as_ref()
-            .ok_or_else(|| ApiError::not_found("match"))?;
+            .ok_or(Refusal::NotFound(Missing::Match))?;
         let champion_before = champion(t, before, loaded);
         let mut after = before.clone();
         if correcting {
@@ -67,13 +69,14 @@ async fn record(
         } else {
             after.report(&match_id, winner.as_deref(), &score)
         }
-        .map_err(engine_error)?;
+        .map_err(Refusal::Engine)?;
         let mut meta = next_meta(loaded);
-        let drawn = draw_due_stages(state, loaded, &mut after, &mut meta)?;
+        let entrants = staged::entrants(loaded.participants(), None);
+        let drawn = staged::draw_due_stages(&mut meta.tournament, &entrants, &mut after);
         let m = after
             .get(&match_id)
             .cloned()
-            .ok_or_else(|| ApiError::not_found("match"))?;
+            .ok_or(Refusal::NotFound(Missing::Match))?;
         let updated: Vec<_> = after
             .changed_since(before)
             .into_iter()
@@ -90,18 +93,24 @@ async fn record(
             Status::InProgress
         };
         let t2 = meta.tournament.clone();
-        let gen = meta.bracket_gen.clone().unwrap_or_default();
         let champion_after = champion(&t2, &after, loaded);
         let mut change = Decision::new(meta, (m.clone(), t2.clone(), updated_views));
-        change.items.extend(drawn);
-        change.items.push(state.store.result_update(
-            &t2.id,
-            &gen,
-            &m.id,
-            winner.as_deref(),
-            &score,
-            (!correcting).then_some(t2.version),
-        )?);
+        change.writes.extend(drawn);
+        let (match_id, winner, score) = (m.id.clone(), winner.clone(), score.clone());
+        change.writes.push(if correcting {
+            Write::CorrectResult {
+                match_id,
+                winner,
+                score,
+            }
+        } else {
+            Write::RecordResult {
+                match_id,
+                winner,
+                score,
+                seq: t2.version,
+            }
+        });
         change.events.push(event(
             "match.completed",
             &t2.id,

@@ -1,6 +1,7 @@
 //! `GET /api/tournaments/{id}/standings` (anyone) → `200 {items, provisional}` ordered by
-//! rank, every participant included (disqualified ones too); a Swiss standing carries
-//! `buchholz` and `sonneborn_berger`, a group stage adds `groups` (API.md v1.1).
+//! rank, every participant of the field included (disqualified and dropped ones too);
+//! `provisional` until the tournament is completed (API.md v1.1). A Swiss standing carries
+//! `buchholz` and `sonneborn_berger`; a group stage adds `groups`, each group's table.
 
 use std::sync::Arc;
 
@@ -32,9 +33,8 @@ pub async fn handle(
             &empty
         }
     };
-    let t = loaded.tournament();
-    let provisional = t.status != Status::Completed;
-    let body = match t.tournament_type {
+    let provisional = loaded.tournament().status != Status::Completed;
+    let body = match loaded.tournament().tournament_type {
         Kind::Swiss => json!({ "items": swiss::standings(b, &names), "provisional": provisional }),
         Kind::GroupStage => {
             let (items, groups) = groups::standings_with_groups(b, &names);

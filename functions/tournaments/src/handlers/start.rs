@@ -8,13 +8,17 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, identity, metrics, ApiError, Ctx, Request, Response};
 use rand::seq::SliceRandom;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{bracket_view, event, mutate, next_meta, Decision};
-use crate::{bracket, domain::Status, Tournaments};
+use crate::{
+    bracket,
+    domain::{staged, Refusal, Status},
+    Tournaments,
+};
 
 #[derive(Deserialize, Default)]
 struct Body {
@@ -44,14 +48,11 @@ pub async fn handle(
         t.require_manager(&caller)?;
         t.require_status(&[Status::RegistrationOpen], "start")?;
         if loaded.roster.len() < 2 {
-            return Err(ApiError::conflict(
-                "not_enough_participants",
-                "a tournament needs at least 2 participants",
-            ));
+            return Err(Refusal::NotEnoughParticipants(
+                "a tournament needs at least 2 participants".into(),
+            )
+            .into());
         }
-        let n = loaded.roster.len();
-        bracket::stages::check_start(t.format(), n)
-            .map_err(|e| ApiError::conflict("not_enough_participants", e.0))?;
         let mut order: Vec<String> = loaded.participants().map(|p| p.id.clone()).collect();
         if random {
             order.shuffle(&mut rand::rng());
@@ -60,13 +61,7 @@ pub async fn handle(
         let gen = uuid::Uuid::now_v7().simple().to_string();
         let mut meta = next_meta(loaded);
         meta.tournament.status = Status::InProgress;
-        if t.tournament_type == bracket::Kind::Swiss {
-            let rounds = t.staged.swiss_rounds;
-            meta.tournament.staged.swiss_rounds =
-                Some(rounds.unwrap_or_else(|| bracket::swiss::default_rounds(n)));
-        }
-        meta.tournament.staged.current_round =
-            bracket::stages::current_round(t.tournament_type, &bracket);
+        staged::start(&mut meta.tournament, order.len(), &bracket)?;
         meta.bracket_gen = Some(gen.clone());
         meta.disqualified.clear();
         let t = meta.tournament.clone();
@@ -81,6 +76,12 @@ pub async fn handle(
     })
     .await?;
     tracing::info!(tournament_id = %id, matches = bracket.matches().len(), random, "tournament started");
+    // The format's wire name (`single_elimination`…), as the API spells it.
+    let format = serde_json::to_value(t.tournament_type)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    metrics::count("tournaments_started_total", 1.0, &[("format", &format)]);
     http::json(
         200,
         &json!({ "tournament": t, "bracket": bracket_view(&t, Some(&bracket)) }),
