@@ -311,6 +311,11 @@ fn plan_one(
         waitlist_size: 0,
         waitlist_count: 0,
         current_round: None,
+        swiss_rounds: None,
+        top_cut: 0,
+        group_count: None,
+        advance_per_group: None,
+        playoff_type: None,
     };
     Ok(ImportedTournament {
         legacy_id: t.id,
