@@ -503,7 +503,12 @@ fn swiss_round(matches: &[Value], round: u64) -> Vec<Value> {
 async fn a_disqualified_swiss_player_forfeits_the_round_and_is_never_paired_again() {
     let s = Stack::get();
     let owner = s.user_with_role("swissdq", "trainer").await;
-    let t = created(&s, &owner, tournament("swiss", 6, json!({"swiss_rounds": 3}))).await;
+    let t = created(
+        &s,
+        &owner,
+        tournament("swiss", 6, json!({"swiss_rounds": 3})),
+    )
+    .await;
     let id = t["id"].as_str().unwrap().to_string();
     let ids = add_players(&s, &owner, &id, 6).await;
     assert_eq!(start(&s, &owner, &id).await.status, 200);
@@ -516,12 +521,18 @@ async fn a_disqualified_swiss_player_forfeits_the_round_and_is_never_paired_agai
         if m["participant2_id"] != p6 {
             let a = report(&s, &owner, &id, m["id"].as_str().unwrap(), better(&ids, m)).await;
             assert_eq!(a.status, 200, "{a:?}");
-            assert_eq!(a.body["tournament"]["current_round"], 1, "the round is not complete yet");
+            assert_eq!(
+                a.body["tournament"]["current_round"], 1,
+                "the round is not complete yet"
+            );
         }
     }
     let dq = s
         .post(
-            &format!("/api/tournaments/{id}/participants/{}/disqualify", ids["P6"]),
+            &format!(
+                "/api/tournaments/{id}/participants/{}/disqualify",
+                ids["P6"]
+            ),
             Some(&owner.access_token),
             json!({}),
         )
@@ -532,7 +543,10 @@ async fn a_disqualified_swiss_player_forfeits_the_round_and_is_never_paired_agai
         .into_iter()
         .find(|m| m["participant2_id"] == p6)
         .unwrap();
-    assert_eq!((forfeit["status"].as_str(), forfeit["score"].as_str()), (Some("completed"), Some("forfeit")));
+    assert_eq!(
+        (forfeit["status"].as_str(), forfeit["score"].as_str()),
+        (Some("completed"), Some("forfeit"))
+    );
     assert_eq!(forfeit["winner_id"], ids["P3"].as_str());
 
     let mut byes: Vec<Value> = Vec::new();
@@ -554,7 +568,10 @@ async fn a_disqualified_swiss_player_forfeits_the_round_and_is_never_paired_agai
             for side in ["participant1_id", "participant2_id"] {
                 if !m[side].is_null() {
                     assert_ne!(m[side], p6, "a disqualified player was paired: {m}");
-                    assert!(seen.insert(m[side].to_string()), "paired twice: {round_matches:?}");
+                    assert!(
+                        seen.insert(m[side].to_string()),
+                        "paired twice: {round_matches:?}"
+                    );
                 }
             }
             if m["status"] == "bye" {
@@ -564,7 +581,10 @@ async fn a_disqualified_swiss_player_forfeits_the_round_and_is_never_paired_agai
                     m["participant1_id"].as_str().unwrap().to_string(),
                     m["participant2_id"].as_str().unwrap().to_string(),
                 );
-                assert!(met.insert((a.clone().min(b.clone()), a.max(b))), "a rematch: {m}");
+                assert!(
+                    met.insert((a.clone().min(b.clone()), a.max(b))),
+                    "a rematch: {m}"
+                );
             }
         }
         assert_eq!(seen.len(), 5);
@@ -582,12 +602,19 @@ async fn a_disqualified_swiss_player_forfeits_the_round_and_is_never_paired_agai
         .cloned()
         .collect();
     check_round(&round3, &mut met);
-    assert_ne!(byes[0], byes[1], "a second bye for the same player: {byes:?}");
+    assert_ne!(
+        byes[0], byes[1],
+        "a second bye for the same player: {byes:?}"
+    );
 
     let last = play_ready(&s, &owner, &id, &ids, "swiss", |_| false).await;
     assert_eq!(last.body["tournament"]["status"], "completed");
     let table = standings(&s, &id).await;
     let items = table["items"].as_array().unwrap();
-    assert_eq!(items.len(), 6, "the disqualified player keeps a place: {table}");
+    assert_eq!(
+        items.len(),
+        6,
+        "the disqualified player keeps a place: {table}"
+    );
     assert!(items.iter().any(|r| r["participant_id"] == p6));
 }

@@ -363,8 +363,9 @@ impl TournamentsStore {
             .and_then(|r| r.parse::<usize>().ok())
             .ok_or_else(|| StoreError::Corrupt(format!("{sk} has no order")))?;
         let drawn: Vec<Match> = match item.get("matches") {
-            Some(AttributeValue::S(json)) => serde_json::from_str(json)
-                .map_err(|e| StoreError::Corrupt(format!("{sk}: {e}")))?,
+            Some(AttributeValue::S(json)) => {
+                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{sk}: {e}")))?
+            }
             _ => return Err(StoreError::Corrupt(format!("{sk} has no matches"))),
         };
         Ok(drawn

@@ -47,14 +47,20 @@ impl TournamentFields {
     }
 
     /// The staged formats' rows of `format_fields`: each field with the format it belongs to.
-    pub(super) fn staged_format_fields(&self) -> Vec<(&'static str, &'static [Kind], &'static str)> {
+    pub(super) fn staged_format_fields(
+        &self,
+    ) -> Vec<(&'static str, &'static [Kind], &'static str)> {
         const SWISS: (&[Kind], &str) = (&[Kind::Swiss], "is only for Swiss tournaments");
         const GROUPS: (&[Kind], &str) = (&[Kind::GroupStage], "is only for group stages");
         [
             ("swiss_rounds", self.swiss_rounds.is_some(), SWISS),
             ("top_cut", self.top_cut.is_some(), SWISS),
             ("group_count", self.group_count.is_some(), GROUPS),
-            ("advance_per_group", self.advance_per_group.is_some(), GROUPS),
+            (
+                "advance_per_group",
+                self.advance_per_group.is_some(),
+                GROUPS,
+            ),
             ("playoff_type", self.playoff_type.is_some(), GROUPS),
         ]
         .into_iter()

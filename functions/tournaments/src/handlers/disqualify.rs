@@ -37,8 +37,12 @@ pub async fn handle(
         let mut after = before.clone();
         after.disqualify(&p.id).map_err(Refusal::Engine)?;
         let mut meta = next_meta(loaded);
-        let drawn =
-            staged::leave_pairing(&mut meta.tournament, loaded.participants(), &p.id, &mut after);
+        let drawn = staged::leave_pairing(
+            &mut meta.tournament,
+            loaded.participants(),
+            &p.id,
+            &mut after,
+        );
         let changed = after.changed_since(before);
 
         meta.disqualified.push(Disqualification {
