@@ -1,6 +1,9 @@
 //! `POST /api/tournaments/{id}/participants/{participant_id}/disqualify` (owner or admin,
 //! only in progress) → `200 {participant, bracket}`. Every unplayed match of theirs is a
 //! forfeit (now, and whenever they would arrive in one); opponents advance, byes cascade.
+//! In Swiss and group stages they are never paired again, and a forfeit that completes
+//! the round draws the next one (or the top cut, or the playoff) in the same write
+//! (`domain::staged::leave_pairing`, which the drop route calls too).
 
 use std::sync::Arc;
 
