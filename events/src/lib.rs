@@ -136,7 +136,7 @@ pub fn body_of(binary: &str) -> Option<Value> {
         }
         "auth-password-reset" => json!({"email": "ana@example.com"}),
         "auth-password-reset-confirm" => json!({
-            "code": "cmVzZXQtY29kZS1zYW1wbGUtcmVzZXQtY29kZS1zYW1wbGU",
+            "code": "YW5hQGV4YW1wbGUuY29t.cmVzZXQtY29kZS1zYW1wbGUtcmVzZXQtY29kZS1zYW1wbGU",
             "new_password": "a new long passphrase",
         }),
         "users-me-update" => json!({"full_name": "Ana María López"}),

@@ -38,8 +38,8 @@ use gymit_auth::{
     handlers::{
         authorizer::{self, Authorizer},
         bootstrap_admin::{self, Bootstrap, RootAdmin},
-        login, logout, me, password, password_reset, password_reset_confirm, refresh,
-        register, sync_user,
+        login, logout, me, password, password_reset, password_reset_confirm, refresh, register,
+        sync_user,
     },
     mail::Mailer,
     profiles::Profiles,

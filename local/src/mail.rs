@@ -64,7 +64,10 @@ pub async fn mailbox(endpoint: &str, to: Option<&str>) -> Result<Vec<Mail>, Stri
                 to: recipient.to_string(),
                 subject: message["Subject"].as_str().unwrap_or_default().to_string(),
                 text: text.to_string(),
-                sent_at: message["Timestamp"].as_str().unwrap_or_default().to_string(),
+                sent_at: message["Timestamp"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             });
         }
     }

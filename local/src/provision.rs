@@ -166,11 +166,15 @@ pub async fn create_email_identity(
     ses: &aws_sdk_sesv2::Client,
     identity: &str,
 ) -> Result<(), Error> {
-    match ses.create_email_identity().email_identity(identity).send().await {
+    match ses
+        .create_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+    {
         Ok(_) => Ok(()),
         Err(e)
-            if e
-                .as_service_error()
+            if e.as_service_error()
                 .is_some_and(|e| e.is_already_exists_exception()) =>
         {
             Ok(())

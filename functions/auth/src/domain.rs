@@ -474,7 +474,10 @@ pub struct Mail {
 /// The reset email: a link to the web app's reset page with the code in it, and the code
 /// itself for whoever prefers to paste it. `web_app` is the app's base URL (no trailing `/`).
 pub fn reset_mail(web_app: &str, code: &str) -> Mail {
-    let link = format!("{}/reset-password?code={code}", web_app.trim_end_matches('/'));
+    let link = format!(
+        "{}/reset-password?code={code}",
+        web_app.trim_end_matches('/')
+    );
     Mail {
         subject: "Reset your GymIT password".to_string(),
         text: format!(
@@ -498,8 +501,16 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.rsplit('.').next().unwrap().len() >= 43, "256 bits: {a}");
         assert_eq!(reset_code_email(&a).as_deref(), Some("ada@x.io"));
-        assert!(a.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
-        for not_a_code in ["", "abc", "YWRhQHguaW8", "!!.aaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "YWRhQHguaW8.short"] {
+        assert!(a
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+        for not_a_code in [
+            "",
+            "abc",
+            "YWRhQHguaW8",
+            "!!.aaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "YWRhQHguaW8.short",
+        ] {
             assert_eq!(reset_code_email(not_a_code), None, "{not_a_code}");
         }
         assert_ne!(reset_code_hash(&a), a);

@@ -173,7 +173,10 @@ async fn an_emailed_code_sets_a_new_password_once_and_ends_every_session() {
     let (status, body) = confirm(&stack, &code, NEW_PASSWORD).await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(log_in(&stack, "127.0.0.1", &email, PASSWORD).await.0, 401);
-    assert_eq!(log_in(&stack, "127.0.0.1", &email, NEW_PASSWORD).await.0, 200);
+    assert_eq!(
+        log_in(&stack, "127.0.0.1", &email, NEW_PASSWORD).await.0,
+        200
+    );
     // The session from before the reset is over: its refresh token is refused.
     let req = post(
         "/api/auth/refresh",
@@ -181,8 +184,7 @@ async fn an_emailed_code_sets_a_new_password_once_and_ends_every_session() {
         "127.0.0.1",
     );
     let (status, body) = answer(
-        gymit_shared::http::handle("auth-refresh", stack.auth.clone(), req, refresh::handle)
-            .await,
+        gymit_shared::http::handle("auth-refresh", stack.auth.clone(), req, refresh::handle).await,
     );
     assert_eq!(status, 401, "{body}");
     // The code works once.
@@ -191,7 +193,10 @@ async fn an_emailed_code_sets_a_new_password_once_and_ends_every_session() {
         (status, body["code"].as_str()),
         (400, Some("invalid_reset_code"))
     );
-    assert_eq!(log_in(&stack, "127.0.0.1", &email, NEW_PASSWORD).await.0, 200);
+    assert_eq!(
+        log_in(&stack, "127.0.0.1", &email, NEW_PASSWORD).await.0,
+        200
+    );
 }
 
 #[tokio::test]
@@ -278,7 +283,12 @@ async fn an_expired_or_unknown_code_is_refused() {
     let sent = code_in(&mails_to(&other).await[0]);
     let secret = sent.split_once('.').expect("email.secret").1;
     let forged = format!("{}.{secret}", code.split_once('.').expect("email.secret").0);
-    for code in [code.as_str(), forged.as_str(), "not-a-code-anyone-was-sent", ""] {
+    for code in [
+        code.as_str(),
+        forged.as_str(),
+        "not-a-code-anyone-was-sent",
+        "",
+    ] {
         let (status, body) = confirm(&stack, code, NEW_PASSWORD).await;
         assert_eq!(
             (status, body["code"].as_str()),

@@ -16,8 +16,7 @@ use gymit_auth::{
     handlers::{
         authorizer::{self, Authorizer},
         bootstrap_admin::{self, RootAdmin},
-        login, logout, me, password, password_reset, password_reset_confirm, refresh,
-        register,
+        login, logout, me, password, password_reset, password_reset_confirm, refresh, register,
     },
     mail::Mailer,
     profiles::Profiles,
@@ -269,7 +268,11 @@ async fn each_route_sends_exactly_its_listed_requests() {
         ))
         .await;
     assert_eq!(status, 202, "{answer}");
-    table.expect("password-reset (+ SES SendEmail)", &ops, &["TransactWriteItems"]);
+    table.expect(
+        "password-reset (+ SES SendEmail)",
+        &ops,
+        &["TransactWriteItems"],
+    );
     let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("the emulator");
     let mail = gymit_local::mail::mailbox(&endpoint, Some(email))
         .await
@@ -289,7 +292,12 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .during(call(
             &Arc::new(store.clone()),
             password_reset_confirm::handle,
-            event("POST", "/api/auth/password-reset/confirm", Some(confirm), None),
+            event(
+                "POST",
+                "/api/auth/password-reset/confirm",
+                Some(confirm),
+                None,
+            ),
         ))
         .await;
     assert_eq!(status, 204, "{answer}");
