@@ -33,13 +33,13 @@ pub async fn handle(
     let mut v = Validator::new();
     let email = check_email(&mut v, &body.email);
     v.finish()?;
-    let code = new_reset_code(&email);
+    let (code, now) = (new_reset_code(&email), time::epoch_seconds());
     let stored = state
         .store
         .store_reset_code(
             &reset_code_hash(&code),
-            &ResetCode::new(email.clone(), time::epoch_seconds()),
-            time::epoch_seconds(),
+            &ResetCode::new(email.clone(), now),
+            now,
         )
         .await?;
     if stored {
