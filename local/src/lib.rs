@@ -15,7 +15,7 @@
 //! 1. the template and what is read from it: `template`; `provision` (uses `template`);
 //!    the HTTP API's shapes, `routes`, `events` and `responses`; `faults`, the injected
 //!    failures; `metrics`, the functions' metric lines as Prometheus text; `traces`, the
-//!    requests' traces; `web`, the web app's files;
+//!    requests' traces; `web`, the web app's files; `mail`, the emulator's mailbox;
 //! 2. invoking a function: `invoke` (consults `faults`); `legacy`, the monolith behind
 //!    the `$default` route when there is one (the strangler fig);
 //! 3. the event sources, which invoke through `invoke`, and where their failures go: `dlq`
@@ -35,6 +35,7 @@ pub mod faults;
 pub mod gateway;
 pub mod invoke;
 pub mod legacy;
+pub mod mail;
 pub mod metrics;
 pub mod ops;
 pub mod provision;
