@@ -28,7 +28,7 @@ impl Validator {
     pub fn text(&mut self, field: &str, raw: &str, min: usize, max: usize) -> String {
         let value = raw.trim();
         let chars = value.chars().count();
-        if value.chars().any(is_forbidden_char) {
+        if has_forbidden_char(value) {
             self.fail(
                 field,
                 "must not contain control or invisible formatting characters",
@@ -101,6 +101,55 @@ pub fn is_forbidden_char(c: char) -> bool {
         || FORMAT_CHARS.iter().any(|&(lo, hi)| (lo..=hi).contains(&u))
 }
 
+/// Whether `text` holds a character [`is_forbidden_char`] refuses outside an emoji
+/// sequence (API.md v1.1): a ZERO WIDTH JOINER between two emoji (`🏋️‍♀️`, `🏳️‍🌈`: a
+/// variation selector or skin tone may follow the first) and the tag characters of a flag
+/// (`🏴` followed by tags up to CANCEL TAG) are part of the emoji, not hidden formatting.
+pub fn has_forbidden_char(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().any(|(i, &c)| {
+        if !is_forbidden_char(c) {
+            return false;
+        }
+        let u = c as u32;
+        if u == 0x200D {
+            let before = chars[..i]
+                .iter()
+                .rev()
+                .find(|&&b| !is_emoji_modifier(b))
+                .copied();
+            let after = chars.get(i + 1).copied();
+            return !(before.is_some_and(is_emoji) && after.is_some_and(is_emoji));
+        }
+        if (0xE0020..=0xE007F).contains(&u) {
+            let mut j = i;
+            while j > 0 && (0xE0020..=0xE007E).contains(&(chars[j - 1] as u32)) {
+                j -= 1;
+            }
+            return !(j > 0 && chars[j - 1] == '\u{1F3F4}');
+        }
+        true
+    })
+}
+
+/// Pictographic characters that emoji sequences are built from (Extended_Pictographic,
+/// by its blocks: arrows, technical, dingbats, symbols and the supplementary planes'
+/// emoji blocks).
+fn is_emoji(c: char) -> bool {
+    let u = c as u32;
+    matches!(
+        u,
+        0x00A9 | 0x00AE | 0x203C | 0x2049 | 0x2122 | 0x2139 | 0x3030 | 0x303D | 0x3297 | 0x3299
+    ) || (0x2190..=0x2BFF).contains(&u)
+        || (0x1F000..=0x1FAFF).contains(&u)
+}
+
+/// What may stand between an emoji and a joiner: VARIATION SELECTOR-16 and skin tones.
+fn is_emoji_modifier(c: char) -> bool {
+    let u = c as u32;
+    u == 0xFE0F || (0x1F3FB..=0x1F3FF).contains(&u)
+}
+
 /// Emails are trimmed and lower-cased before anything else looks at them.
 pub fn normalise_email(raw: &str) -> String {
     raw.trim().to_lowercase()
@@ -135,6 +184,31 @@ pub fn is_valid_email(email: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn emoji_sequences_are_names_and_hidden_formatting_is_not() {
+        for ok in [
+            "Zoë 🏋️\u{200D}♀️",
+            "Ari 🏳️\u{200D}🌈",
+            "👨🏽\u{200D}💻",
+            "🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} Scot",
+            "plain",
+        ] {
+            assert!(!has_forbidden_char(ok), "{ok:?} is refused");
+        }
+        for bad in [
+            "a\u{200D}b",
+            "🏋\u{200D}",
+            "\u{200D}🌈",
+            "x\u{200B}y",
+            "\u{202E}evil",
+            "tag\u{E0067}",
+            "🏋️\u{200D}\u{200D}♀️",
+        ] {
+            assert!(has_forbidden_char(bad), "{bad:?} is accepted");
+        }
+    }
+
     use super::*;
 
     #[test]
