@@ -22,11 +22,13 @@ has a test in `local/test_emulator.py` that fails on plain moto:
    of soak load a Query took 27 ms, half of the emulator's time. Here it reads one
    partition, as DynamoDB does.
 
-Two more changes cost nothing in fidelity and apply with GYMIT_PLAIN_MOTO too: (5) values
+Three more changes cost nothing in fidelity and apply with GYMIT_PLAIN_MOTO too: (5) values
 moto recomputed on every request are computed once, and (6) moto is served by waitress,
 which keeps HTTP connections alive (moto_server's werkzeug closes every connection, so
 each SDK call paid a new connection and the emulator a new thread). Measured here with
 8 boto3 threads of GetItem + UpdateItem: 216 requests/s under moto_server, 450 with both.
+(7) it serves this machine's processes only: no CORS headers, and a request with a foreign
+`Origin` or `Host` is refused (issue 27: web pages could read and write the tables).
 
 The server still answers one request at a time. moto's operations are not atomic with
 respect to each other (a transaction checks its conditions, then writes, with nothing to
@@ -72,6 +74,7 @@ from moto.dynamodb.models import table as table_models
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams import models as streams_models
+from moto.moto_server import werkzeug_app
 
 ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
 TOKEN_WINDOW_SECONDS = 600
@@ -329,6 +332,43 @@ core_responses.method_names_from_class = functools.lru_cache(maxsize=None)(
 )
 
 
+# 7. This machine's processes only (issue 27): moto answers every origin with CORS `*`
+# (flask-cors, on unless MOTO_DISABLE_GLOBAL_CORS), so any web page a developer visited
+# could read the tables (a page read the root admin's password hash) and, with a
+# `text/plain` or form POST that needs no preflight, write them or publish to a topic.
+# Here CORS is off, and a request from a web page of another site (an `Origin` whose host
+# is not this machine's loopback, `null` included) or under another host name (`Host`, as
+# in DNS rebinding) is refused with 403 before moto sees it, as gymit-local's `/_local/*`
+# are. The SDK sends `Host: 127.0.0.1:<port>` and no `Origin`: nothing changes for it.
+
+werkzeug_app.DISABLE_GLOBAL_CORS = True
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+
+
+def _host_of(value):
+    """The host of `http://host:port/...` or `host:port`, without the port."""
+    rest = value.split("://", 1)[1] if "://" in value else value
+    authority = rest.split("/", 1)[0]
+    if authority.startswith("["):
+        return authority.split("]", 1)[0] + "]"
+    return authority.split(":", 1)[0]
+
+
+def refuses_cross_site(environ):
+    host = environ.get("HTTP_HOST")
+    origin = environ.get("HTTP_ORIGIN")
+    if host is not None and _host_of(host) not in LOOPBACK_HOSTS:
+        return True
+    return origin is not None and _host_of(origin) not in LOOPBACK_HOSTS
+
+
+def _forbidden(start_response):
+    body = b'{"message": "Forbidden"}'
+    start_response("403 Forbidden", [("Content-Type", "application/json"),
+                                     ("Content-Length", str(len(body)))])
+    return [body]
+
+
 # One request at a time (see the module's docs for why).
 
 _lock = threading.Lock()
@@ -336,6 +376,8 @@ _dispatch = server.DomainDispatcherApplication.__call__
 
 
 def _serialised(self, environ, start_response):
+    if refuses_cross_site(environ):
+        return _forbidden(start_response)
     with _lock:
         # Produce the whole body inside the lock: a WSGI body may be lazy.
         return list(_dispatch(self, environ, start_response))

@@ -81,6 +81,40 @@ class Emulator(unittest.TestCase):
         return {"Put": {"TableName": table, "Item": {"pk": {"S": pk}},
                         "ConditionExpression": "attribute_not_exists(pk)"}}
 
+    def raw(self, headers):
+        """A DynamoDB ListTables sent by hand (as a web page would), and its answer."""
+        import urllib.error
+        import urllib.request
+        request = urllib.request.Request(
+            self.url + "/", data=b"{}", method="POST",
+            headers={"Content-Type": "application/x-amz-json-1.0",
+                     "X-Amz-Target": "DynamoDB_20120810.ListTables",
+                     "Authorization": "AWS4-HMAC-SHA256 Credential=x/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x",
+                     **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as res:
+                return res.status, dict(res.headers), res.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def test_a_web_page_of_another_site_is_refused_and_no_cors_is_sent(self):
+        """Fails on plain moto: it answers any origin with `Access-Control-Allow-Origin: *`."""
+        self.table(stream=False)
+        for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"},
+                        {"Host": "evil.example:4566"}):
+            status, answer_headers, body = self.raw(headers)
+            self.assertEqual(status, 403, headers)
+            self.assertNotIn(b"TableNames", body, headers)
+            self.assertFalse(any(k.lower().startswith("access-control-") for k in answer_headers),
+                             answer_headers)
+        # This machine's processes, pages on it included, are served, with no CORS either.
+        for headers in ({}, {"Origin": "http://127.0.0.1:8000"}, {"Origin": "http://localhost:5173"}):
+            status, answer_headers, body = self.raw(headers)
+            self.assertEqual(status, 200, (headers, body))
+            self.assertIn(b"TableNames", body)
+            self.assertFalse(any(k.lower().startswith("access-control-") for k in answer_headers),
+                             answer_headers)
+
     def test_a_stream_iterator_survives_a_cancelled_transaction(self):
         """fails on plain moto: the cancelled transaction orphans the shard."""
         table = self.table()

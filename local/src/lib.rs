@@ -14,7 +14,8 @@
 //!
 //! 1. the template and what is read from it: `template`; `provision` (uses `template`);
 //!    the HTTP API's shapes, `routes`, `events` and `responses`; `faults`, the injected
-//!    failures; `web`, the web app's files;
+//!    failures; `web`, the web app's files; `origin`, the local-only check, and
+//!    `lambda_front`, the Lambda endpoint behind it (uses `origin`);
 //! 2. invoking a function: `invoke` (consults `faults`);
 //! 3. the event sources, which invoke through `invoke`, and where their failures go: `dlq`
 //!    (the on-failure destinations), `streams` and `sns` (both hand their failures to
@@ -30,6 +31,8 @@ pub mod events;
 pub mod faults;
 pub mod gateway;
 pub mod invoke;
+pub mod lambda_front;
+pub mod origin;
 pub mod provision;
 pub mod replay;
 pub mod responses;

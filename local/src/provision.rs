@@ -220,6 +220,9 @@ pub fn local_environment(
             "ROOT_ADMIN_PASSWORD",
             var("ROOT_ADMIN_PASSWORD", DEV_ROOT_ADMIN_PASSWORD),
         ),
+        // No CloudFront in front of the local gateway: nothing to verify (template.yaml
+        // `OriginVerifySecret`).
+        ("ORIGIN_VERIFY", String::new()),
         // The gateway serves the WebSocket API's `@connections` under its stage, as AWS does.
         (
             "WEBSOCKET_API_ENDPOINT",

@@ -1,7 +1,8 @@
 //! Request and response helpers, and `run`, the one wrapper every HTTP function runs in.
 //!
 //! `run` gives each invocation its request id and correlation id, a tracing span carrying
-//! both, a metric line, and turns an `ApiError` into problem+json. Handlers are plain async
+//! both, a metric line, and turns an `ApiError` into problem+json; it refuses a request
+//! that went around the edge and makes public reads cacheable (`edge`). Handlers are plain async
 //! functions of (state, request, ctx) so tests can call them directly with a sample event.
 
 use std::{future::Future, sync::Arc, time::Instant};
@@ -14,7 +15,7 @@ use lambda_http::{
 use serde::{de::DeserializeOwned, Serialize};
 use tracing::Instrument;
 
-use crate::{error::FieldError, metrics, ApiError};
+use crate::{edge, error::FieldError, metrics, ApiError};
 
 pub type Request = lambda_http::Request;
 pub type Response = lambda_http::Response<Body>;
@@ -73,6 +74,8 @@ where
     Fut: Future<Output = Result<Response, ApiError>> + Send,
 {
     let state = Arc::new(state);
+    // Read once, at start-up (edge: what CloudFront sends).
+    edge::origin_verify();
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let state = state.clone();
         async move { Ok::<_, std::convert::Infallible>(handle(function, state, req, handler).await) }
@@ -101,9 +104,18 @@ where
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let result = handler(state, req, ctx.clone())
-        .instrument(span.clone())
-        .await;
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let result = if edge::came_through_the_edge(&req, edge::origin_verify()) {
+        handler(state, req, ctx.clone())
+            .instrument(span.clone())
+            .await
+    } else {
+        Err(edge::not_through_the_edge())
+    };
     let response = match result {
         Ok(response) => response,
         Err(err) => {
@@ -116,6 +128,7 @@ where
             problem_response(&err, &ctx.request_id)
         }
     };
+    let response = edge::revalidate(if_none_match.as_deref(), response);
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     {
@@ -164,6 +177,14 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::Text(text))
         .map_err(|_| ApiError::internal())
+}
+
+/// `200` with a JSON body that is the same for every caller (a public read): the edge
+/// and browsers may keep it, revalidating with its ETag (`304` when unchanged): see `edge`.
+pub fn cacheable_json<T: Serialize>(body: &T) -> Result<Response, ApiError> {
+    let mut response = json(200, body)?;
+    response.extensions_mut().insert(edge::Cacheable);
+    Ok(response)
 }
 
 pub fn no_content() -> Result<Response, ApiError> {

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod config;
 pub mod cursor;
 pub mod dynamo;
+pub mod edge;
 pub mod error;
 pub mod events;
 pub mod health;

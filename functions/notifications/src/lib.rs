@@ -1,5 +1,7 @@
 //! The notification service: WebSocket connections, subscriptions and the fan-out of
-//! tournament events. Layers: `handlers` → `messages` (pure) ← `store`.
+//! tournament events. Layers: `handlers` → `messages` (pure) ← `store`; the handlers'
+//! other adapters are `accounts` (the auth service's authorizer), `management` (the
+//! WebSocket API's `@connections`) and `shards` (the fan-out's shard function).
 //!
 //! Clients connect to the WebSocket API (`$connect`, optionally with `?token=`), subscribe
 //! to tournaments through `$default` messages, and `notifications-fanout` posts every
@@ -8,7 +10,9 @@
 
 pub mod accounts;
 pub mod handlers;
+pub mod management;
 pub mod messages;
+pub mod shards;
 pub mod store;
 
 use gymit_shared::{config, jwt::Tokens};
@@ -19,14 +23,19 @@ use crate::{accounts::Accounts, store::ConnectionsStore};
 /// `WS_ANONYMOUS_PER_SOURCE` says otherwise (README, "Security").
 pub const DEFAULT_ANONYMOUS_PER_SOURCE: i64 = 1000;
 
+/// Connections one account may hold at a time (API.md), unless `WS_CONNECTIONS_PER_ACCOUNT`
+/// says otherwise.
+pub const DEFAULT_CONNECTIONS_PER_ACCOUNT: i64 = 5;
+
 /// What `$connect` needs, built once per process: the connections store, the token
-/// verifier, the auth service's authorizer (account standings), and the anonymous
-/// connection cap.
+/// verifier, the auth service's authorizer (account standings), and the caps of anonymous
+/// connections per source address and of connections per account.
 pub struct Notifications {
     pub store: ConnectionsStore,
     pub tokens: Tokens,
     pub accounts: Accounts,
     pub anonymous_per_source: i64,
+    pub per_account: i64,
 }
 
 impl Notifications {
@@ -41,6 +50,10 @@ impl Notifications {
             anonymous_per_source: config::parsed_or(
                 "WS_ANONYMOUS_PER_SOURCE",
                 DEFAULT_ANONYMOUS_PER_SOURCE,
+            )?,
+            per_account: config::parsed_or(
+                "WS_CONNECTIONS_PER_ACCOUNT",
+                DEFAULT_CONNECTIONS_PER_ACCOUNT,
             )?,
         })
     }

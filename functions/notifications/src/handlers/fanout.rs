@@ -4,6 +4,9 @@
 //! tournament is recorded as known, which is how `$default` tells a tournament from an id
 //! that names none without reading the tournament service's table.
 //!
+//! Per event: parse (its kind), decide (its recipients, `store::recipients`; its shards),
+//! commit (the posts), answer (the report).
+//!
 //! DynamoDB requests per event: a `participant.*` or `match.*` event, one Query (the
 //! tournament's subscribers). A `tournament.created`, a PutItem (the tournament is known)
 //! and the lobby's Query: nobody can follow a tournament before it is known, so there are
@@ -13,62 +16,55 @@
 //! known) and the lobby's; if the tournament was not known (its `tournament.created` was
 //! lost), a PutItem too, so it heals itself.
 //!
-//! Posts run concurrently, at most `concurrency` at a time, each bounded by `post_timeout`,
-//! so a slow or dead socket delays no one else by more than that. A `GoneException` (410)
-//! removes the connection and its subscriptions; other failures are retried twice and then
-//! logged, and never stop the others. Only a failure to read the subscribers or to record
-//! the tournament fails the invocation (and so is retried).
+//! **Shards** (issue 31): an event with more recipients than `FANOUT_SHARD_SIZE` is split
+//! into shards of at most that many; this invocation posts the first, and every other one
+//! is posted at the same time by an invocation of `notifications-fanout-shard`
+//! (`FANOUT_SHARD_FUNCTION`), so 10,000 spectators are 20 invocations posting 500 each in
+//! parallel instead of one posting 10,000. A shard that cannot be handed over (throttled,
+//! failed) is posted here, after the others: slower, never lost.
+//!
+//! Posts run concurrently, at most `concurrency` at a time per invocation, each bounded by
+//! the post timeout (`management`), so a slow or dead socket delays no one else by more
+//! than that. A gone connection (410) is removed with its subscriptions; other failures are
+//! retried twice and then logged, and never stop the others. Only a failure to read the
+//! subscribers or to record the tournament fails the invocation (and so is retried).
 
 use std::time::Duration;
 
-use aws_sdk_apigatewaymanagement::{
-    config::{retry::RetryConfig, timeout::TimeoutConfig},
-    error::SdkError,
-    primitives::Blob,
-    Client,
-};
+use aws_sdk_apigatewaymanagement::primitives::Blob;
 use futures::{stream, StreamExt};
 use gymit_shared::{
     config,
-    dynamo::StoreError,
     events::{sns_messages, SnsEvent},
-    retry::{retry, Attempt, Policy},
 };
-use serde::Serialize;
 
+pub use crate::management::Report;
 use crate::{
-    messages::{creates_tournament, event_frame, goes_to_lobby, LOBBY},
+    management::{ConnectionsApi, Delivery},
+    messages::{event_frame, EventKind},
+    shards::{ShardJob, Shards},
     store::ConnectionsStore,
 };
 
-pub struct Fanout {
+/// Posts in flight per invocation (per shard).
+pub const CONCURRENCY: usize = 64;
+/// Recipients per shard unless `FANOUT_SHARD_SIZE` says otherwise.
+pub const DEFAULT_SHARD_SIZE: usize = 250;
+
+/// What posting needs: the connections (to remove gone ones), `@connections`, and how many
+/// posts may be in flight at once. `notifications-fanout-shard`'s whole state.
+pub struct Poster {
     pub store: ConnectionsStore,
-    pub api: Client,
-    pub post_timeout: Duration,
+    pub api: ConnectionsApi,
     pub concurrency: usize,
 }
 
-impl Fanout {
-    /// The management client for `endpoint` (on AWS
-    /// `https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`), with this module's
-    /// retries and timeout instead of the SDK's, which would hold a slot for seconds.
+impl Poster {
     pub async fn new(store: ConnectionsStore, endpoint: &str, post_timeout: Duration) -> Self {
-        let sdk = gymit_shared::aws::sdk_config().await;
-        let api = aws_sdk_apigatewaymanagement::config::Builder::from(&sdk)
-            .endpoint_url(endpoint)
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(post_timeout.min(Duration::from_secs(1)))
-                    .operation_timeout(post_timeout)
-                    .build(),
-            )
-            .build();
         Self {
             store,
-            api: Client::from_conf(api),
-            post_timeout,
-            concurrency: 64,
+            api: ConnectionsApi::new(endpoint, post_timeout).await,
+            concurrency: CONCURRENCY,
         }
     }
 
@@ -82,21 +78,61 @@ impl Fanout {
         )
         .await)
     }
+
+    /// Posts `frame` to every one of `connection_ids`, `concurrency` at a time; a gone
+    /// connection is removed as soon as it is found gone.
+    pub async fn post_all(&self, connection_ids: &[String], frame: &Blob) -> Report {
+        let deliveries: Vec<Delivery> = stream::iter(connection_ids)
+            .map(|id| self.post_one(id, frame))
+            .buffer_unordered(self.concurrency.max(1))
+            .collect()
+            .await;
+        let mut report = Report::default();
+        deliveries.into_iter().for_each(|d| report.count(d));
+        report
+    }
+
+    async fn post_one(&self, connection_id: &str, frame: &Blob) -> Delivery {
+        let delivery = self.api.post(connection_id, frame).await;
+        if delivery == Delivery::Gone {
+            if let Err(e) = self.store.remove_connection(connection_id).await {
+                tracing::warn!(%connection_id, error = %e, "removing a gone connection failed");
+            }
+        }
+        delivery
+    }
 }
 
-/// What one invocation did, for its log line and for tests.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub events: usize,
-    pub delivered: usize,
-    pub gone: usize,
-    pub failed: usize,
+/// The fan-out's state: the poster, and the shard function when one is configured.
+pub struct Fanout {
+    pub poster: Poster,
+    pub shards: Option<Shards>,
 }
 
-enum Outcome {
-    Delivered,
-    Gone,
-    Failed,
+impl Fanout {
+    /// A fan-out that posts every recipient itself (no shard function).
+    pub async fn new(store: ConnectionsStore, endpoint: &str, post_timeout: Duration) -> Self {
+        Self {
+            poster: Poster::new(store, endpoint, post_timeout).await,
+            shards: None,
+        }
+    }
+
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let function = Some(config::or("FANOUT_SHARD_FUNCTION", "")).filter(|f| !f.is_empty());
+        let shards = match function {
+            Some(function) => Some(Shards::new(
+                aws_sdk_lambda::Client::new(&gymit_shared::aws::sdk_config().await),
+                function,
+                config::parsed_or("FANOUT_SHARD_SIZE", DEFAULT_SHARD_SIZE)?,
+            )),
+            None => None,
+        };
+        Ok(Self {
+            poster: Poster::from_env().await?,
+            shards,
+        })
+    }
 }
 
 pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
@@ -106,127 +142,71 @@ pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
             tracing::warn!(event_id = %e.event_id, "not a tournament event: skipped");
             continue;
         }
-        let recipients = recipients(&state.store, &e.event_type, &e.entity.1)
+        let kind = EventKind::of(&e.event_type);
+        let recipients = state
+            .poster
+            .store
+            .recipients(kind, &e.entity.1)
             .await
             .map_err(|err| err.to_string())?;
-        let frame = Blob::new(event_frame(&e).to_string());
-        let outcomes: Vec<Outcome> = stream::iter(recipients.iter())
-            .map(|id| deliver(state, id, frame.clone()))
-            .buffer_unordered(state.concurrency.max(1))
-            .collect()
-            .await;
-        report.events += 1;
-        let mut this = Report::default();
-        for o in outcomes {
-            match o {
-                Outcome::Delivered => this.delivered += 1,
-                Outcome::Gone => this.gone += 1,
-                Outcome::Failed => this.failed += 1,
-            }
-        }
+        let frame = event_frame(&e).to_string();
+        let (this, shards) = post_in_shards(state, &e.event_id, &recipients, frame).await;
         tracing::info!(
             event_id = %e.event_id,
             event_type = %e.event_type,
             tournament_id = %e.entity.1,
             subscribers = recipients.len(),
+            shards,
             delivered = this.delivered,
             gone = this.gone,
             failed = this.failed,
             "fanned out"
         );
-        report.delivered += this.delivered;
-        report.gone += this.gone;
-        report.failed += this.failed;
+        report.add(&this);
+        report.events += 1;
     }
     Ok(report)
 }
 
-/// Who receives an event of `event_type` about tournament `tid`, each once; records the
-/// tournament as known on the way when the event says it exists.
-async fn recipients(
-    store: &ConnectionsStore,
-    event_type: &str,
-    tid: &str,
-) -> Result<Vec<String>, StoreError> {
-    if !goes_to_lobby(event_type) {
-        return store.subscribers(tid).await;
-    }
-    let mut recipients = if creates_tournament(event_type) {
-        if store.remember_tournament(tid).await? {
-            Vec::new()
-        } else {
-            store.subscribers(tid).await?
-        }
-    } else {
-        let audience = store.audience(tid).await?;
-        if !audience.tournament_known {
-            tracing::warn!(tournament_id = %tid, "tournament not known before: recorded now");
-            store.remember_tournament(tid).await?;
-        }
-        audience.subscribers
-    };
-    recipients.extend(store.subscribers(LOBBY).await?);
-    recipients.sort();
-    recipients.dedup();
-    Ok(recipients)
-}
-
-/// Posting to one connection: three tries, 25 ms base.
-const POSTS: Policy = Policy::attempts(3, Duration::from_millis(25));
-
-/// Posts one frame to one connection: a 410 removes the connection, a timeout gives up
-/// (the socket is too slow to wait for), anything else is tried up to three times.
-async fn deliver(state: &Fanout, connection_id: &str, frame: Blob) -> Outcome {
-    let posted = retry(&POSTS, |turn| {
-        let frame = frame.clone();
+/// Posts `frame` to `recipients`: the first shard here, the others by the shard function at
+/// the same time (any it cannot take, here afterwards). The report and the shard count.
+async fn post_in_shards(
+    state: &Fanout,
+    event_id: &str,
+    recipients: &[String],
+    frame: String,
+) -> (Report, usize) {
+    let size = state
+        .shards
+        .as_ref()
+        .map_or(recipients.len().max(1), |s| s.size);
+    let mut parts = recipients.chunks(size);
+    let first = parts.next().unwrap_or_default();
+    let others: Vec<&[String]> = parts.collect();
+    let blob = Blob::new(frame.clone());
+    let handed_over = futures::future::join_all(others.iter().map(|part| {
+        let job = ShardJob {
+            event_id: event_id.to_string(),
+            frame: frame.clone(),
+            connection_ids: part.to_vec(),
+        };
         async move {
-            let post = state
-                .api
-                .post_to_connection()
-                .connection_id(connection_id)
-                .data(frame)
-                .send();
-            let err = match tokio::time::timeout(state.post_timeout, post).await {
-                Ok(Ok(_)) => return Ok(Attempt::Done(Outcome::Delivered)),
-                Ok(Err(err)) => err,
-                Err(_) => {
-                    tracing::warn!(%connection_id, "post timed out");
-                    return Err(Outcome::Failed);
-                }
-            };
-            // The SDK's own timer (the same budget) usually fires before ours: a timeout
-            // either way means this socket is too slow to wait for again.
-            let timed_out = match &err {
-                SdkError::TimeoutError(_) => true,
-                SdkError::DispatchFailure(e) => e.is_timeout(),
-                _ => false,
-            };
-            if timed_out {
-                tracing::warn!(%connection_id, "post timed out");
-                return Err(Outcome::Failed);
+            match &state.shards {
+                Some(shards) => shards.post(&job).await.map_err(|e| (e, job)),
+                None => Err(("no shard function".to_string(), job)),
             }
-            let status = err.raw_response().map(|r| r.status().as_u16());
-            if status == Some(410)
-                || err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_gone_exception())
-            {
-                if let Err(e) = state.store.remove_connection(connection_id).await {
-                    tracing::warn!(%connection_id, error = %e, "removing a gone connection failed");
-                }
-                return Ok(Attempt::Done(Outcome::Gone));
-            }
-            let detail = aws_sdk_apigatewaymanagement::error::DisplayErrorContext(&err);
-            // 5xx, throttling and no answer at all are worth another try; other refusals
-            // (forbidden, payload too large) would fail the same way again.
-            if !status.is_none_or(|s| s == 429 || s >= 500) {
-                tracing::warn!(%connection_id, error = %detail, "post refused");
-                return Err(Outcome::Failed);
-            }
-            tracing::warn!(%connection_id, attempt = turn.number, error = %detail, "post failed");
-            Ok(Attempt::Retry(Outcome::Failed))
         }
-    })
-    .await;
-    posted.unwrap_or_else(|failed| failed)
+    }));
+    let (mine, handed_over) = futures::join!(state.poster.post_all(first, &blob), handed_over);
+    let mut report = mine;
+    for outcome in handed_over {
+        match outcome {
+            Ok(shard) => report.add(&shard),
+            Err((why, job)) => {
+                tracing::warn!(%event_id, error = %why, recipients = job.connection_ids.len(), "a shard could not be handed over: posting it here");
+                report.add(&state.poster.post_all(&job.connection_ids, &blob).await);
+            }
+        }
+    }
+    (report, others.len() + 1)
 }

@@ -16,8 +16,7 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
     let loaded = state.load(&id).await?;
-    http::json(
-        200,
+    http::cacheable_json(
         &json!({ "bracket": bracket_view(loaded.tournament(), loaded.bracket.as_ref()) }),
     )
 }

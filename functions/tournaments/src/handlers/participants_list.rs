@@ -20,5 +20,5 @@ pub async fn handle(
         .await?
         .ok_or_else(|| ApiError::not_found("tournament"))?;
     let items: Vec<_> = roster.iter().map(|(_, p)| p).collect();
-    http::json(200, &json!({ "items": items }))
+    http::cacheable_json(&json!({ "items": items }))
 }

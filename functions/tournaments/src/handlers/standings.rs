@@ -30,5 +30,5 @@ pub async fn handle(
             &empty
         }
     };
-    http::json(200, &json!({ "items": bracket::standings(b, &names) }))
+    http::cacheable_json(&json!({ "items": bracket::standings(b, &names) }))
 }
