@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::{error::SdkError, types::AttributeValue};
+use aws_sdk_dynamodb::{
+    error::SdkError, operation::query::builders::QueryFluentBuilder, types::AttributeValue,
+};
 use serde::{de::DeserializeOwned, Serialize};
 
 use crate::ApiError;
@@ -26,6 +28,18 @@ pub fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
 
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Every item a Query answers, page after page (the SDK's paginator): the one page loop of
+/// every store.
+pub async fn query_all(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
+    query
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(StoreError::from_sdk)
 }
 
 /// Why a store call failed, in the terms a handler decides on.

@@ -15,9 +15,13 @@ pub mod messages;
 pub mod shards;
 pub mod store;
 
+use std::time::Duration;
+
 use gymit_shared::{config, jwt::Tokens};
 
-use crate::{accounts::Accounts, store::ConnectionsStore};
+use crate::{
+    accounts::Accounts, management::ConnectionsApi, shards::Shards, store::ConnectionsStore,
+};
 
 /// Anonymous connections one source address may hold at a time, unless
 /// `WS_ANONYMOUS_PER_SOURCE` says otherwise (README, "Security").
@@ -69,6 +73,80 @@ impl Connections {
         Ok(Self {
             store: store_from_env().await?,
         })
+    }
+}
+
+/// Posts in flight per invocation (the fan-out's, and each shard's).
+pub const POST_CONCURRENCY: usize = 64;
+
+/// Recipients per shard unless `FANOUT_SHARD_SIZE` says otherwise.
+pub const DEFAULT_SHARD_SIZE: usize = 250;
+
+/// What posting needs: `@connections`, the connections (to remove gone ones), and how many
+/// posts may be in flight at once. `notifications-fanout-shard`'s whole state.
+pub struct Poster {
+    pub store: ConnectionsStore,
+    pub api: ConnectionsApi,
+    pub concurrency: usize,
+}
+
+impl Poster {
+    pub async fn new(store: ConnectionsStore, endpoint: &str, post_timeout: Duration) -> Self {
+        Self {
+            store,
+            api: ConnectionsApi::new(endpoint, post_timeout).await,
+            concurrency: POST_CONCURRENCY,
+        }
+    }
+
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let endpoint = config::required("WEBSOCKET_API_ENDPOINT")?;
+        let timeout_ms = config::parsed_or("FANOUT_POST_TIMEOUT_MS", 2000u64)?;
+        Ok(Self::new(
+            store_from_env().await?,
+            &endpoint,
+            Duration::from_millis(timeout_ms),
+        )
+        .await)
+    }
+}
+
+/// `notifications-fanout`'s state: the poster, and the shard function when one is
+/// configured (`FANOUT_SHARD_FUNCTION`; without one, every recipient is posted here).
+pub struct Fanout {
+    pub poster: Poster,
+    pub shards: Option<Shards>,
+}
+
+impl Fanout {
+    /// A fan-out that posts every recipient itself (no shard function).
+    pub async fn new(store: ConnectionsStore, endpoint: &str, post_timeout: Duration) -> Self {
+        Self {
+            poster: Poster::new(store, endpoint, post_timeout).await,
+            shards: None,
+        }
+    }
+
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let function = config::or("FANOUT_SHARD_FUNCTION", "");
+        let shards = if function.is_empty() {
+            None
+        } else {
+            Some(Shards::new(
+                aws_sdk_lambda::Client::new(&gymit_shared::aws::sdk_config().await),
+                function,
+                config::parsed_or("FANOUT_SHARD_SIZE", DEFAULT_SHARD_SIZE)?,
+            ))
+        };
+        Ok(Self {
+            poster: Poster::from_env().await?,
+            shards,
+        })
+    }
+
+    /// Recipients per shard: all of them when there is no shard function.
+    pub fn shard_size(&self, recipients: usize) -> usize {
+        self.shards.as_ref().map_or(recipients, |s| s.size)
     }
 }
 

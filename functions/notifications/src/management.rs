@@ -5,7 +5,8 @@
 //!
 //! Each post is bounded by `post_timeout`, and the SDK's own retries are off: this module
 //! retries (`POSTS`), so a slow or dead socket holds a fan-out slot for one timeout, not
-//! for the SDK's seconds of backoff.
+//! for the SDK's seconds of backoff. `post_all` posts one frame to many connections with
+//! bounded concurrency and says which were gone; removing those is the caller's.
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use aws_sdk_apigatewaymanagement::{
     primitives::Blob,
     Client,
 };
+use futures::{stream, StreamExt};
 use gymit_shared::retry::{retry, Attempt, Policy};
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +56,7 @@ impl ConnectionsApi {
                     .operation_timeout(post_timeout)
                     .build(),
             )
+            .interceptor(gymit_shared::trace::Calls)
             .build();
         Self::from_client(Client::from_conf(config), post_timeout)
     }
@@ -90,6 +93,29 @@ impl ConnectionsApi {
         })
         .await;
         posted.unwrap_or_else(|failed| failed)
+    }
+
+    /// Posts `frame` to every one of `connection_ids`, at most `concurrency` at a time: what
+    /// became of them, and the ids of those that were gone.
+    pub async fn post_all(
+        &self,
+        connection_ids: &[String],
+        frame: &Blob,
+        concurrency: usize,
+    ) -> Posted {
+        let deliveries: Vec<(&String, Delivery)> = stream::iter(connection_ids)
+            .map(|id| async move { (id, self.post(id, frame).await) })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+        let mut posted = Posted::default();
+        for (id, delivery) in deliveries {
+            posted.report.count(delivery);
+            if delivery == Delivery::Gone {
+                posted.gone.push(id.clone());
+            }
+        }
+        posted
     }
 
     async fn post_once(&self, connection_id: &str, frame: &Blob) -> Result<(), PostError> {
@@ -144,6 +170,13 @@ impl PostError {
             PostError::Refused(detail)
         }
     }
+}
+
+/// What posting one frame to many connections did: the counts, and who was gone.
+#[derive(Debug, Default)]
+pub struct Posted {
+    pub report: Report,
+    pub gone: Vec<String>,
 }
 
 /// What a fan-out (or one shard of it) did: events handled and frames delivered, to gone

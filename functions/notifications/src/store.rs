@@ -36,13 +36,12 @@ use std::{
 };
 
 use aws_sdk_dynamodb::{
-    operation::query::builders::QueryFluentBuilder,
     types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest},
     Client,
 };
 use gymit_shared::{
     batch::{batch_write_all, RESEND_UNPROCESSED},
-    dynamo::{n, s, transaction_error, Item, StoreError},
+    dynamo::{n, query_all, s, transaction_error, Item, StoreError},
 };
 
 use crate::messages::{EventKind, LOBBY};
@@ -160,17 +159,6 @@ fn slot_key(holder: AttributeValue, slot: i64) -> Item {
 /// A number in `[0, below)` (`below` > 0), from the standard library's randomly keyed hasher.
 fn random_below(below: u64) -> u64 {
     RandomState::new().hash_one(std::time::SystemTime::now()) % below
-}
-
-/// Every item a Query answers, page after page (the SDK's paginator).
-async fn query_all(query: QueryFluentBuilder) -> Result<Vec<Item>, StoreError> {
-    query
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(StoreError::from_sdk)
 }
 
 fn key(pk: AttributeValue, sk: AttributeValue) -> Item {

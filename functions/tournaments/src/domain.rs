@@ -1,15 +1,24 @@
 //! Tournament rules with no I/O: the shapes clients see, what each body may contain, who
 //! may do what, and the ordering keys that keep seeds 1..n without gaps.
 
-use chrono::{DateTime, Utc};
 use gymit_shared::{
     identity::{Caller, Role},
     validate::Validator,
-    ApiError,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::bracket::{EngineError, Format, GrandFinal, Kind};
+use crate::bracket::{Format, GrandFinal, Kind};
+
+pub mod joining;
+mod refusal;
+mod write;
+pub use refusal::{Missing, Refusal};
+pub use write::Write;
+
+/// The validator's verdict as a refusal (all problems at once).
+fn checked(v: Validator) -> Result<(), Refusal> {
+    v.finish().map_err(|e| Refusal::Invalid(e.errors))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,6 +69,22 @@ pub struct Tournament {
     pub created_at: String,
     pub updated_at: String,
     pub version: u64,
+    /// Minutes before `start_date` that check-in opens; 0: no check-in (API.md v1.1).
+    #[serde(default)]
+    pub check_in_minutes: u32,
+    /// `start_date − check_in_minutes`, or `None` without check-in (kept in step by
+    /// `TournamentFields::apply`).
+    #[serde(default)]
+    pub check_in_opens_at: Option<String>,
+    /// Waitlist places behind a full field; 0: no waitlist.
+    #[serde(default)]
+    pub waitlist_size: u32,
+    /// Users on the waitlist now.
+    #[serde(default)]
+    pub waitlist_count: u32,
+    /// Swiss and group stage: the highest round paired so far; `None` for the others.
+    #[serde(default)]
+    pub current_round: Option<u32>,
 }
 
 impl Tournament {
@@ -74,33 +99,43 @@ impl Tournament {
     /// An admin, or the owner while still a trainer, approved: who may manage this
     /// tournament. Powers follow the current role (API.md): an owner demoted to member no
     /// longer edits, starts, cancels or reports (403 `forbidden`).
-    pub fn require_manager(&self, caller: &Caller) -> Result<(), ApiError> {
+    pub fn require_manager(&self, caller: &Caller) -> Result<(), Refusal> {
         if !self.is_manager(caller) {
-            return Err(ApiError::forbidden(
-                "only the tournament's owner (as a trainer) or an admin may do this",
-            ));
+            return Err(Refusal::NotManager);
         }
-        caller.require_approved()
+        if !caller.approved {
+            return Err(Refusal::NotApproved);
+        }
+        Ok(())
     }
 
     pub fn is_manager(&self, caller: &Caller) -> bool {
         caller.is_admin() || (caller.user_id == self.created_by && caller.role == Role::Trainer)
     }
 
-    /// 409 `invalid_state` unless the tournament is in one of `allowed`.
-    pub fn require_status(&self, allowed: &[Status], action: &str) -> Result<(), ApiError> {
+    /// Refused (`InvalidState`) unless the tournament is in one of `allowed`.
+    pub fn require_status(&self, allowed: &[Status], action: &'static str) -> Result<(), Refusal> {
         if allowed.contains(&self.status) {
             Ok(())
         } else {
-            Err(ApiError::conflict(
-                "invalid_state",
-                format!(
-                    "cannot {action} a tournament that is {}",
-                    self.status.as_str()
-                ),
-            ))
+            Err(Refusal::InvalidState {
+                action,
+                status: self.status,
+            })
         }
     }
+}
+
+/// Where a participant stands in the field (API.md v1.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParticipantStatus {
+    #[default]
+    Active,
+    Disqualified,
+    Dropped,
+    /// Did not check in before the start: out of the field.
+    NoShow,
 }
 
 /// The `participant` of API.md. `seed` is computed from `position` when read.
@@ -113,8 +148,25 @@ pub struct Participant {
     #[serde(default)]
     pub seed: u32,
     pub joined_at: String,
+    /// `status == Disqualified`, kept for clients of v1 (set through `set_status`).
     #[serde(default)]
     pub disqualified: bool,
+    #[serde(default)]
+    pub status: ParticipantStatus,
+    #[serde(default)]
+    pub checked_in_at: Option<String>,
+}
+
+impl Participant {
+    pub fn set_status(&mut self, status: ParticipantStatus) {
+        self.status = status;
+        self.disqualified = status == ParticipantStatus::Disqualified;
+    }
+
+    /// Still playing (or, before the start, in the field).
+    pub fn is_active(&self) -> bool {
+        self.status == ParticipantStatus::Active
+    }
 }
 
 /// Participants ordered by their position key, with seeds 1..n assigned in that order.
@@ -187,6 +239,9 @@ pub struct TournamentFields {
     pub tournament_type: Option<String>,
     pub third_place_match: Option<bool>,
     pub grand_final: Option<String>,
+    /// Any format (v1.1).
+    pub check_in_minutes: Option<i64>,
+    pub waitlist_size: Option<i64>,
 }
 
 impl TournamentFields {
@@ -198,11 +253,35 @@ impl TournamentFields {
             && self.tournament_type.is_none()
             && self.third_place_match.is_none()
             && self.grand_final.is_none()
+            && self.check_in_minutes.is_none()
+            && self.waitlist_size.is_none()
+    }
+
+    /// The format-specific fields this body sets, each with the formats it belongs to: one
+    /// row per field, so a new format adds its rows here and `apply` refuses each of them
+    /// (422) on a tournament of another format.
+    fn format_fields(&self) -> Vec<(&'static str, &'static [Kind], &'static str)> {
+        let mut rows: Vec<(&'static str, &'static [Kind], &'static str)> = Vec::new();
+        if self.third_place_match == Some(true) {
+            rows.push((
+                "third_place_match",
+                &[Kind::SingleElimination],
+                "is only for single elimination tournaments",
+            ));
+        }
+        if self.grand_final.is_some() {
+            rows.push((
+                "grand_final",
+                &[Kind::DoubleElimination],
+                "is only for double elimination tournaments",
+            ));
+        }
+        rows
     }
 
     /// Checks every present field (and, for a create, that the required ones are there),
     /// then applies them to `t`. All problems are reported at once.
-    pub fn apply(&self, t: &mut Tournament, creating: bool) -> Result<(), ApiError> {
+    pub fn apply(&self, t: &mut Tournament, creating: bool) -> Result<(), Refusal> {
         let mut v = Validator::new();
         if creating {
             for (present, field) in [
@@ -221,9 +300,8 @@ impl TournamentFields {
             t.description = v.text("description", d, 0, 2000);
         }
         if let Some(d) = &self.start_date {
-            match DateTime::parse_from_rfc3339(d.trim()) {
-                Ok(at) => t.start_date = gymit_shared::time::rfc3339(at.with_timezone(&Utc)),
-                Err(_) => v.fail("start_date", "must be an RFC 3339 date-time"),
+            if let Some(at) = v.timestamp("start_date", d) {
+                t.start_date = at;
             }
         }
         if let Some(m) = self.max_participants {
@@ -265,17 +343,28 @@ impl TournamentFields {
                 "must be between 2 and 64 for a round robin",
             );
         }
+        if let Some(m) = self.check_in_minutes {
+            if (0..=MAX_CHECK_IN_MINUTES).contains(&m) {
+                t.check_in_minutes = m as u32;
+            } else {
+                v.fail("check_in_minutes", "must be between 0 and 1440 (a day)");
+            }
+        }
+        if let Some(w) = self.waitlist_size {
+            if (0..=256).contains(&w) {
+                t.waitlist_size = w as u32;
+            } else {
+                v.fail("waitlist_size", "must be between 0 and 256");
+            }
+        }
         // Options that belong to another type are refused rather than silently dropped.
-        if self.third_place_match == Some(true) && t.tournament_type != Kind::SingleElimination {
-            v.fail(
-                "third_place_match",
-                "is only for single elimination tournaments",
-            );
+        for (field, formats, message) in self.format_fields() {
+            if !formats.contains(&t.tournament_type) {
+                v.fail(field, message);
+            }
         }
-        if self.grand_final.is_some() && t.tournament_type != Kind::DoubleElimination {
-            v.fail("grand_final", "is only for double elimination tournaments");
-        }
-        v.finish()?;
+        checked(v)?;
+        t.check_in_opens_at = check_in_opens_at(&t.start_date, t.check_in_minutes);
         match t.tournament_type {
             Kind::DoubleElimination => {
                 t.grand_final.get_or_insert(GrandFinal::Double);
@@ -290,6 +379,19 @@ impl TournamentFields {
         Ok(())
     }
 }
+
+/// `start_date − minutes`, or `None` without check-in (or a start date not yet set).
+fn check_in_opens_at(start_date: &str, minutes: u32) -> Option<String> {
+    if minutes == 0 {
+        return None;
+    }
+    let start = DateTime::parse_from_rfc3339(start_date).ok()?;
+    let opens = start.with_timezone(&Utc) - chrono::Duration::minutes(i64::from(minutes));
+    Some(gymit_shared::time::rfc3339(opens))
+}
+
+/// The longest check-in window (API.md): a day.
+pub const MAX_CHECK_IN_MINUTES: i64 = 1440;
 
 /// The most participants a round robin takes (API.md): 2,016 matches.
 pub const MAX_ROUND_ROBIN: u32 = 64;
@@ -308,7 +410,7 @@ pub struct ResultBody {
 impl ResultBody {
     /// Checks the score's format (API.md: ≤ 64 characters of digits, '-', ',' and spaces,
     /// with at least one digit).
-    pub fn validate(&self) -> Result<String, ApiError> {
+    pub fn validate(&self) -> Result<String, Refusal> {
         let score = self.score.trim();
         let ok = !score.is_empty()
             && score.len() <= 64
@@ -317,7 +419,7 @@ impl ResultBody {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b"-, ".contains(&b));
         if !ok {
-            return Err(ApiError::invalid_field(
+            return Err(Refusal::invalid(
                 "score",
                 "must be like \"3-1\" or \"21-19,18-21\": digits, '-', ',' and spaces, at most 64",
             ));
@@ -327,54 +429,12 @@ impl ResultBody {
             .split(|c: char| !c.is_ascii_digit())
             .any(|number| number.len() > MAX_SCORE_DIGITS)
         {
-            return Err(ApiError::invalid_field(
+            return Err(Refusal::invalid(
                 "score",
                 "each number must have at most 9 digits",
             ));
         }
         Ok(score.to_string())
-    }
-}
-
-/// The problem a client sees for each refusal of the bracket engine.
-pub fn engine_error(e: EngineError) -> ApiError {
-    match e {
-        EngineError::UnknownMatch => ApiError::not_found("match"),
-        EngineError::UnknownParticipant => ApiError::not_found("participant"),
-        EngineError::AlreadyCompleted => ApiError::conflict(
-            "match_already_completed",
-            "this match already has a result; correct it with PUT",
-        ),
-        EngineError::NotReady => {
-            ApiError::conflict("match_not_ready", "this match is not ready to be played")
-        }
-        EngineError::NotCompleted => ApiError::conflict(
-            "match_not_completed",
-            "only a completed match can be corrected",
-        ),
-        EngineError::WinnerNotInMatch => {
-            ApiError::invalid_field("winner_id", "must be one of the match's two participants")
-        }
-        EngineError::DrawNotAllowed => ApiError::invalid_field(
-            "winner_id",
-            "is required: draws are only possible in round robin",
-        ),
-        EngineError::DownstreamCompleted => ApiError::conflict(
-            "downstream_match_completed",
-            "a match this result fed into is already completed",
-        ),
-        EngineError::Forfeited => ApiError::conflict(
-            "invalid_state",
-            "a forfeit follows from a disqualification and cannot be corrected",
-        ),
-        EngineError::AlreadyDisqualified => ApiError::conflict(
-            "already_disqualified",
-            "this participant is already disqualified",
-        ),
-        EngineError::Finished => ApiError::conflict(
-            "invalid_state",
-            "every place is decided: nobody can be disqualified any more",
-        ),
     }
 }
 
@@ -434,7 +494,10 @@ mod tests {
             "00000000001-1",
         ] {
             let err = body(bad).validate().unwrap_err();
-            assert_eq!((err.status, err.code), (422, "validation_failed"), "{bad}");
+            assert!(
+                matches!(&err, Refusal::Invalid(fields) if fields[0].field == "score"),
+                "{bad}: {err:?}"
+            );
         }
     }
 
@@ -461,6 +524,6 @@ mod tests {
         assert!(t.require_manager(&caller(Role::Trainer)).is_ok());
         assert!(t.require_manager(&caller(Role::Admin)).is_ok());
         let err = t.require_manager(&caller(Role::Member)).unwrap_err();
-        assert_eq!((err.status, err.code), (403, "forbidden"));
+        assert_eq!(err, Refusal::NotManager);
     }
 }

@@ -1,12 +1,16 @@
 //! The tournament service: lifecycle, registration, the bracket engine, results and
-//! standings. Layers: `handlers` → `domain` + `bracket` (pure) ← `store`.
+//! standings. Layers: `handlers` → use cases (`registration`) → `domain` + `bracket` (pure)
+//! ← `store`; handlers and domain speak the domain's `Write`s and `Refusal`s, never an SDK
+//! type or (in the domain) an HTTP one.
 
 pub mod bracket;
 pub mod domain;
 pub mod handlers;
+pub mod registration;
 pub mod store;
 
-use gymit_shared::{config, jwt::KeySet, jwt::Tokens, ApiError};
+use gymit_shared::{config, events::Event, jwt::KeySet, jwt::Tokens, ApiError};
+use serde_json::Value;
 
 use crate::store::TournamentsStore;
 
@@ -31,7 +35,7 @@ impl Tournaments {
     /// From `TOURNAMENTS_TABLE` and the token keys (`JWT_SECRET_ARN` or `JWT_SECRET`).
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let table = config::required("TOURNAMENTS_TABLE")?;
-        let keys = config::jwt_keys().await?;
+        let keys = gymit_shared::jwt::KeySet::from_env().await?;
         let db = gymit_shared::aws::dynamodb().await;
         Ok(Self::new(TournamentsStore::new(db, table), &keys))
     }
@@ -43,7 +47,7 @@ impl Tournaments {
         self.store
             .load(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("tournament"))
+            .ok_or_else(|| domain::Refusal::NotFound(domain::Missing::Tournament).into())
     }
 
     /// Just tournament `id` (one GetItem), or 404.
@@ -51,6 +55,16 @@ impl Tournaments {
         self.store
             .get(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("tournament"))
+            .ok_or_else(|| domain::Refusal::NotFound(domain::Missing::Tournament).into())
     }
+}
+
+/// A tournament event for the outbox.
+pub fn event(event_type: &str, tournament_id: &str, data: Value) -> Event {
+    Event::new(event_type, "tournament_id", tournament_id, data)
+}
+
+/// What a write that kept losing to other writes answers.
+pub fn busy() -> ApiError {
+    ApiError::dependency_unavailable("the tournament is busy, try again")
 }

@@ -38,18 +38,20 @@ use aws_sdk_dynamodb::{
 };
 use gymit_shared::{
     batch::{batch_write_all, BatchError, RESEND_UNPROCESSED},
-    dynamo::{from_item, n, s, to_item, transaction_error, Item, StoreError},
+    dynamo::{from_item, n, query_all, s, to_item, transaction_error, Item, StoreError},
     events::{outbox_put, Event},
     retry::Policy,
 };
 use serde::{Deserialize, Serialize};
 
+mod imported;
 mod members;
+pub use imported::ImportedResult;
 pub use members::Member;
 
 use crate::{
     bracket::{Bracket, Entry, Match},
-    domain::{seeded, Participant, Status, Tournament},
+    domain::{seeded, Participant, ParticipantStatus, Status, Tournament, Write},
 };
 
 /// Deleting an abandoned start's matches is best effort: four sends of what is unprocessed.
@@ -130,6 +132,43 @@ fn key(id: &str, sk: String) -> Item {
     Item::from([("pk".to_string(), pk(id)), ("sk".to_string(), s(sk))])
 }
 
+/// A generated match of start attempt `gen`, `order`-th in its bracket. Results are
+/// recorded separately (`result_update`); the generated state needs none.
+fn match_item(tournament_id: &str, gen: &str, order: usize, m: &Match) -> Result<Item, StoreError> {
+    let mut item = to_item(m)?;
+    item.extend(key(tournament_id, format!("MATCH#{gen}#{}", m.id)));
+    item.insert("kind".into(), s("match"));
+    item.insert("gen".into(), s(gen));
+    item.insert("order".into(), n(order));
+    item.remove("winner_id");
+    item.remove("score");
+    Ok(item)
+}
+
+/// The item of participant `p` at ordering key `position` (its seed is computed on read).
+fn participant_item(p: &Participant, position: &str) -> Result<Item, StoreError> {
+    let mut item = to_item(p)?;
+    item.remove("seed");
+    item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
+    item.insert("kind".into(), s("participant"));
+    item.insert("position".into(), s(position));
+    Ok(item)
+}
+
+/// A participant item and its position key.
+fn positioned(sk: &str, item: Item) -> Result<(String, Participant), StoreError> {
+    let position = match item.get("position") {
+        Some(AttributeValue::S(p)) => p.clone(),
+        _ => return Err(StoreError::Corrupt(format!("{sk} has no position"))),
+    };
+    let mut p = from_item::<Participant>(item)?;
+    if p.disqualified {
+        // Stored before participants had a status.
+        p.set_status(ParticipantStatus::Disqualified);
+    }
+    Ok((position, p))
+}
+
 fn build<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T, StoreError> {
     r.map_err(|e| StoreError::Other(e.to_string()))
 }
@@ -145,6 +184,36 @@ fn meta_item(meta: &Meta) -> Result<Item, StoreError> {
     item.insert("kind".into(), s("tournament"));
     item.insert("list_pk".into(), s("TOURNAMENT"));
     item.insert("start_key".into(), s(start_key(&meta.tournament)));
+    Ok(item)
+}
+
+/// A participant's item at `position` (its seed is computed from the position when read).
+fn participant_item(p: &Participant, position: &str) -> Result<Item, StoreError> {
+    let mut item = to_item(p)?;
+    item.remove("seed");
+    item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
+    item.insert("kind".into(), s("participant"));
+    item.insert("position".into(), s(position));
+    Ok(item)
+}
+
+/// The marker of `user_id`'s registration in a tournament.
+fn registration_item(tournament_id: &str, user_id: &str) -> Item {
+    let mut item = key(tournament_id, format!("REG#{user_id}"));
+    item.insert("kind".into(), s("registration"));
+    item
+}
+
+/// A generated match of start attempt `gen`, at `order` in the bracket, without a result
+/// (results are recorded on it separately: `result_update`).
+fn match_item(tournament_id: &str, gen: &str, order: usize, m: &Match) -> Result<Item, StoreError> {
+    let mut item = to_item(m)?;
+    item.extend(key(tournament_id, format!("MATCH#{gen}#{}", m.id)));
+    item.insert("kind".into(), s("match"));
+    item.insert("gen".into(), s(gen));
+    item.insert("order".into(), n(order));
+    item.remove("winner_id");
+    item.remove("score");
     Ok(item)
 }
 
@@ -183,45 +252,32 @@ impl TournamentsStore {
     /// The tournament, its roster and its bracket: one (paginated) strongly consistent
     /// Query of the partition.
     pub async fn load(&self, id: &str) -> Result<Option<Loaded>, StoreError> {
-        let mut start = None;
-        let mut meta: Option<Meta> = None;
-        let mut roster = Vec::new();
-        let mut registered_users = BTreeSet::new();
-        let mut match_items: Vec<Item> = Vec::new();
-        loop {
-            let out = self
-                .db
+        let items = query_all(
+            self.db
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", pk(id))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in out.items.unwrap_or_default() {
-                let sk = match item.get("sk") {
-                    Some(AttributeValue::S(sk)) => sk.clone(),
-                    _ => continue,
-                };
-                if sk == "META" {
-                    meta = Some(from_item(item)?);
-                } else if sk.starts_with("PARTICIPANT#") {
-                    let position = match item.get("position") {
-                        Some(AttributeValue::S(p)) => p.clone(),
-                        _ => return Err(StoreError::Corrupt(format!("{sk} has no position"))),
-                    };
-                    roster.push((position, from_item::<Participant>(item)?));
-                } else if let Some(user) = sk.strip_prefix("REG#") {
-                    registered_users.insert(user.to_string());
-                } else if sk.starts_with("MATCH#") {
-                    match_items.push(item);
-                }
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
+                .consistent_read(true),
+        )
+        .await?;
+        let mut meta: Option<Meta> = None;
+        let mut roster = Vec::new();
+        let mut registered_users = BTreeSet::new();
+        let mut match_items: Vec<Item> = Vec::new();
+        for item in items {
+            let sk = match item.get("sk") {
+                Some(AttributeValue::S(sk)) => sk.clone(),
+                _ => continue,
+            };
+            if sk == "META" {
+                meta = Some(from_item(item)?);
+            } else if sk.starts_with("PARTICIPANT#") {
+                roster.push(positioned(&sk, item)?);
+            } else if let Some(user) = sk.strip_prefix("REG#") {
+                registered_users.insert(user.to_string());
+            } else if sk.starts_with("MATCH#") {
+                match_items.push(item);
             }
         }
         let Some(meta) = meta else { return Ok(None) };
@@ -352,39 +408,27 @@ impl TournamentsStore {
         &self,
         id: &str,
     ) -> Result<Option<(Meta, Vec<(String, Participant)>)>, StoreError> {
-        let mut start = None;
-        let mut meta = None;
-        let mut roster = Vec::new();
-        loop {
-            let out = self
-                .db
+        let items = query_all(
+            self.db
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
                 .expression_attribute_values(":pk", pk(id))
                 .expression_attribute_values(":from", s("META"))
                 .expression_attribute_values(":to", s("PARTICIPANT$"))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in out.items.unwrap_or_default() {
-                match item.get("sk") {
-                    Some(AttributeValue::S(sk)) if sk == "META" => meta = Some(from_item(item)?),
-                    Some(AttributeValue::S(sk)) if sk.starts_with("PARTICIPANT#") => {
-                        let position = match item.get("position") {
-                            Some(AttributeValue::S(p)) => p.clone(),
-                            _ => return Err(StoreError::Corrupt(format!("{sk} has no position"))),
-                        };
-                        roster.push((position, from_item::<Participant>(item)?));
-                    }
-                    _ => {}
+                .consistent_read(true),
+        )
+        .await?;
+        let mut meta = None;
+        let mut roster = Vec::new();
+        for item in items {
+            match item.get("sk") {
+                Some(AttributeValue::S(sk)) if sk == "META" => meta = Some(from_item(item)?),
+                Some(AttributeValue::S(sk)) if sk.starts_with("PARTICIPANT#") => {
+                    let sk = sk.clone();
+                    roster.push(positioned(&sk, item)?);
                 }
-            }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
+                _ => {}
             }
         }
         Ok(meta.map(|m| (m, seeded(roster))))
@@ -400,17 +444,28 @@ impl TournamentsStore {
     ) -> Result<(), StoreError> {
         let mut requests = Vec::new();
         for (order, m) in bracket.matches().iter().enumerate() {
-            let mut item = to_item(m)?;
-            item.extend(key(tournament_id, format!("MATCH#{gen}#{}", m.id)));
-            item.insert("kind".into(), s("match"));
-            item.insert("gen".into(), s(gen));
-            item.insert("order".into(), n(order));
-            // Results are recorded separately; the generated state needs none.
-            item.remove("winner_id");
-            item.remove("score");
+            let item = match_item(tournament_id, gen, order, m)?;
             let put = build(
                 aws_sdk_dynamodb::types::PutRequest::builder()
                     .set_item(Some(item))
+                    .build(),
+            )?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
+    }
+
+    /// Writes participants (each with its position key) outside any transaction, in
+    /// batches: for loading a roster whose count a later commit sets (tests, migrations).
+    pub async fn put_participants(
+        &self,
+        roster: &[(Participant, String)],
+    ) -> Result<(), StoreError> {
+        let mut requests = Vec::new();
+        for (p, position) in roster {
+            let put = build(
+                aws_sdk_dynamodb::types::PutRequest::builder()
+                    .set_item(Some(participant_item(p, position)?))
                     .build(),
             )?;
             requests.push(WriteRequest::builder().put_request(put).build());
@@ -443,12 +498,13 @@ impl TournamentsStore {
     }
 
     /// Writes `meta` (whose version is already the new one) if the stored version is still
-    /// `read_version` (`None`: it must not exist), with `items` and `events`, atomically.
+    /// `read_version` (`None`: it must not exist), with the change's `writes` and `events`,
+    /// atomically.
     pub async fn commit(
         &self,
         meta: &Meta,
         read_version: Option<u64>,
-        items: Vec<TransactWriteItem>,
+        writes: &[Write],
         events: &[Event],
     ) -> Result<(), CommitError> {
         let store = |e: StoreError| CommitError::Store(e);
@@ -466,8 +522,10 @@ impl TournamentsStore {
                 .put(build(put.build()).map_err(store)?)
                 .build(),
         );
-        for item in items {
-            tx = tx.transact_items(item);
+        for write in writes {
+            for item in self.write_items(meta, write).map_err(store)? {
+                tx = tx.transact_items(item);
+            }
         }
         for event in events {
             tx = tx.transact_items(outbox_put(&self.table, event));
@@ -485,18 +543,79 @@ impl TournamentsStore {
         }
     }
 
+    /// The transaction items of one domain write in the tournament `meta` describes.
+    fn write_items(
+        &self,
+        meta: &Meta,
+        write: &Write,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let id = &meta.tournament.id;
+        let gen = || {
+            meta.bracket_gen
+                .as_deref()
+                .ok_or_else(|| StoreError::Other("a match write before the start".into()))
+        };
+        Ok(match write {
+            Write::PutParticipant {
+                participant,
+                position,
+            } => {
+                let mut items = vec![self.participant_put(participant, position)?];
+                if let Some(u) = &participant.user_id {
+                    items.push(self.registration_put(id, u)?);
+                }
+                items
+            }
+            Write::RemoveParticipant(p) => self.participant_delete(p)?,
+            Write::DisqualifyParticipant { participant_id } => {
+                vec![self.participant_set(
+                    id,
+                    participant_id,
+                    &[
+                        ("disqualified", AttributeValue::Bool(true)),
+                        ("status", s("disqualified")),
+                    ],
+                )?]
+            }
+            Write::RecordResult {
+                match_id,
+                winner,
+                score,
+                seq,
+            } => vec![self.result_update(
+                id,
+                gen()?,
+                match_id,
+                winner.as_deref(),
+                score,
+                Some(*seq),
+            )?],
+            Write::CorrectResult {
+                match_id,
+                winner,
+                score,
+            } => vec![self.result_update(id, gen()?, match_id, winner.as_deref(), score, None)?],
+            Write::PutMatches {
+                first_order,
+                matches,
+            } => {
+                let gen = gen()?;
+                matches
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| self.put_new(match_item(id, gen, first_order + i, m)?))
+                    .collect::<Result<_, _>>()?
+            }
+        })
+    }
+
     /// The put of a participant, which must not exist yet.
-    pub fn participant_put(
+    fn participant_put(
         &self,
         p: &Participant,
         position: &str,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut item = to_item(p)?;
-        item.remove("seed");
-        item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
-        item.insert("kind".into(), s("participant"));
-        item.insert("position".into(), s(position));
-        self.put_new(item)
+        self.put_new(participant_item(p, position)?)
     }
 
     /// The put of an item that must not exist yet.
@@ -512,21 +631,16 @@ impl TournamentsStore {
     }
 
     /// Marks `user_id` as registered in the tournament; fails if they already are.
-    pub fn registration_put(
+    fn registration_put(
         &self,
         tournament_id: &str,
         user_id: &str,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut item = key(tournament_id, format!("REG#{user_id}"));
-        item.insert("kind".into(), s("registration"));
-        self.put_new(item)
+        self.put_new(registration_item(tournament_id, user_id))
     }
 
     /// Removes a participant (and their registration, when they are a user).
-    pub fn participant_delete(
-        &self,
-        p: &Participant,
-    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+    fn participant_delete(&self, p: &Participant) -> Result<Vec<TransactWriteItem>, StoreError> {
         let mut out = Vec::new();
         let mut keys = vec![key(&p.tournament_id, format!("PARTICIPANT#{}", p.id))];
         if let Some(u) = &p.user_id {
@@ -545,24 +659,37 @@ impl TournamentsStore {
         Ok(out)
     }
 
-    /// Marks a participant disqualified.
-    pub fn participant_disqualify(&self, p: &Participant) -> Result<TransactWriteItem, StoreError> {
-        let update = build(
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id))))
-                .update_expression("SET disqualified = :t")
-                .condition_expression("attribute_exists(pk)")
-                .expression_attribute_values(":t", AttributeValue::Bool(true))
-                .build(),
-        )?;
-        Ok(TransactWriteItem::builder().update(update).build())
+    /// Sets `fields` (attribute, value) on an existing participant's item.
+    fn participant_set(
+        &self,
+        tournament_id: &str,
+        participant_id: &str,
+        fields: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                tournament_id,
+                format!("PARTICIPANT#{participant_id}"),
+            )))
+            .condition_expression("attribute_exists(pk)");
+        let mut set = Vec::new();
+        for (i, (name, value)) in fields.iter().enumerate() {
+            set.push(format!("#f{i} = :f{i}"));
+            update = update
+                .expression_attribute_names(format!("#f{i}"), *name)
+                .expression_attribute_values(format!(":f{i}"), value.clone());
+        }
+        let update = update.update_expression(format!("SET {}", set.join(", ")));
+        Ok(TransactWriteItem::builder()
+            .update(build(update.build())?)
+            .build())
     }
 
     /// Records a result on a match of generation `gen`: a first report (at tournament
     /// version `seq`) requires that none was recorded; a correction requires that one was,
     /// and keeps its place in the order.
-    pub fn result_update(
+    fn result_update(
         &self,
         tournament_id: &str,
         gen: &str,

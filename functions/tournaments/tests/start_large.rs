@@ -8,7 +8,6 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use common::{match_of, Env, Route};
 use gymit_tournaments::{
     bracket::{generate, Bracket, Match},
@@ -40,51 +39,33 @@ fn count(bracket: &Value, side: &str) -> usize {
 /// (the registration tests cover joins; this covers the start).
 async fn roster_of(env: &Env, id: &str, n: u32) {
     let loaded = env.stored(id).await;
-    let mut requests = Vec::new();
-    for i in 0..n {
-        let p = Participant {
-            id: uuid::Uuid::now_v7().to_string(),
-            tournament_id: id.to_string(),
-            user_id: None,
-            name: format!("Player {i:03}"),
-            seed: 0,
-            joined_at: gymit_shared::time::now_rfc3339(),
-            disqualified: false,
-        };
-        let put = env
-            .state
-            .store
-            .participant_put(&p, &append_position())
-            .expect("a participant item");
-        let item = put.put().expect("a put").item().clone();
-        let put = PutRequest::builder()
-            .set_item(Some(item))
-            .build()
-            .expect("a put request");
-        requests.push(WriteRequest::builder().put_request(put).build());
-    }
-    for chunk in requests.chunks(25) {
-        let mut pending = chunk.to_vec();
-        while !pending.is_empty() {
-            let out = env
-                .db
-                .batch_write_item()
-                .request_items(env.state.store.table(), pending)
-                .send()
-                .await
-                .expect("participants written");
-            pending = out
-                .unprocessed_items
-                .and_then(|mut u| u.remove(env.state.store.table()))
-                .unwrap_or_default();
-        }
-    }
+    let roster: Vec<(Participant, String)> = (0..n)
+        .map(|i| {
+            let p = Participant {
+                id: uuid::Uuid::now_v7().to_string(),
+                tournament_id: id.to_string(),
+                user_id: None,
+                name: format!("Player {i:03}"),
+                seed: 0,
+                joined_at: gymit_shared::time::now_rfc3339(),
+                disqualified: false,
+                status: Default::default(),
+                checked_in_at: None,
+            };
+            (p, append_position())
+        })
+        .collect();
+    env.state
+        .store
+        .put_participants(&roster)
+        .await
+        .expect("participants written");
     let mut meta = loaded.meta.clone();
     meta.tournament.participant_count += n;
     meta.tournament.version += 1;
     env.state
         .store
-        .commit(&meta, Some(loaded.meta.tournament.version), Vec::new(), &[])
+        .commit(&meta, Some(loaded.meta.tournament.version), &[], &[])
         .await
         .expect("the count is written");
 }

@@ -480,7 +480,15 @@ impl Bracket {
         match m.status {
             MatchStatus::Pending => {
                 let (p1, p2) = (m.participant1_id.clone(), m.participant2_id.clone());
-                let open = m.bracket != Side::RoundRobin || m.round as usize <= self.open_round;
+                // A round robin's later rounds wait for the earlier ones, except a match of
+                // someone who is out: it is forfeited at once (API.md: a disqualification or
+                // drop settles every unplayed match).
+                let out =
+                    |p: &Option<String>| p.as_ref().is_some_and(|p| self.disqualified.contains(p));
+                let open = m.bracket != Side::RoundRobin
+                    || m.round as usize <= self.open_round
+                    || out(&p1)
+                    || out(&p2);
                 match (p1, p2) {
                     (Some(_), Some(_)) if open => self.set_status(i, MatchStatus::Ready),
                     (Some(p), None) if self.slot_dead(i, Slot::Two) => self.walk_over(i, p),

@@ -151,9 +151,17 @@ fn elimination_keys(bracket: &Bracket, participants: &[(String, String)]) -> Vec
         .iter()
         .find(|m| m.bracket == Side::ThirdPlace && m.status == MatchStatus::Completed)
         .and_then(|m| m.winner_id.clone());
+    let finished = bracket.is_finished();
     participants
         .iter()
         .map(|(id, _)| {
+            if !finished {
+                // Provisional: everyone still in contention shares the best rank; those
+                // out follow by how far they got, as in the final standings.
+                if still_in_contention(bracket, id) {
+                    return vec![1, 0, 0, 0];
+                }
+            }
             let tier = if champion.as_deref() == Some(id) {
                 3
             } else if runner_up.as_deref() == Some(id) {
@@ -163,12 +171,41 @@ fn elimination_keys(bracket: &Bracket, participants: &[(String, String)]) -> Vec
             };
             let wb = reached(&bracket.matches, Side::Winners, id);
             if double {
-                vec![tier, reached(&bracket.matches, Side::Losers, id), wb]
+                vec![0, tier, reached(&bracket.matches, Side::Losers, id), wb]
             } else {
-                vec![tier, wb, i64::from(third.as_deref() == Some(id))]
+                vec![0, tier, wb, i64::from(third.as_deref() == Some(id))]
             }
         })
         .collect()
+}
+
+/// Whether `participant` can still win an unfinished elimination bracket: not
+/// disqualified, and no loss that sent them out. A loss that sends its loser on is not
+/// one (a winners-bracket loss in double elimination, the first grand final lost by the
+/// winners-bracket winner when a reset is played), except into the third-place match,
+/// which is played for third.
+fn still_in_contention(bracket: &Bracket, participant: &str) -> bool {
+    if bracket.disqualified().contains(participant) {
+        return false;
+    }
+    let goes_on = |m: &Match| -> bool {
+        let into = m
+            .next_loser_match_id
+            .as_deref()
+            .and_then(|next| bracket.get(next));
+        match into {
+            Some(next) => next.bracket != Side::ThirdPlace,
+            None => {
+                m.is_first_final()
+                    && m.participant1_id.as_deref() == Some(participant)
+                    && bracket.matches.iter().any(|r| r.is_reset())
+            }
+        }
+    };
+    !bracket
+        .matches
+        .iter()
+        .any(|m| m.loser_id() == Some(participant) && !goes_on(m))
 }
 
 /// Round robin: points, then points among the tied (head-to-head), then score difference.

@@ -358,6 +358,93 @@ fn a_correction_in_double_elimination_moves_the_loser_too() {
     );
 }
 
+/// Provisional standings (API.md v1.1): seed 1 of 64 at 3–0 in an unfinished double
+/// elimination shares the best rank, and nobody ranks below a player who went out earlier.
+#[test]
+fn an_unfinished_double_elimination_never_ranks_a_leader_below_the_eliminated() {
+    let mut b = generate(DE, &people(64));
+    let seed = |p: &str| p[1..].parse::<u32>().unwrap();
+    // Play the bracket by seed until seed 1 has won three matches.
+    let wins_of_p1 = |b: &Bracket| {
+        b.matches
+            .iter()
+            .filter(|m| m.status == MatchStatus::Completed && m.winner_id.as_deref() == Some("p1"))
+            .count()
+    };
+    let lb_round_2_played = |b: &Bracket| {
+        b.matches
+            .iter()
+            .any(|m| m.bracket == Side::Losers && m.round == 2 && m.is_played())
+    };
+    while wins_of_p1(&b) < 3 || !lb_round_2_played(&b) {
+        // Losers-bracket matches first, so some players are out by now.
+        let open = ready(&b);
+        let m = open
+            .iter()
+            .find(|m| m.bracket == Side::Losers)
+            .unwrap_or(&open[0])
+            .to_owned()
+            .clone();
+        let (x, y) = pair(&m);
+        let w = if seed(&x) < seed(&y) { x } else { y };
+        b.report(&m.id, Some(&w), "2-0").unwrap();
+    }
+    assert!(!b.is_finished());
+    let names: Vec<(String, String)> = people(64).into_iter().map(|p| (p.clone(), p)).collect();
+    let table = standings(&b, &names);
+    let p1 = table.iter().find(|s| s.participant_id == "p1").unwrap();
+    assert_eq!((p1.rank, p1.losses), (1, 0), "{table:#?}");
+    assert!(p1.wins >= 3);
+    // Out: two losses. Everyone out ranks below everyone still in, and among those out,
+    // whoever went out in a later losers round ranks higher.
+    let out: Vec<&Standing> = table.iter().filter(|s| s.losses >= 2).collect();
+    assert!(!out.is_empty());
+    let still_in = table.iter().filter(|s| s.losses < 2);
+    for s in still_in {
+        assert_eq!(s.rank, 1, "{s:?}");
+    }
+    for o in &out {
+        assert!(o.rank > 1, "{o:?}");
+    }
+    let lb_round = |p: &str| {
+        b.matches
+            .iter()
+            .filter(|m| m.bracket == Side::Losers && m.loser_id() == Some(p))
+            .map(|m| m.round)
+            .max()
+            .unwrap()
+    };
+    for a in &out {
+        for c in &out {
+            if lb_round(&a.participant_id) > lb_round(&c.participant_id) {
+                assert!(a.rank < c.rank, "{a:?} went out later than {c:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_round_robin_disqualification_forfeits_every_later_round_at_once() {
+    let mut b = generate(RR, &people(6));
+    b.disqualify("p2").unwrap();
+    let theirs: Vec<&Match> = b.matches.iter().filter(|m| m.has("p2")).collect();
+    assert_eq!(theirs.len(), 5, "p2 meets every other player once");
+    for m in theirs {
+        assert_eq!(
+            (m.status, m.score.as_deref()),
+            (MatchStatus::Completed, Some(FORFEIT)),
+            "round {}: {m:?}",
+            m.round
+        );
+        assert_ne!(m.winner_id.as_deref(), Some("p2"));
+    }
+    // Everybody else's later rounds still wait for theirs.
+    assert!(b
+        .matches
+        .iter()
+        .any(|m| !m.has("p2") && m.round > 1 && m.status == MatchStatus::Pending));
+}
+
 #[test]
 fn disqualification_forfeits_every_match_and_cascades() {
     let mut b = generate(DE, &people(4));

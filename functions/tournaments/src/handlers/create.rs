@@ -41,6 +41,11 @@ pub async fn handle(
         created_at: now.clone(),
         updated_at: now,
         version: 1,
+        check_in_minutes: 0,
+        check_in_opens_at: None,
+        waitlist_size: 0,
+        waitlist_count: 0,
+        current_round: None,
     };
     fields.apply(&mut t, true)?;
     let meta = Meta {
@@ -51,7 +56,7 @@ pub async fn handle(
     let created = event("tournament.created", &t.id, json!({ "tournament": t }));
     state
         .store
-        .commit(&meta, None, Vec::new(), &[created])
+        .commit(&meta, None, &[], &[created])
         .await
         .map_err(|e| match e {
             crate::store::CommitError::Store(e) => e.into(),

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
     bracket::{MatchStatus, FORFEIT},
-    domain::{engine_error, Status},
+    domain::{Missing, ParticipantStatus, Refusal, Status, Write},
     store::Disqualification,
     Tournaments,
 };
@@ -28,14 +28,14 @@ pub async fn handle(
         t.require_manager(&caller)?;
         let p = loaded
             .participant(&participant_id)
-            .ok_or_else(|| ApiError::not_found("participant"))?;
+            .ok_or(Refusal::NotFound(Missing::Participant))?;
         t.require_status(&[Status::InProgress], "disqualify in")?;
         let before = loaded
             .bracket
             .as_ref()
-            .ok_or_else(|| ApiError::not_found("bracket"))?;
+            .ok_or(Refusal::NotFound(Missing::Bracket))?;
         let mut after = before.clone();
-        after.disqualify(&p.id).map_err(engine_error)?;
+        after.disqualify(&p.id).map_err(Refusal::Engine)?;
         let changed = after.changed_since(before);
 
         let mut meta = next_meta(loaded);
@@ -49,9 +49,11 @@ pub async fn handle(
         }
         let t2 = meta.tournament.clone();
         let mut participant = p.clone();
-        participant.disqualified = true;
+        participant.set_status(ParticipantStatus::Disqualified);
         let mut change = Decision::new(meta, (participant.clone(), t2.clone(), after.clone()));
-        change.items.push(state.store.participant_disqualify(p)?);
+        change.writes.push(Write::DisqualifyParticipant {
+            participant_id: p.id.clone(),
+        });
         for forfeit in changed
             .iter()
             .filter(|m| m.status == MatchStatus::Completed && m.score.as_deref() == Some(FORFEIT))

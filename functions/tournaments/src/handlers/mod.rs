@@ -1,6 +1,7 @@
 //! One module per function; HTTP ones expose `handle(state, request, ctx)`. What they share
 //! is here: read the tournament, decide (pure), commit under the tournament's version, and
-//! when another write won, read and decide again.
+//! when another write won, read and decide again; and the edge where a domain refusal
+//! becomes the client's problem+json (`impl From<Refusal> for ApiError`).
 
 pub mod bracket;
 pub mod cancel;
@@ -20,7 +21,6 @@ pub mod update;
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::TransactWriteItem;
 use gymit_shared::{
     events::Event,
     retry::{retry, Attempt, Policy},
@@ -29,17 +29,18 @@ use gymit_shared::{
 use serde_json::{json, Value};
 
 use crate::{
-    bracket::{standings, Bracket, Kind, Match},
-    domain::Tournament,
+    bracket::{standings, Bracket, EngineError, Kind, Match},
+    domain::{Missing, Refusal, Tournament, Write},
     store::{CommitError, Loaded, Meta},
     Tournaments,
 };
+pub use crate::{busy, event};
 
-/// A decided change: the new META (version already bumped), the other items it writes,
+/// A decided change: the new META (version already bumped), the domain's other writes,
 /// its events, and what the client gets back.
 pub struct Decision<R> {
     pub meta: Meta,
-    pub items: Vec<TransactWriteItem>,
+    pub writes: Vec<Write>,
     pub events: Vec<Event>,
     pub answer: R,
     /// Matches to write before the commit (a start): (generation, bracket).
@@ -50,7 +51,7 @@ impl<R> Decision<R> {
     pub fn new(meta: Meta, answer: R) -> Self {
         Self {
             meta,
-            items: Vec::new(),
+            writes: Vec::new(),
             events: Vec::new(),
             answer,
             matches: None,
@@ -75,11 +76,6 @@ pub fn next_meta_of(read: &Meta) -> Meta {
 /// most, well inside the functions' 10 s timeout, waiting at most 80 ms between tries.
 const CONTENDED: Policy = Policy::until(Duration::from_secs(8), Duration::from_millis(5))
     .with_cap(Duration::from_millis(80));
-
-/// What a write that kept losing answers.
-pub fn busy() -> ApiError {
-    ApiError::dependency_unavailable("the tournament is busy, try again")
-}
 
 /// Reads tournament `id` whole (one Query), lets `decide` turn it into a change (or
 /// refuse), and commits it if nobody changed the tournament meanwhile; otherwise reads and
@@ -111,7 +107,8 @@ pub async fn mutate_meta<R>(
             .store
             .meta(id)
             .await?
-            .ok_or_else(|| ApiError::not_found("tournament"))
+            .ok_or(Refusal::NotFound(Missing::Tournament))
+            .map_err(ApiError::from)
     };
     commit_loop(state, id, read, |m: &Meta| m.tournament.version, decide).await
 }
@@ -135,7 +132,7 @@ where
         }
         let result = state
             .store
-            .commit(&change.meta, Some(version(&current)), change.items, &change.events)
+            .commit(&change.meta, Some(version(&current)), &change.writes, &change.events)
             .await;
         if let (Err(_), Some((gen, bracket))) = (&result, &change.matches) {
             // This start attempt lost: its matches would stay in the partition, unread.
@@ -159,9 +156,95 @@ where
     outcome
 }
 
-/// A tournament event for the outbox.
-pub fn event(event_type: &str, tournament_id: &str, data: Value) -> Event {
-    Event::new(event_type, "tournament_id", tournament_id, data)
+/// The problem a client sees for each refusal of the tournament's rules (API.md).
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotFound(what) => ApiError::not_found(what.as_str()),
+            Refusal::NotManager => ApiError::forbidden(
+                "only the tournament's owner (as a trainer) or an admin may do this",
+            ),
+            Refusal::NotYours => {
+                ApiError::forbidden("only the tournament's owner or an admin may add others")
+            }
+            Refusal::NotApproved => ApiError::not_approved(),
+            Refusal::InvalidState { action, status } => ApiError::conflict(
+                "invalid_state",
+                format!("cannot {action} a tournament that is {}", status.as_str()),
+            ),
+            Refusal::RegistrationClosed(status) => ApiError::conflict(
+                "registration_closed",
+                format!(
+                    "registration is closed: the tournament is {}",
+                    status.as_str()
+                ),
+            ),
+            Refusal::TournamentFull => {
+                ApiError::conflict("tournament_full", "every place is taken")
+            }
+            Refusal::AlreadyRegistered => {
+                ApiError::conflict("already_registered", "this user is already registered")
+            }
+            Refusal::CapacityBelowParticipants(count) => ApiError::conflict(
+                "capacity_below_participants",
+                format!("{count} participants are registered already"),
+            ),
+            Refusal::NotEnoughParticipants(detail) => {
+                ApiError::conflict("not_enough_participants", detail)
+            }
+            Refusal::CheckInNotOpen => {
+                ApiError::conflict("check_in_not_open", "check-in is not open now")
+            }
+            Refusal::AlreadyOut => ApiError::conflict(
+                "invalid_state",
+                "this participant has already dropped out or been disqualified",
+            ),
+            Refusal::Engine(e) => engine_problem(e),
+            Refusal::Invalid(errors) => ApiError::validation(errors),
+        }
+    }
+}
+
+/// The problem a client sees for each refusal of the bracket engine.
+fn engine_problem(e: EngineError) -> ApiError {
+    match e {
+        EngineError::UnknownMatch => ApiError::not_found("match"),
+        EngineError::UnknownParticipant => ApiError::not_found("participant"),
+        EngineError::AlreadyCompleted => ApiError::conflict(
+            "match_already_completed",
+            "this match already has a result; correct it with PUT",
+        ),
+        EngineError::NotReady => {
+            ApiError::conflict("match_not_ready", "this match is not ready to be played")
+        }
+        EngineError::NotCompleted => ApiError::conflict(
+            "match_not_completed",
+            "only a completed match can be corrected",
+        ),
+        EngineError::WinnerNotInMatch => {
+            ApiError::invalid_field("winner_id", "must be one of the match's two participants")
+        }
+        EngineError::DrawNotAllowed => ApiError::invalid_field(
+            "winner_id",
+            "is required: draws are only possible in round robin",
+        ),
+        EngineError::DownstreamCompleted => ApiError::conflict(
+            "downstream_match_completed",
+            "a match this result fed into is already completed",
+        ),
+        EngineError::Forfeited => ApiError::conflict(
+            "invalid_state",
+            "a forfeit follows from a disqualification and cannot be corrected",
+        ),
+        EngineError::AlreadyDisqualified => ApiError::conflict(
+            "already_disqualified",
+            "this participant is already disqualified",
+        ),
+        EngineError::Finished => ApiError::conflict(
+            "invalid_state",
+            "every place is decided: nobody can be disqualified any more",
+        ),
+    }
 }
 
 /// The `bracket` object of API.md.

@@ -7,7 +7,10 @@ use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
 use super::{event, mutate, next_meta, Decision};
-use crate::{domain::Status, Tournaments};
+use crate::{
+    domain::{Missing, Refusal, Status, Write},
+    Tournaments,
+};
 
 pub async fn handle(
     state: Arc<Tournaments>,
@@ -21,7 +24,7 @@ pub async fn handle(
         let t = loaded.tournament();
         let p = loaded
             .participant(&participant_id)
-            .ok_or_else(|| ApiError::not_found("participant"))?;
+            .ok_or(Refusal::NotFound(Missing::Participant))?;
         let themselves = p.user_id.as_deref() == Some(caller.user_id.as_str());
         if themselves && !t.is_manager(&caller) {
             // Leaving is a write: an unapproved account may not (API.md, 403 not_approved).
@@ -33,7 +36,7 @@ pub async fn handle(
         let mut meta = next_meta(loaded);
         meta.tournament.participant_count = meta.tournament.participant_count.saturating_sub(1);
         let mut change = Decision::new(meta, ());
-        change.items.extend(state.store.participant_delete(p)?);
+        change.writes.push(Write::RemoveParticipant(p.clone()));
         change.events.push(event(
             "participant.left",
             &t.id,

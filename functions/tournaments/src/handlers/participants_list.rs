@@ -5,7 +5,10 @@ use std::sync::Arc;
 use gymit_shared::{http, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use crate::Tournaments;
+use crate::{
+    domain::{Missing, Refusal},
+    Tournaments,
+};
 
 pub async fn handle(
     state: Arc<Tournaments>,
@@ -18,7 +21,7 @@ pub async fn handle(
         .store
         .meta_and_roster(&id)
         .await?
-        .ok_or_else(|| ApiError::not_found("tournament"))?;
+        .ok_or(Refusal::NotFound(Missing::Tournament))?;
     let items: Vec<_> = roster.iter().map(|(_, p)| p).collect();
     http::cacheable_json(&json!({ "items": items }))
 }

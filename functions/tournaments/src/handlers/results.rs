@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
-    domain::{engine_error, ResultBody, Status},
+    domain::{Missing, Refusal, ResultBody, Status, Write},
     Tournaments,
 };
 
@@ -59,7 +59,7 @@ async fn record(
         let before = loaded
             .bracket
             .as_ref()
-            .ok_or_else(|| ApiError::not_found("match"))?;
+            .ok_or(Refusal::NotFound(Missing::Match))?;
         let champion_before = champion(t, before, loaded);
         let mut after = before.clone();
         if correcting {
@@ -67,11 +67,11 @@ async fn record(
         } else {
             after.report(&match_id, winner.as_deref(), &score)
         }
-        .map_err(engine_error)?;
+        .map_err(Refusal::Engine)?;
         let m = after
             .get(&match_id)
             .cloned()
-            .ok_or_else(|| ApiError::not_found("match"))?;
+            .ok_or(Refusal::NotFound(Missing::Match))?;
         let updated: Vec<_> = after
             .changed_since(before)
             .into_iter()
@@ -86,17 +86,23 @@ async fn record(
             Status::InProgress
         };
         let t2 = meta.tournament.clone();
-        let gen = meta.bracket_gen.clone().unwrap_or_default();
         let champion_after = champion(&t2, &after, loaded);
         let mut change = Decision::new(meta, (m.clone(), t2.clone()));
-        change.items.push(state.store.result_update(
-            &t2.id,
-            &gen,
-            &m.id,
-            winner.as_deref(),
-            &score,
-            (!correcting).then_some(t2.version),
-        )?);
+        let (match_id, winner, score) = (m.id.clone(), winner.clone(), score.clone());
+        change.writes.push(if correcting {
+            Write::CorrectResult {
+                match_id,
+                winner,
+                score,
+            }
+        } else {
+            Write::RecordResult {
+                match_id,
+                winner,
+                score,
+                seq: t2.version,
+            }
+        });
         change.events.push(event(
             "match.completed",
             &t2.id,

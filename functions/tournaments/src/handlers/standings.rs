@@ -1,5 +1,6 @@
-//! `GET /api/tournaments/{id}/standings` (anyone) → `200 {items}` ordered by rank, every
-//! participant included (disqualified ones too).
+//! `GET /api/tournaments/{id}/standings` (anyone) → `200 {items, provisional}` ordered by
+//! rank, every participant of the field included (disqualified and dropped ones too);
+//! `provisional` until the tournament is completed (API.md v1.1).
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use serde_json::json;
 
 use crate::{
     bracket::{self, Bracket},
+    domain::Status,
     Tournaments,
 };
 
@@ -30,5 +32,6 @@ pub async fn handle(
             &empty
         }
     };
-    http::cacheable_json(&json!({ "items": bracket::standings(b, &names) }))
+    let provisional = loaded.tournament().status != Status::Completed;
+    http::cacheable_json(&json!({ "items": bracket::standings(b, &names), "provisional": provisional }))
 }

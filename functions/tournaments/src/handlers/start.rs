@@ -8,13 +8,17 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, identity, metrics, ApiError, Ctx, Request, Response};
 use rand::seq::SliceRandom;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{bracket_view, event, mutate, next_meta, Decision};
-use crate::{bracket, domain::Status, Tournaments};
+use crate::{
+    bracket,
+    domain::{Refusal, Status},
+    Tournaments,
+};
 
 #[derive(Deserialize, Default)]
 struct Body {
@@ -44,10 +48,10 @@ pub async fn handle(
         t.require_manager(&caller)?;
         t.require_status(&[Status::RegistrationOpen], "start")?;
         if loaded.roster.len() < 2 {
-            return Err(ApiError::conflict(
-                "not_enough_participants",
-                "a tournament needs at least 2 participants",
-            ));
+            return Err(Refusal::NotEnoughParticipants(
+                "a tournament needs at least 2 participants".into(),
+            )
+            .into());
         }
         let mut order: Vec<String> = loaded.participants().map(|p| p.id.clone()).collect();
         if random {
@@ -71,6 +75,12 @@ pub async fn handle(
     })
     .await?;
     tracing::info!(tournament_id = %id, matches = bracket.matches().len(), random, "tournament started");
+    // The format's wire name (`single_elimination`…), as the API spells it.
+    let format = serde_json::to_value(t.tournament_type)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    metrics::count("tournaments_started_total", 1.0, &[("format", &format)]);
     http::json(
         200,
         &json!({ "tournament": t, "bracket": bracket_view(&t, Some(&bracket)) }),

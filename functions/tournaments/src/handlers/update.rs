@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{event, mutate_meta, next_meta_of, Decision};
 use crate::{
-    domain::{Status, TournamentFields},
+    domain::{Refusal, Status, TournamentFields},
     Tournaments,
 };
 
@@ -31,13 +31,7 @@ pub async fn handle(
         fields.apply(&mut meta.tournament, false)?;
         let t = meta.tournament.clone();
         if t.max_participants < t.participant_count {
-            return Err(ApiError::conflict(
-                "capacity_below_participants",
-                format!(
-                    "{} participants are registered already",
-                    t.participant_count
-                ),
-            ));
+            return Err(Refusal::CapacityBelowParticipants(t.participant_count).into());
         }
         let mut change = Decision::new(meta, t.clone());
         change.events.push(event(

@@ -1,0 +1,43 @@
+//! The tournament's own write vocabulary: what a decided change writes beside the new
+//! tournament, in the domain's words. Handlers and the domain build these; only the store
+//! (`TournamentsStore::commit`) turns them into DynamoDB items and conditions, so no SDK
+//! type crosses the seam. Every write of one change is committed in one atomic
+//! transaction, under the tournament's version.
+
+use super::Participant;
+use crate::bracket::Match;
+
+/// One write of a decided change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// A new participant at ordering key `position` (see `domain::append_position`), with
+    /// their user's registration marker: neither may exist yet.
+    PutParticipant {
+        participant: Participant,
+        position: String,
+    },
+    /// A participant (and their user's registration marker) leaves the tournament.
+    RemoveParticipant(Participant),
+    /// A participant is disqualified: they forfeit every unplayed match.
+    DisqualifyParticipant { participant_id: String },
+    /// A first result on a match of the current bracket, recorded at tournament version
+    /// `seq` (which orders it among the other results): none may be recorded yet.
+    RecordResult {
+        match_id: String,
+        winner: Option<String>,
+        score: String,
+        seq: u64,
+    },
+    /// A correction of a recorded result: one must be recorded; it keeps its place.
+    CorrectResult {
+        match_id: String,
+        winner: Option<String>,
+        score: String,
+    },
+    /// New matches of the current bracket (a round paired as play goes on), which must not
+    /// exist yet; `first_order` is the index in the bracket of the first of them.
+    PutMatches {
+        first_order: usize,
+        matches: Vec<Match>,
+    },
+}
