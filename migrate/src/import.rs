@@ -329,6 +329,7 @@ pub async fn import(options: &Options) -> Result<Report, MigrateError> {
                     &legacy_hash,
                     now.timestamp_millis(),
                     &gymit_shared::time::rfc3339(now),
+                    &gymit_auth::store::FailuresCleared::across_addresses(),
                 )
                 .await?
             {

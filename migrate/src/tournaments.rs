@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use gymit_shared::time::rfc3339;
 use gymit_tournaments::{
     bracket::{generate, Bracket, Format, GrandFinal, Kind, MatchStatus, Side},
-    domain::{Participant, Status, Tournament, MAX_ROUND_ROBIN},
+    domain::{Participant, ParticipantStatus, Status, Tournament, MAX_ROUND_ROBIN},
     store::{ImportedResult, Meta},
 };
 
@@ -234,6 +234,8 @@ fn plan_one(
                 seed: seed as u32,
                 joined_at: rfc3339(p.joined_at),
                 disqualified: false,
+                status: ParticipantStatus::Active,
+                checked_in_at: None,
             },
         ));
     }
@@ -302,6 +304,12 @@ fn plan_one(
         updated_at: rfc3339(t.updated_at),
         // Created (1), started (2), then one version per result, as the service counts.
         version: 1 + u64::from(started.is_some()) + results,
+        // The monolith has no check-in, waitlist or Swiss (LEGACY.md).
+        check_in_minutes: 0,
+        check_in_opens_at: None,
+        waitlist_size: 0,
+        waitlist_count: 0,
+        current_round: None,
     };
     Ok(ImportedTournament {
         legacy_id: t.id,

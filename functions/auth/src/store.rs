@@ -879,6 +879,14 @@ pub struct FailuresCleared {
 }
 
 impl FailuresCleared {
+    /// Clears the count across all addresses and no address's own (a password set
+    /// outside a login, e.g. by an import).
+    pub fn across_addresses() -> Self {
+        Self {
+            sources: Vec::new(),
+        }
+    }
+
     /// Clears all addresses' count and `source`'s only.
     pub fn source(source: &str) -> Self {
         Self {

@@ -385,8 +385,8 @@ fn check_in_opens_at(start_date: &str, minutes: u32) -> Option<String> {
     if minutes == 0 {
         return None;
     }
-    let start = DateTime::parse_from_rfc3339(start_date).ok()?;
-    let opens = start.with_timezone(&Utc) - chrono::Duration::minutes(i64::from(minutes));
+    let start = chrono::DateTime::parse_from_rfc3339(start_date).ok()?;
+    let opens = start.with_timezone(&chrono::Utc) - chrono::Duration::minutes(i64::from(minutes));
     Some(gymit_shared::time::rfc3339(opens))
 }
 

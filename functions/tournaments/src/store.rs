@@ -132,29 +132,6 @@ fn key(id: &str, sk: String) -> Item {
     Item::from([("pk".to_string(), pk(id)), ("sk".to_string(), s(sk))])
 }
 
-/// A generated match of start attempt `gen`, `order`-th in its bracket. Results are
-/// recorded separately (`result_update`); the generated state needs none.
-fn match_item(tournament_id: &str, gen: &str, order: usize, m: &Match) -> Result<Item, StoreError> {
-    let mut item = to_item(m)?;
-    item.extend(key(tournament_id, format!("MATCH#{gen}#{}", m.id)));
-    item.insert("kind".into(), s("match"));
-    item.insert("gen".into(), s(gen));
-    item.insert("order".into(), n(order));
-    item.remove("winner_id");
-    item.remove("score");
-    Ok(item)
-}
-
-/// The item of participant `p` at ordering key `position` (its seed is computed on read).
-fn participant_item(p: &Participant, position: &str) -> Result<Item, StoreError> {
-    let mut item = to_item(p)?;
-    item.remove("seed");
-    item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
-    item.insert("kind".into(), s("participant"));
-    item.insert("position".into(), s(position));
-    Ok(item)
-}
-
 /// A participant item and its position key.
 fn positioned(sk: &str, item: Item) -> Result<(String, Participant), StoreError> {
     let position = match item.get("position") {

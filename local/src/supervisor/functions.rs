@@ -366,7 +366,7 @@ mod tests {
             root.join(".venv/bin").display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let watch = watch(&root, &path, port, &env_file, true).unwrap();
+        let watch = watch(&root, &path, port, &env_file, true, &Default::default()).unwrap();
         let group = watch.child.id().unwrap();
         cleanup.group = Some(group);
         super::super::readiness::wait_for_port(port, "cargo lambda watch", Duration::from_secs(60))
