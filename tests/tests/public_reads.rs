@@ -80,9 +80,7 @@ async fn a_64_player_round_robin_is_read_fast_and_a_second_read_is_a_304() {
     // instance loads the 2,016 matches, ~0.5-1 s here).
     for resource in ["bracket", "standings"] {
         let path = format!("/api/tournaments/{id}/{resource}");
-        let warm_up: Vec<_> = (0..instances())
-            .map(|_| get(&s, &path, None))
-            .collect();
+        let warm_up: Vec<_> = (0..instances()).map(|_| get(&s, &path, None)).collect();
         for (a, _) in futures::future::join_all(warm_up).await {
             assert_eq!(a.status, 200, "{a:?}");
         }
@@ -101,7 +99,10 @@ async fn a_64_player_round_robin_is_read_fast_and_a_second_read_is_a_304() {
         );
     }
     let (bracket, _) = get(&s, &format!("/api/tournaments/{id}/bracket"), None).await;
-    assert_eq!(bracket.body["bracket"]["matches"].as_array().unwrap().len(), 2016);
+    assert_eq!(
+        bracket.body["bracket"]["matches"].as_array().unwrap().len(),
+        2016
+    );
 
     // Cacheable: every public read of the tournament answers 304 to its own ETag.
     for path in [
@@ -123,7 +124,10 @@ async fn a_64_player_round_robin_is_read_fast_and_a_second_read_is_a_304() {
         assert!(again.text.is_empty(), "{path}: a 304 has no body");
         assert_eq!(etag(&again), tag, "{path}");
         let (other, _) = get(&s, &path, Some("\"not-this-one\"")).await;
-        assert_eq!(other.status, 200, "{path}: another version is answered in full");
+        assert_eq!(
+            other.status, 200,
+            "{path}: another version is answered in full"
+        );
     }
 
     // A result changes the bracket: the old ETag gets the new bracket, with a new ETag.
@@ -150,5 +154,7 @@ async fn a_read_that_fails_is_not_cacheable() {
     let (a, _) = get(&s, &path, Some("*")).await;
     assert_eq!(a.status, 404, "{a:?}");
     assert!(a.header("etag").is_none(), "{a:?}");
-    assert!(a.header("cache-control").is_none_or(|c| !c.contains("public")));
+    assert!(a
+        .header("cache-control")
+        .is_none_or(|c| !c.contains("public")));
 }

@@ -211,7 +211,11 @@ async fn every_route_takes_at_most_two_round_trips() {
         &ops,
         &["GetItem", "TransactWriteItems"],
     );
-    assert_eq!(table.len(), 17, "every route, joins three ways, a bracket read twice");
+    assert_eq!(
+        table.len(),
+        17,
+        "every route, joins three ways, a bracket read twice"
+    );
 }
 
 #[tokio::test]

@@ -107,8 +107,7 @@ async fn post_in_shards(
             outcome.map_err(|why| (why, job))
         }
     }));
-    let (mut report, handed_over) =
-        futures::join!(post(&state.poster, here, &blob), handed_over);
+    let (mut report, handed_over) = futures::join!(post(&state.poster, here, &blob), handed_over);
     for outcome in handed_over {
         match outcome {
             Ok(shard) => report.add(&shard),

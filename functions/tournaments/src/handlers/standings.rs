@@ -33,5 +33,7 @@ pub async fn handle(
         }
     };
     let provisional = loaded.tournament().status != Status::Completed;
-    http::cacheable_json(&json!({ "items": bracket::standings(b, &names), "provisional": provisional }))
+    http::cacheable_json(
+        &json!({ "items": bracket::standings(b, &names), "provisional": provisional }),
+    )
 }
