@@ -7,6 +7,10 @@
 //! to tournaments through `$default` messages, and `notifications-fanout` posts every
 //! tournament event it receives from SNS to the subscribers through the API's
 //! `@connections` management endpoint.
+//!
+//! Each function's state is built once per process here: `Notifications` (`$connect`),
+//! `Connections` (`$default`, `$disconnect`), `Fanout` (`notifications-fanout`) and
+//! `Poster` (`notifications-fanout-shard`, and the fan-out's own posting).
 
 pub mod accounts;
 pub mod handlers;

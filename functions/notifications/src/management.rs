@@ -103,8 +103,13 @@ impl ConnectionsApi {
         frame: &Blob,
         concurrency: usize,
     ) -> Posted {
-        let deliveries: Vec<(&String, Delivery)> = stream::iter(connection_ids)
-            .map(|id| async move { (id, self.post(id, frame).await) })
+        // Owned ids: a closure over borrowed ones makes the future not `Send` in general
+        // (a higher-ranked lifetime), which an axum or Lambda handler needs.
+        let deliveries: Vec<(String, Delivery)> = stream::iter(connection_ids.iter().cloned())
+            .map(|id| async move {
+                let delivery = self.post(&id, frame).await;
+                (id, delivery)
+            })
             .buffer_unordered(concurrency.max(1))
             .collect()
             .await;
@@ -112,7 +117,7 @@ impl ConnectionsApi {
         for (id, delivery) in deliveries {
             posted.report.count(delivery);
             if delivery == Delivery::Gone {
-                posted.gone.push(id.clone());
+                posted.gone.push(id);
             }
         }
         posted
