@@ -177,7 +177,7 @@ impl crate::websocket::Host for Gateway {
     }
 }
 
-/// `/_local/*` and `@connections` serve this machine's processes only (the emulator's SNS
+/// `/_local/*`, `@connections` and the Invoke API serve this machine's processes only (the emulator's SNS
 /// deliveries, the fan-out function, a developer's curl): a cross-site request
 /// (`crate::origin`) is refused, so no page a developer visits can invoke functions
 /// through them.

@@ -738,7 +738,8 @@ async fn shard_function(poster: fanout::Poster, refused: String) -> (String, Arc
                         .insert("x-amz-function-error", "Unhandled".parse().unwrap());
                     return failed;
                 }
-                let report = gymit_notifications::handlers::fanout_shard::handle(&poster, job).await;
+                let report =
+                    gymit_notifications::handlers::fanout_shard::handle(&poster, job).await;
                 axum::Json(report).into_response()
             }
         }),
@@ -780,9 +781,12 @@ async fn a_big_audience_is_posted_in_shards_and_a_shard_the_function_fails_is_po
     };
     let event = tournament_event("match.completed", &tid);
 
-    let report = fanout::handle(&fanout, as_delivered(sns_event(std::slice::from_ref(&event))))
-        .await
-        .expect("the fan-out succeeds");
+    let report = fanout::handle(
+        &fanout,
+        as_delivered(sns_event(std::slice::from_ref(&event))),
+    )
+    .await
+    .expect("the fan-out succeeds");
 
     assert_eq!(report, self::report(1, 7, 0, 0));
     assert_eq!(*invokes.lock().unwrap(), 3, "three shards handed over");
