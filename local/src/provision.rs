@@ -237,6 +237,11 @@ pub fn local_environment(
     for (k, v) in overrides {
         env.insert(k.to_string(), v);
     }
+    // For measuring the fan-out with other shard sizes (docs/capacity.md), e.g. without
+    // shards: `FANOUT_SHARD_SIZE=100000 make load`.
+    if let Ok(size) = std::env::var("FANOUT_SHARD_SIZE") {
+        env.insert("FANOUT_SHARD_SIZE".to_string(), size);
+    }
     if let Some((k, _)) = env.iter().find(|(_, v)| v.contains("{{resolve:")) {
         return Err(format!("{k} refers to a secret that has no local value").into());
     }
