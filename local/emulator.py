@@ -32,8 +32,7 @@ each SDK call paid a new connection and the emulator a new thread). Measured her
 (8), also without a cost in fidelity but left out with GYMIT_PLAIN_MOTO to show what it
 saves: the items a read returns are written as JSON directly. moto 5.2.5 walks the botocore
 shape of every attribute of every item, 3-4 ms an item here, so a Query of a 64-player
-round robin's 2,065 items took 7-9 s and every public read of it timed out (issue 31);
-and (9) the parameters of a request are read as JSON directly, for the same reason.
+round robin's 2,065 items took 7-9 s and every public read of it timed out (issue 31).
 
 The server still answers one request at a time. moto's operations are not atomic with
 respect to each other (a transaction checks its conditions, then writes, with nothing to
@@ -407,45 +406,6 @@ def _items_as_json(self, context):
 
 if not PLAIN:
     dynamodb_responses.DynamoResult.execute_result = _items_as_json
-
-
-# 9. Reading requests. moto 5.2.5 parses every DynamoDB request against its botocore input
-# shape, value by value: about half of the ~1.5-2 ms the emulator spends on a small
-# TransactWriteItems or GetItem (profiled), and the emulator answers one request at a time,
-# so a crowd of 2,000 spectators connecting (three requests each) waits on it (issue 31).
-# The JSON protocol's body already is the parameters; the only value the shapes turn into
-# something else is a blob (base64 on the wire, bytes in moto), in `B` and `BS` attribute
-# values. A body that is not a JSON object goes to moto's own parser (and its errors).
-
-_parse_parameters = DynamoHandler.parse_parameters
-
-
-def _blobs_as_bytes(value):
-    if isinstance(value, dict):
-        if len(value) == 1:
-            (kind, inner), = value.items()
-            if kind == "B" and isinstance(inner, str):
-                return {"B": base64.b64decode(inner)}
-            if kind == "BS" and isinstance(inner, list) and all(isinstance(b, str) for b in inner):
-                return {"BS": [base64.b64decode(b) for b in inner]}
-        return {k: _blobs_as_bytes(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blobs_as_bytes(v) for v in value]
-    return value
-
-
-def _parameters_as_json(self, request):
-    try:
-        body = json.loads(request.data or b"{}")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        return _parse_parameters(self, request)
-    self.params = _blobs_as_bytes(body)
-
-
-if not PLAIN:
-    DynamoHandler.parse_parameters = _parameters_as_json
 
 
 # One request at a time (see the module's docs for why).
