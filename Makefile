@@ -123,6 +123,7 @@ bench: $(STAMP)
 	    cp bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt )
 	cargo build --release --workspace --bins
 	$(TARGET_DIR)/release/coldstart
+	$(TARGET_DIR)/release/swiss-pairing
 	cargo build --workspace --bins
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo run -q -p gymit-e2e --bin bench
 

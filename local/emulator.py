@@ -41,6 +41,12 @@ tournament: `tests/tests/tournament_play.rs` (200 simultaneous joins to 16 place
 soak test need it. DynamoDB serialises conflicting writes per item; one lock is the
 simplest faithful stand-in, and with (1) a request's cost no longer grows with the table.
 
+(7) A mailbox: SES `SendEmail` (v1 and v2) messages are kept, newest last, and listed at
+`GET /_aws/ses` in LocalStack's shape (`{"messages": [{Id, Region, Source, Destination:
+{ToAddresses}, Subject, Body: {text_part, html_part}, Timestamp}]}`), so `gymit-local`'s
+`GET /_local/mail` reads them the same way from either emulator. moto keeps sent messages
+but has no API that lists them (and no time on them).
+
 SNS `Publish` delivers HTTP notifications inside the request, so the subscriber
 (gymit-local) must answer them without calling back into the emulator first; it does.
 
@@ -425,6 +431,52 @@ def _serialised(self, environ, start_response):
 server.DomainDispatcherApplication.__call__ = _serialised
 
 
+# 7. The mailbox (SES messages, listed at GET /_aws/ses as LocalStack lists them).
+
+MAILBOX_PATH = "/_aws/ses"
+MAILBOX_SIZE = 1000
+_mailbox = collections.deque(maxlen=MAILBOX_SIZE)
+
+
+def _recording_sends():
+    from moto.ses import models as ses_models
+
+    send_email = ses_models.SESBackend.send_email
+
+    @functools.wraps(send_email)
+    def recorded(self, source, subject, body, destinations):
+        message = send_email(self, source, subject, body, destinations)
+        _mailbox.append(
+            {
+                "Id": message.id,
+                "Region": self.region_name,
+                "Source": source,
+                "Destination": {k: list(v) for k, v in (destinations or {}).items()},
+                "Subject": subject,
+                "Body": {"text_part": body, "html_part": None},
+                "Timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+                + f".{int(time.time() * 1000) % 1000:03d}Z",
+            }
+        )
+        return message
+
+    ses_models.SESBackend.send_email = recorded
+
+
+_recording_sends()
+
+
+def _with_mailbox(app):
+    def serve(environ, start_response):
+        if environ.get("PATH_INFO") == MAILBOX_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps({"messages": list(_mailbox)}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return app(environ, start_response)
+
+    return serve
+
+
 # 6. The HTTP server. moto_server runs werkzeug's development server, which answers every
 # request with `Connection: close`: each SDK call opened a new TCP connection and the
 # server started a new thread for it (issue 12: with 43 functions' clients that was a
@@ -443,7 +495,7 @@ def main(argv=None):
     parser.add_argument("-p", "--port", type=int, default=4566)
     args = parser.parse_args(argv)
     os.environ.setdefault("MOTO_PORT", str(args.port))
-    app = server.DomainDispatcherApplication(server.create_backend_app)
+    app = _with_mailbox(server.DomainDispatcherApplication(server.create_backend_app))
     print(f"emulator (moto {moto.__version__}{', plain' if PLAIN else ''}) on http://{args.host}:{args.port}", flush=True)
     waitress.serve(
         app,

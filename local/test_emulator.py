@@ -381,6 +381,31 @@ class Emulator(unittest.TestCase):
                         f"5 queries of a 5-item partition: {loaded:.3f} s among 20,000 items, "
                         f"{baseline:.3f} s alone")
 
+    def test_sent_mail_is_kept_and_listed_newest_last(self):
+        # Fails on plain moto: it keeps no listable record of sent mail (fix 7).
+        ses = client("sesv2", self.url)
+        ses.create_email_identity(EmailIdentity="sender@gymit.example")
+        to = f"{uuid.uuid4().hex[:8]}@example.com"
+        for subject in ["first", "second"]:
+            ses.send_email(FromEmailAddress="sender@gymit.example",
+                           Destination={"ToAddresses": [to]},
+                           Content={"Simple": {"Subject": {"Data": subject},
+                                               "Body": {"Text": {"Data": f"{subject} body"}}}})
+        import emulator as fixed  # noqa: E402 (on plain moto this import is the failure)
+        listed = {}
+
+        def start_response(status, headers):
+            listed["status"] = status
+
+        body = b"".join(fixed._with_mailbox(None)({"PATH_INFO": fixed.MAILBOX_PATH,
+                                                  "REQUEST_METHOD": "GET"}, start_response))
+        import json  # noqa: E402
+        mails = [m for m in json.loads(body)["messages"] if to in m["Destination"]["ToAddresses"]]
+        self.assertEqual(listed["status"], "200 OK")
+        self.assertEqual([m["Subject"] for m in mails], ["first", "second"])
+        self.assertEqual(mails[1]["Body"]["text_part"], "second body")
+        self.assertTrue(mails[1]["Timestamp"].endswith("Z"), mails[1])
+
     @staticmethod
     def _stream_backends():
         return [b for account in dynamodbstreams_backends.values() for b in account.values()]

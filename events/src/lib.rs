@@ -136,6 +136,11 @@ pub fn body_of(binary: &str) -> Option<Value> {
         "auth-password" => {
             json!({"current_password": "correct horse battery", "new_password": "a new long passphrase"})
         }
+        "auth-password-reset" => json!({"email": "ana@example.com"}),
+        "auth-password-reset-confirm" => json!({
+            "code": "YW5hQGV4YW1wbGUuY29t.cmVzZXQtY29kZS1zYW1wbGUtcmVzZXQtY29kZS1zYW1wbGU",
+            "new_password": "a new long passphrase",
+        }),
         "users-me-update" => json!({"full_name": "Ana María López"}),
         "users-ban" => json!({ "reason": BAN_REASON }),
         "users-set-role" => json!({"role": Role::Trainer.as_str()}),
@@ -245,6 +250,7 @@ pub fn played_match() -> (String, Event) {
         kind: Kind::DoubleElimination,
         third_place_match: false,
         grand_final: GrandFinal::Double,
+        stages: gymit_tournaments::bracket::Stages::NONE,
     };
     let before = generate(format, &seeds);
     let id = before

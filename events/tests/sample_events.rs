@@ -38,11 +38,13 @@ use gymit_auth::{
     handlers::{
         authorizer::{self, Authorizer},
         bootstrap_admin::{self, Bootstrap, RootAdmin},
-        login, logout, me, password, refresh, register, sync_user,
+        login, logout, me, password, password_reset, password_reset_confirm, refresh, register,
+        sync_user,
     },
+    mail::Mailer,
     profiles::Profiles,
     store::AuthStore,
-    Auth, Registration,
+    Auth, PasswordReset, Registration,
 };
 use gymit_local::template::{Function, Template};
 use gymit_notifications::{
@@ -184,6 +186,7 @@ async fn recorder() -> (String, Recorded) {
 struct States {
     auth: Arc<Auth>,
     registration: Arc<Registration>,
+    password_reset: Arc<PasswordReset>,
     users: Arc<Users>,
     tournaments: Arc<Tournaments>,
     notifications: Arc<Notifications>,
@@ -212,6 +215,14 @@ impl States {
             registration: Arc::new(Registration {
                 store: auth().store,
                 profiles: Profiles::new(lambda.clone(), "users-create".into()),
+            }),
+            password_reset: Arc::new(PasswordReset {
+                store: auth().store,
+                mailer: Mailer::new(
+                    aws_sdk_sesv2::Client::new(&sdk),
+                    "no-reply@gymit.example".into(),
+                ),
+                web_app_url: "https://gymit.example".into(),
             }),
             users: Arc::new(Users {
                 store: UsersStore::new(db.clone(), "gymit-users".into()),
@@ -277,6 +288,13 @@ async fn answer(binary: &str, req: Request, s: &States) -> Response {
         "auth-logout" => handle(name, Arc::new(s.auth.store.clone()), req, logout::handle).await,
         "auth-me" => handle(name, s.auth.clone(), req, me::handle).await,
         "auth-password" => handle(name, s.auth.clone(), req, password::handle).await,
+        "auth-password-reset" => {
+            handle(name, s.password_reset.clone(), req, password_reset::handle).await
+        }
+        "auth-password-reset-confirm" => {
+            let store = Arc::new(s.auth.store.clone());
+            handle(name, store, req, password_reset_confirm::handle).await
+        }
         "auth-refresh" => handle(name, s.auth.clone(), req, refresh::handle).await,
         "auth-register" => handle(name, s.registration.clone(), req, register::handle).await,
         "users-healthz" => handle(name, s.health("users"), req, u::healthz::handle).await,

@@ -11,7 +11,7 @@
 //! The same port serves the WebSocket API (`websocket`), SNS's HTTP deliveries (`sns`),
 //! the web app (`web`), `/_local/status` (the stream mappings, `streams`),
 //! `/_local/faults` (fault injection, `faults`), `/_local/metrics` (the functions' metrics,
-//! `metrics`) and Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`),
+//! `metrics`), `/_local/mail` (the emails the functions sent, `mail`) and Lambda's Invoke API (`POST /2015-03-31/functions/{name}/invocations`),
 //! which the functions' own invokes reach (`AWS_ENDPOINT_URL_LAMBDA`), so that they go
 //! through the `Invoker` and its injected faults like every other invocation. The HTTP
 //! API's events report the TCP peer as `requestContext.http.sourceIp`, as API Gateway
@@ -132,6 +132,7 @@ impl Gateway {
                 post(crate::sns::notification).with_state(self.sns.clone()),
             )
             .route("/_local/status", get(status))
+            .route("/_local/mail", get(crate::mail::serve))
             .route(
                 "/_local/metrics",
                 get(crate::metrics::serve).with_state(self.metrics.clone()),

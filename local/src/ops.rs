@@ -291,8 +291,13 @@ async function refresh() {
 refresh();
 setInterval(refresh, 5000);
 // `/_local/#trace=<request id>` opens that request's trace (what `x-request-id` names).
-const wanted = new URLSearchParams(location.hash.slice(1)).get('trace');
-if (wanted) showTrace(wanted);
+// Also when only the hash changes (a link to another trace from the same page).
+function traceFromHash() {
+  const wanted = new URLSearchParams(location.hash.slice(1)).get('trace');
+  if (wanted) showTrace(wanted);
+}
+window.addEventListener('hashchange', traceFromHash);
+traceFromHash();
 </script>
 </body>
 </html>

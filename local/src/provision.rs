@@ -1,5 +1,5 @@
-//! `gymit-local provision`: creates every table (keys, GSIs, TTL, stream) and topic of the
-//! template in the emulator, idempotently, and writes the functions' environment for
+//! `gymit-local provision`: creates every table (keys, GSIs, TTL, stream), topic, queue and
+//! SES email identity of the template in the emulator, idempotently, and writes the functions' environment for
 //! `cargo lambda watch --env-file`, with the local overrides (endpoints, credentials,
 //! development secrets).
 
@@ -150,7 +150,37 @@ pub async fn provision(template: &mut Template, quiet: bool) -> Result<(), Error
             println!("topic {name}: ready");
         }
     }
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    for (_, identity) in template.email_identities() {
+        create_email_identity(&ses, &identity).await?;
+        if !quiet {
+            println!("email identity {identity}: ready");
+        }
+    }
     Ok(())
+}
+
+/// Creates (and, in the emulator, thereby verifies) the SES identity that functions send
+/// mail from; one that exists already is left as it is.
+pub async fn create_email_identity(
+    ses: &aws_sdk_sesv2::Client,
+    identity: &str,
+) -> Result<(), Error> {
+    match ses
+        .create_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_already_exists_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(crate::sdk_error(&e).into()),
+    }
 }
 
 /// The template's secrets in the emulator (security: the functions read their keys from
@@ -205,6 +235,8 @@ pub fn local_environment(
     let overrides = [
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
         ("AWS_ENDPOINT_URL_LAMBDA", gateway_url.to_string()),
+        // The web app is served by the gateway: the reset email links there.
+        ("WEB_APP_URL", gateway_url.to_string()),
         ("AWS_REGION", template.region.clone()),
         ("AWS_ACCESS_KEY_ID", var("AWS_ACCESS_KEY_ID", "test")),
         (

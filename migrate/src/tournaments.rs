@@ -244,6 +244,7 @@ fn plan_one(
         kind: tournament_type,
         third_place_match,
         grand_final: grand_final.unwrap_or(GrandFinal::Double),
+        stages: gymit_tournaments::bracket::Stages::NONE,
     };
     let played = matches!(status, Status::InProgress | Status::Completed)
         || (status == Status::Cancelled && !ms.is_empty());
@@ -310,6 +311,11 @@ fn plan_one(
         waitlist_size: 0,
         waitlist_count: 0,
         current_round: None,
+        swiss_rounds: None,
+        top_cut: 0,
+        group_count: None,
+        advance_per_group: None,
+        playoff_type: None,
     };
     Ok(ImportedTournament {
         legacy_id: t.id,

@@ -16,6 +16,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/auth/logout"),
     ("GET", "/api/auth/me"),
     ("POST", "/api/auth/password"),
+    ("POST", "/api/auth/password-reset"),
+    ("POST", "/api/auth/password-reset/confirm"),
     ("POST", "/api/auth/refresh"),
     ("POST", "/api/auth/register"),
     ("GET", "/api/notifications/healthz"),

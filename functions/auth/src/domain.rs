@@ -402,9 +402,139 @@ pub fn source_key(reported: Option<&str>) -> String {
         .map_or_else(|| "unknown".to_string(), |ip| ip.to_string())
 }
 
+// ------------------------------------------------------------------ password reset
+
+/// How long an emailed reset code works (API.md v1.1: 30 minutes).
+pub const RESET_CODE_SECONDS: i64 = 30 * 60;
+/// Reset requests for one email that send a code, per fixed window from the first one.
+pub const RESET_REQUESTS: i64 = 5;
+pub const RESET_WINDOW_SECONDS: i64 = 3600;
+
+/// A new one-time reset code for `email`: `<email in base64url>.<256 random bits in
+/// base64url>`, URL-safe so it rides in a link's query string as it is. As with refresh
+/// tokens (`session_refresh_token`), the non-secret part names the item to read with it,
+/// the email's login item (its account and failed logins), so a confirm reads both in one
+/// request; only the SHA-256 of the whole code is stored, so the random part is what makes
+/// it a credential.
+pub fn new_reset_code(email: &str) -> String {
+    format!("{}.{}", URL_SAFE_NO_PAD.encode(email), new_refresh_token())
+}
+
+/// The email a reset code names (`new_reset_code`), if it has that shape.
+pub fn reset_code_email(code: &str) -> Option<String> {
+    let (email, secret) = code.split_once('.')?;
+    if secret.len() < 22 || email.len() > 400 {
+        return None;
+    }
+    let email = String::from_utf8(URL_SAFE_NO_PAD.decode(email).ok()?).ok()?;
+    (!email.is_empty()).then_some(email)
+}
+
+/// Reset codes are stored only as their SHA-256 (random, so no salt is needed): whoever
+/// reads the table cannot use a pending code.
+pub fn reset_code_hash(code: &str) -> String {
+    refresh_token_hash(code)
+}
+
+/// A stored reset code (keyed by its hash): whose password it resets, until when, and
+/// whether it was used.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResetCode {
+    /// The account's email as stored (`email::parse`), the key of its login item.
+    pub email: String,
+    /// Epoch seconds; also the table's TTL attribute, so DynamoDB removes it afterwards.
+    pub expires_at: i64,
+    pub used: bool,
+    pub created_at: String,
+}
+
+impl ResetCode {
+    pub fn new(email: String, now: i64) -> Self {
+        Self {
+            email,
+            expires_at: now + RESET_CODE_SECONDS,
+            used: false,
+            created_at: gymit_shared::time::now_rfc3339(),
+        }
+    }
+
+    /// Whether it still resets a password at `now` (epoch seconds).
+    pub fn is_usable(&self, now: i64) -> bool {
+        !self.used && now < self.expires_at
+    }
+}
+
+/// The email that carries a reset code: a subject and a plain-text body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+}
+
+/// The reset email: a link to the web app's reset page with the code in it, and the code
+/// itself for whoever prefers to paste it. `web_app` is the app's base URL (no trailing `/`).
+pub fn reset_mail(web_app: &str, code: &str) -> Mail {
+    let link = format!(
+        "{}/reset-password?code={code}",
+        web_app.trim_end_matches('/')
+    );
+    Mail {
+        subject: "Reset your GymIT password".to_string(),
+        text: format!(
+            "Someone (hopefully you) asked to reset the password of the GymIT account of \
+             this email address.\n\n\
+             To choose a new password, open this link within 30 minutes:\n{link}\n\n\
+             Or enter this code on the reset page:\n{code}\n\n\
+             The code works once. If you did not ask for it, ignore this email: your \
+             password stays as it is.\n"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reset_codes_are_long_random_and_stored_hashed() {
+        let (a, b) = (new_reset_code("ada@x.io"), new_reset_code("ada@x.io"));
+        assert_ne!(a, b);
+        assert!(a.rsplit('.').next().unwrap().len() >= 43, "256 bits: {a}");
+        assert_eq!(reset_code_email(&a).as_deref(), Some("ada@x.io"));
+        assert!(a
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
+        for not_a_code in [
+            "",
+            "abc",
+            "YWRhQHguaW8",
+            "!!.aaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "YWRhQHguaW8.short",
+        ] {
+            assert_eq!(reset_code_email(not_a_code), None, "{not_a_code}");
+        }
+        assert_ne!(reset_code_hash(&a), a);
+        assert_eq!(reset_code_hash(&a), reset_code_hash(&a));
+    }
+
+    #[test]
+    fn a_reset_code_works_once_and_for_thirty_minutes() {
+        let code = ResetCode::new("ada@example.com".into(), 1_000);
+        assert!(code.is_usable(1_000));
+        assert!(code.is_usable(1_000 + RESET_CODE_SECONDS - 1));
+        assert!(!code.is_usable(1_000 + RESET_CODE_SECONDS));
+        let used = ResetCode { used: true, ..code };
+        assert!(!used.is_usable(1_000));
+    }
+
+    #[test]
+    fn the_reset_mail_links_to_the_web_apps_reset_page() {
+        let mail = reset_mail("http://127.0.0.1:8000/", "abc_DEF-123");
+        assert!(mail
+            .text
+            .contains("http://127.0.0.1:8000/reset-password?code=abc_DEF-123\n"));
+        assert!(mail.text.contains("\nabc_DEF-123\n"));
+    }
 
     #[test]
     fn passwords_verify_and_wrong_ones_do_not() {

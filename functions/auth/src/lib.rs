@@ -1,13 +1,14 @@
 //! The auth service: accounts, password hashing, access and refresh tokens, the login
-//! lockout, and the HTTP API's Lambda authorizer. Layers: `handlers` → `domain` ← `store`;
-//! `profiles` is the client of the user service; `credentials` verifies passwords in even
-//! time for the handlers.
+//! lockout, the password reset, and the HTTP API's Lambda authorizer. Layers: `handlers` →
+//! `domain` ← `store`; `profiles` is the client of the user service, `mail` sends email
+//! (SES); `credentials` verifies passwords in even time for the handlers.
 
 pub mod cookie;
 pub mod credentials;
 pub mod domain;
 pub mod email;
 pub mod handlers;
+pub mod mail;
 pub mod profiles;
 pub mod session;
 pub mod store;
@@ -38,6 +39,25 @@ impl Auth {
 pub async fn store_from_env() -> Result<AuthStore, config::ConfigError> {
     let table = config::required("AUTH_TABLE")?;
     Ok(AuthStore::new(gymit_shared::aws::dynamodb().await, table))
+}
+
+/// The password-reset request: the table, the mailer, and the web app's address for the
+/// emailed link (`WEB_APP_URL`). It signs nothing.
+pub struct PasswordReset {
+    pub store: AuthStore,
+    pub mailer: mail::Mailer,
+    pub web_app_url: String,
+}
+
+impl PasswordReset {
+    pub async fn from_env() -> Result<Self, config::ConfigError> {
+        let web_app_url = config::required("WEB_APP_URL")?;
+        Ok(Self {
+            store: store_from_env().await?,
+            mailer: mail::Mailer::from_env().await?,
+            web_app_url,
+        })
+    }
 }
 
 /// Registration also needs the user service; it signs nothing.

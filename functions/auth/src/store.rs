@@ -17,6 +17,10 @@
 //!   registration replaces it.
 //! - refresh token by hash: `REFRESH#<sha256>` / `REFRESH` (TTL 30 days)
 //! - revoked refresh-token family (a session): `FAMILY#<id>` / `REVOKED` (TTL 30 days)
+//! - password reset code by hash: `RESET#<sha256>` / `RESET` → the email, `used` (TTL 30
+//!   minutes); the email's reset requests are counted on its login item (`reset_requests`,
+//!   `reset_since`: a fixed hour from the first), in the same transaction that stores a
+//!   code, so a code is stored only for a registered, active email with room in its hour.
 
 use std::time::Duration;
 
@@ -33,8 +37,9 @@ use gymit_shared::{
 };
 
 use crate::domain::{
-    Account, FailureWindow, LoginFailures, RefreshToken, LOCKOUT_FAILURES,
-    LOCKOUT_FAILURES_ALL_SOURCES, LOCKOUT_WINDOW_SECONDS, REFRESH_TOKEN_SECONDS,
+    Account, FailureWindow, LoginFailures, RefreshToken, ResetCode, LOCKOUT_FAILURES,
+    LOCKOUT_FAILURES_ALL_SOURCES, LOCKOUT_WINDOW_SECONDS, REFRESH_TOKEN_SECONDS, RESET_REQUESTS,
+    RESET_WINDOW_SECONDS,
 };
 
 const ACCOUNT: &str = "ACCOUNT";
@@ -50,6 +55,9 @@ const FAILURES_VERSION: &str = "failures_version";
 /// Passed source windows removed per write at most (an expression holds 4 KB); the rest
 /// go with the next one.
 const PRUNED_PER_WRITE: usize = 100;
+/// The reset requests of an email's current window, and when that window opened.
+const RESET_REQUESTS_ATTR: &str = "reset_requests";
+const RESET_SINCE: &str = "reset_since";
 
 /// A transaction that conflicted with another write (a registration, a login's session, a
 /// password change, a user event) is tried again: five tries.
@@ -85,6 +93,10 @@ fn refresh_key(hash: &str) -> Item {
 
 fn family_key(family: &str) -> Item {
     key(format!("FAMILY#{family}"), "REVOKED")
+}
+
+fn reset_key(hash: &str) -> Item {
+    key(format!("RESET#{hash}"), "RESET")
 }
 
 /// The account item and its login item, as a registration writes them (`create_account`;
@@ -574,9 +586,9 @@ impl AuthStore {
         .await
     }
 
-    /// Sends `items`, whose first action is a conditional update of a login item, tried
-    /// again while it conflicts with another write (a concurrent login's reservation of the
-    /// same email, say). `false`: the first action's condition failed.
+    /// Sends `items`, whose first action is a conditional update (of a login item, or a
+    /// reset code), tried again while it conflicts with another write (a concurrent login's
+    /// reservation of the same email, say). `false`: the first action's condition failed.
     async fn transact_on_login_item(
         &self,
         items: Vec<TransactWriteItem>,
@@ -763,6 +775,24 @@ impl AuthStore {
         updated_at: &str,
         cleared: &FailuresCleared,
     ) -> Result<bool, StoreError> {
+        let [login, record] = self.password_updates(account, hash, now_ms, updated_at, cleared)?;
+        self.transact_on_login_item(vec![
+            TransactWriteItem::builder().update(login).build(),
+            TransactWriteItem::builder().update(record).build(),
+        ])
+        .await
+    }
+
+    /// The login item's and the account item's updates of a password change: the new
+    /// hash, `tokens_valid_after_ms` (every session ends) and the cleared failures.
+    fn password_updates(
+        &self,
+        account: &Account,
+        hash: &str,
+        now_ms: i64,
+        updated_at: &str,
+        cleared: &FailuresCleared,
+    ) -> Result<[Update; 2], StoreError> {
         const SET: &str = "password_hash = :h, tokens_valid_after_ms = :t, updated_at = :u";
         let values = |mut values: std::collections::HashMap<String, AttributeValue>| {
             values.insert(":h".into(), s(hash));
@@ -790,11 +820,154 @@ impl AuthStore {
             .set_expression_attribute_values(Some(values(Default::default())))
             .build()
             .map_err(build_error)?;
+        Ok([login, record])
+    }
+
+    /// Stores a reset code for `email` if it may have one: the email is registered to an
+    /// active account and has sent fewer than `RESET_REQUESTS` requests in its hour. The
+    /// request is counted on the login item and the code stored in one transaction, so the
+    /// limit holds under concurrency and no code exists for an email that has no account.
+    /// `false`: nothing stored (no such account, or the limit is reached). One
+    /// transaction; a second only when the email's hour has passed (it opens a new one).
+    pub async fn store_reset_code(
+        &self,
+        hash: &str,
+        code: &ResetCode,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut item = to_item(code)?;
+        item.extend(reset_key(hash));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_error)?;
+        const ACCOUNT_ACTIVE: &str =
+            "attribute_exists(user_id) AND (attribute_not_exists(is_active) OR is_active = :t)";
+        let count = |update: &str, window: &str, extra: Vec<(&str, AttributeValue)>| {
+            let mut builder = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(email_key(&code.email)))
+                .update_expression(update)
+                .condition_expression(format!("{ACCOUNT_ACTIVE} AND {window}"))
+                .expression_attribute_names("#rq", RESET_REQUESTS_ATTR)
+                .expression_attribute_names("#rs", RESET_SINCE)
+                .expression_attribute_values(":t", AttributeValue::Bool(true))
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":now", n(now))
+                .expression_attribute_values(":cutoff", n(now - RESET_WINDOW_SECONDS));
+            for (name, value) in extra {
+                builder = builder.expression_attribute_values(name, value);
+            }
+            builder.build().map_err(build_error)
+        };
+        // The window is open with room, or was never opened: count one more.
+        let within = count(
+            "SET #rq = if_not_exists(#rq, :zero) + :one, #rs = if_not_exists(#rs, :now)",
+            "(attribute_not_exists(#rs) OR (#rs > :cutoff AND #rq < :max))",
+            vec![(":zero", n(0)), (":max", n(RESET_REQUESTS))],
+        )?;
+        let stored = self
+            .transact_on_login_item(vec![
+                TransactWriteItem::builder().update(within).build(),
+                TransactWriteItem::builder().put(put.clone()).build(),
+            ])
+            .await?;
+        if stored {
+            return Ok(true);
+        }
+        // The window has passed: open a new one with this request. (Two requests racing
+        // here: one opens it, the other sends nothing; the limit errs on the safe side.)
+        let reopened = count("SET #rq = :one, #rs = :now", "#rs <= :cutoff", Vec::new())?;
         self.transact_on_login_item(vec![
-            TransactWriteItem::builder().update(login).build(),
-            TransactWriteItem::builder().update(record).build(),
+            TransactWriteItem::builder().update(reopened).build(),
+            TransactWriteItem::builder().put(put).build(),
         ])
         .await
+    }
+
+    /// What a reset confirm needs, in one BatchGetItem: the code stored under `hash`, and
+    /// from `email`'s login item its account (if registered) and failed logins. The email
+    /// comes from the code as the client holds it (`domain::reset_code_email`); the caller
+    /// checks that the stored code names the same one.
+    pub async fn reset_state(
+        &self,
+        hash: &str,
+        email: &str,
+    ) -> Result<(Option<ResetCode>, Option<Account>, LoginFailures), StoreError> {
+        let keys = KeysAndAttributes::builder()
+            .keys(reset_key(hash))
+            .keys(email_key(email))
+            .consistent_read(true)
+            .build()
+            .map_err(build_error)?;
+        let (mut code, mut login) = (None, None);
+        for item in self.batch_get(keys).await? {
+            match item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some("RESET") => code = Some(from_item(item)?),
+                Some("EMAIL") => login = Some(item),
+                _ => {}
+            }
+        }
+        let Some(login) = login else {
+            return Ok((code, None, LoginFailures::default()));
+        };
+        let failures = failures_of(&login).0;
+        let account = if login.contains_key("user_id") {
+            self.account_of_login_item(login).await?
+        } else {
+            None
+        };
+        Ok((code, account, failures))
+    }
+
+    /// A password reset in one transaction: the code marked used (provided it is unused
+    /// and unexpired at `now`), the new hash, every session ended (`tokens_valid_after_ms`)
+    /// and the failed logins cleared as `cleared` says. `false`: the code was used or had
+    /// expired meanwhile (of two racing confirms exactly one gets `true`), or the account
+    /// changed (deleted) meanwhile.
+    pub async fn reset_password(
+        &self,
+        code_hash: &str,
+        account: &Account,
+        hash: &str,
+        now_ms: i64,
+        updated_at: &str,
+        cleared: &FailuresCleared,
+    ) -> Result<bool, StoreError> {
+        let spend = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(reset_key(code_hash)))
+            .update_expression("SET used = :t, used_at = :u")
+            .condition_expression("used = :f AND expires_at > :now AND email = :e")
+            .expression_attribute_values(":t", AttributeValue::Bool(true))
+            .expression_attribute_values(":f", AttributeValue::Bool(false))
+            .expression_attribute_values(":u", s(updated_at))
+            .expression_attribute_values(":now", n(now_ms / 1000))
+            .expression_attribute_values(":e", s(&account.email))
+            .build()
+            .map_err(build_error)?;
+        let [login, record] = self.password_updates(account, hash, now_ms, updated_at, cleared)?;
+        let result = self
+            .transact_on_login_item(vec![
+                TransactWriteItem::builder().update(spend).build(),
+                TransactWriteItem::builder().update(login).build(),
+                TransactWriteItem::builder().update(record).build(),
+            ])
+            .await;
+        match result {
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.iter().any(|r| r == "ConditionalCheckFailed") =>
+            {
+                Ok(false)
+            }
+            other => other,
+        }
     }
 
     /// Applies the account state of a user event unless the record already reflects that
@@ -884,6 +1057,19 @@ impl FailuresCleared {
     pub fn across_addresses() -> Self {
         Self {
             sources: Vec::new(),
+        }
+    }
+
+    /// Clears all addresses' count and every address's own that `failures` holds (a
+    /// password reset: whoever reads the email may try again from anywhere).
+    pub fn every_source(failures: &LoginFailures) -> Self {
+        Self {
+            sources: failures
+                .sources
+                .keys()
+                .take(PRUNED_PER_WRITE)
+                .cloned()
+                .collect(),
         }
     }
 

@@ -16,11 +16,12 @@ use gymit_auth::{
     handlers::{
         authorizer::{self, Authorizer},
         bootstrap_admin::{self, RootAdmin},
-        login, logout, me, password, refresh, register,
+        login, logout, me, password, password_reset, password_reset_confirm, refresh, register,
     },
+    mail::Mailer,
     profiles::Profiles,
     store::AuthStore,
-    Auth, Registration,
+    Auth, PasswordReset, Registration,
 };
 use gymit_local::testing::{Budget, RoundTrips};
 use gymit_shared::{jwt::Tokens, Request};
@@ -31,7 +32,9 @@ const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "a whole new passphrase";
 
 /// The function that serves each route (template.yaml), whose policy must allow its requests.
-const FUNCTIONS: [(&str, &str); 8] = [
+const FUNCTIONS: [(&str, &str); 10] = [
+    ("password-reset-confirm", "AuthPasswordResetConfirmFunction"),
+    ("password-reset", "AuthPasswordResetFunction"),
     ("register", "AuthRegisterFunction"),
     ("login", "AuthLoginFunction"),
     ("authorizer", "AuthAuthorizerFunction"),
@@ -242,6 +245,68 @@ async fn each_route_sends_exactly_its_listed_requests() {
     assert_eq!(status, 204, "{answer}");
     table.expect("logout", &ops, &["GetItem", "PutItem"]);
 
+    // The request's count and the code in one transaction, then SES (not DynamoDB).
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    gymit_local::provision::create_email_identity(&ses, "no-reply@gymit.example")
+        .await
+        .expect("the sender's identity");
+    let reset = Arc::new(PasswordReset {
+        store: store.clone(),
+        mailer: Mailer::new(ses, "no-reply@gymit.example".into()),
+        web_app_url: "http://127.0.0.1:8000".into(),
+    });
+    let ((status, answer), ops) = trips
+        .during(call(
+            &reset,
+            password_reset::handle,
+            event(
+                "POST",
+                "/api/auth/password-reset",
+                Some(json!({ "email": email })),
+                None,
+            ),
+        ))
+        .await;
+    assert_eq!(status, 202, "{answer}");
+    table.expect(
+        "password-reset (+ SES SendEmail)",
+        &ops,
+        &["TransactWriteItems"],
+    );
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").expect("the emulator");
+    let mail = gymit_local::mail::mailbox(&endpoint, Some(email))
+        .await
+        .expect("the mailbox");
+    let text = &mail.first().expect("the reset mail").text;
+    let code = text
+        .split("?code=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a code in the link");
+
+    // The code with the email's login item in one batch (the code names the email), then
+    // the spent code, the new hash, the revocation and the cleared failures in one
+    // transaction.
+    let confirm = json!({ "code": code, "new_password": "the third passphrase" });
+    let ((status, answer), ops) = trips
+        .during(call(
+            &Arc::new(store.clone()),
+            password_reset_confirm::handle,
+            event(
+                "POST",
+                "/api/auth/password-reset/confirm",
+                Some(confirm),
+                None,
+            ),
+        ))
+        .await;
+    assert_eq!(status, 204, "{answer}");
+    table.expect(
+        "password-reset-confirm",
+        &ops,
+        &["BatchGetItem", "TransactWriteItems"],
+    );
+
     // No route: the operator's (or `make dev`'s) invoke; then users-create (not DynamoDB).
     let root = RootAdmin {
         email: "root@example.com".into(),
@@ -268,5 +333,5 @@ async fn each_route_sends_exactly_its_listed_requests() {
         &["GetItem"],
     );
     assert_eq!(*invocations.lock().unwrap(), 3);
-    assert_eq!(table.len(), 9, "every route");
+    assert_eq!(table.len(), 11, "every route");
 }

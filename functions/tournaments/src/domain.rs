@@ -11,6 +11,7 @@ use crate::bracket::{Format, GrandFinal, Kind};
 
 pub mod joining;
 mod refusal;
+pub mod staged;
 mod write;
 pub use refusal::{Missing, Refusal};
 pub use write::Write;
@@ -85,6 +86,19 @@ pub struct Tournament {
     /// Swiss and group stage: the highest round paired so far; `None` for the others.
     #[serde(default)]
     pub current_round: Option<u32>,
+    /// Swiss: the rounds to play (`None` until the start: then ⌈log2 n⌉) and the top cut
+    /// (0, 2, 4 or 8); `None`/0 for the other formats (see `staged`).
+    #[serde(default)]
+    pub swiss_rounds: Option<u32>,
+    #[serde(default)]
+    pub top_cut: u32,
+    /// Group stage: 2–16 groups, 1–4 advancing from each, the playoff's type.
+    #[serde(default)]
+    pub group_count: Option<u32>,
+    #[serde(default)]
+    pub advance_per_group: Option<u32>,
+    #[serde(default)]
+    pub playoff_type: Option<Kind>,
 }
 
 impl Tournament {
@@ -93,6 +107,7 @@ impl Tournament {
             kind: self.tournament_type,
             third_place_match: self.third_place_match,
             grand_final: self.grand_final.unwrap_or(GrandFinal::Double),
+            stages: self.stages(),
         }
     }
 
@@ -242,6 +257,12 @@ pub struct TournamentFields {
     /// Any format (v1.1).
     pub check_in_minutes: Option<i64>,
     pub waitlist_size: Option<i64>,
+    /// Swiss and group stage (v1.1, `staged`).
+    pub swiss_rounds: Option<i64>,
+    pub top_cut: Option<i64>,
+    pub group_count: Option<i64>,
+    pub advance_per_group: Option<i64>,
+    pub playoff_type: Option<String>,
 }
 
 impl TournamentFields {
@@ -255,6 +276,7 @@ impl TournamentFields {
             && self.grand_final.is_none()
             && self.check_in_minutes.is_none()
             && self.waitlist_size.is_none()
+            && self.staged_fields_are_empty()
     }
 
     /// The format-specific fields this body sets, each with the formats it belongs to: one
@@ -276,6 +298,7 @@ impl TournamentFields {
                 "is only for double elimination tournaments",
             ));
         }
+        rows.extend(self.staged_format_fields());
         rows
     }
 
@@ -316,9 +339,11 @@ impl TournamentFields {
                 "single_elimination" => t.tournament_type = Kind::SingleElimination,
                 "double_elimination" => t.tournament_type = Kind::DoubleElimination,
                 "round_robin" => t.tournament_type = Kind::RoundRobin,
+                "swiss" => t.tournament_type = Kind::Swiss,
+                "group_stage" => t.tournament_type = Kind::GroupStage,
                 _ => v.fail(
                     "tournament_type",
-                    "must be one of single_elimination, double_elimination, round_robin",
+                    "must be one of single_elimination, double_elimination, round_robin, swiss, group_stage",
                 ),
             }
         }
@@ -357,21 +382,24 @@ impl TournamentFields {
                 v.fail("waitlist_size", "must be between 0 and 256");
             }
         }
-        // Options that belong to another type are refused rather than silently dropped.
+        staged::apply(self, t, &mut v);
+        // Options that belong to another type are refused rather than silently dropped (a
+        // group stage takes those of its playoff's type).
+        let elimination = t.elimination_kind();
         for (field, formats, message) in self.format_fields() {
-            if !formats.contains(&t.tournament_type) {
+            if !formats.contains(&t.tournament_type) && !formats.contains(&elimination) {
                 v.fail(field, message);
             }
         }
         checked(v)?;
         t.check_in_opens_at = check_in_opens_at(&t.start_date, t.check_in_minutes);
-        match t.tournament_type {
+        match elimination {
             Kind::DoubleElimination => {
                 t.grand_final.get_or_insert(GrandFinal::Double);
                 t.third_place_match = false;
             }
             Kind::SingleElimination => t.grand_final = None,
-            Kind::RoundRobin => {
+            Kind::RoundRobin | Kind::Swiss | Kind::GroupStage => {
                 t.grand_final = None;
                 t.third_place_match = false;
             }

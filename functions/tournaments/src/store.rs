@@ -13,6 +13,12 @@
 //!   `result_seq`: the tournament version it was reported at). Only results and
 //!   disqualifications are stored: who advanced, byes and forfeits are rebuilt by replaying
 //!   them in order on every read (`Bracket::from_log`), so they can never disagree.
+//! - `STAGE#<gen>#<first order>`: the matches of a stage drawn during play (a Swiss round,
+//!   a top cut, the playoff after the groups: `Write::DrawStage`), as drawn, in one item (a
+//!   128-match round is ~40 KB), so the write that completes the stage before stays a
+//!   handful of transaction items whatever the field size (DynamoDB allows 100). A result
+//!   on one of its matches creates that match's `MATCH#<gen>#<match_id>` item, holding the
+//!   result alone.
 //!
 //! Access patterns (round trips per route: README "Performance", asserted by
 //! `tests/round_trips.rs`): a tournament, its roster and its bracket are one Query of the
@@ -194,6 +200,21 @@ fn match_item(tournament_id: &str, gen: &str, order: usize, m: &Match) -> Result
     Ok(item)
 }
 
+/// The item of a stage drawn during play: `matches` as drawn, the first of them at
+/// `first_order` in the bracket (results are recorded on `MATCH#` items of their own).
+fn stage_item(
+    tournament_id: &str,
+    gen: &str,
+    first_order: usize,
+    matches: &[Match],
+) -> Result<Item, StoreError> {
+    let json = serde_json::to_string(matches).map_err(|e| StoreError::Other(e.to_string()))?;
+    let mut item = key(tournament_id, format!("STAGE#{gen}#{first_order:06}"));
+    item.insert("kind".into(), s("stage"));
+    item.insert("matches".into(), s(json));
+    Ok(item)
+}
+
 /// Filters and position of a listing page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListFilter {
@@ -253,7 +274,7 @@ impl TournamentsStore {
                 roster.push(positioned(&sk, item)?);
             } else if let Some(user) = sk.strip_prefix("REG#") {
                 registered_users.insert(user.to_string());
-            } else if sk.starts_with("MATCH#") {
+            } else if sk.starts_with("MATCH#") || sk.starts_with("STAGE#") {
                 match_items.push(item);
             }
         }
@@ -274,9 +295,20 @@ impl TournamentsStore {
         let mut matches: Vec<(usize, Match)> = Vec::new();
         let mut log: Vec<(u64, Entry)> = Vec::new();
         for item in items {
-            if !matches!(item.get("gen"), Some(AttributeValue::S(g)) if g == gen) {
+            let Some(AttributeValue::S(sk)) = item.get("sk") else {
+                continue;
+            };
+            // MATCH#<gen>#<match id> or STAGE#<gen>#<first order>
+            let mut parts = sk.splitn(3, '#');
+            let (prefix, item_gen, rest) = (parts.next(), parts.next(), parts.next());
+            if item_gen != Some(gen) {
                 continue; // a start attempt that lost
             }
+            if prefix == Some("STAGE") {
+                matches.extend(Self::stage_of(sk, rest, &item)?);
+                continue;
+            }
+            let match_id = rest.unwrap_or_default().to_string();
             let number = |k: &str| match item.get(k) {
                 Some(AttributeValue::N(v)) => v.parse::<u64>().ok(),
                 _ => None,
@@ -292,18 +324,20 @@ impl TournamentsStore {
                 Some(AttributeValue::S(sc)) => sc.clone(),
                 _ => String::new(),
             };
-            let m: Match = from_item(item)?;
             if reported {
                 log.push((
                     seq.unwrap_or(0),
                     Entry::Result {
-                        match_id: m.id.clone(),
+                        match_id,
                         winner,
                         score,
                     },
                 ));
             }
-            matches.push((order as usize, m));
+            // A drawn stage's match item holds only its result: the match is in the stage.
+            if matches!(item.get("kind"), Some(AttributeValue::S(k)) if k == "match") {
+                matches.push((order as usize, from_item(item)?));
+            }
         }
         matches.sort_by_key(|(order, _)| *order);
         let matches = matches.into_iter().map(|(_, m)| m).collect();
@@ -317,6 +351,28 @@ impl TournamentsStore {
             matches,
             log.into_iter().map(|(_, e)| e).collect(),
         ))
+    }
+
+    /// The matches of a `STAGE#` item, each with its order in the bracket.
+    fn stage_of(
+        sk: &str,
+        first_order: Option<&str>,
+        item: &Item,
+    ) -> Result<Vec<(usize, Match)>, StoreError> {
+        let first = first_order
+            .and_then(|r| r.parse::<usize>().ok())
+            .ok_or_else(|| StoreError::Corrupt(format!("{sk} has no order")))?;
+        let drawn: Vec<Match> = match item.get("matches") {
+            Some(AttributeValue::S(json)) => {
+                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{sk}: {e}")))?
+            }
+            _ => return Err(StoreError::Corrupt(format!("{sk} has no matches"))),
+        };
+        Ok(drawn
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| (first + i, m))
+            .collect())
     }
 
     /// Just the tournament (one GetItem).
@@ -572,17 +628,10 @@ impl TournamentsStore {
                 winner,
                 score,
             } => vec![self.result_update(id, gen()?, match_id, winner.as_deref(), score, None)?],
-            Write::PutMatches {
+            Write::DrawStage {
                 first_order,
                 matches,
-            } => {
-                let gen = gen()?;
-                matches
-                    .iter()
-                    .enumerate()
-                    .map(|(i, m)| self.put_new(match_item(id, gen, first_order + i, m)?))
-                    .collect::<Result<_, _>>()?
-            }
+            } => vec![self.put_new(stage_item(id, gen()?, *first_order, matches)?)?],
         })
     }
 
@@ -679,8 +728,10 @@ impl TournamentsStore {
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(key(tournament_id, format!("MATCH#{gen}#{match_id}"))))
+            // A first result may create the item: a match of a drawn stage lives in its
+            // stage item (the engine has checked that the match exists).
             .condition_expression(match seq {
-                Some(_) => "attribute_exists(pk) AND attribute_not_exists(reported)",
+                Some(_) => "attribute_not_exists(reported)",
                 None => "attribute_exists(pk) AND reported = :t",
             })
             .expression_attribute_values(":t", AttributeValue::Bool(true))

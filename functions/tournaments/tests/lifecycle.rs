@@ -127,7 +127,7 @@ async fn creating_is_refused_to_members_the_unapproved_and_anonymous_callers_and
                 "name": "   ",
                 "start_date": "next tuesday",
                 "max_participants": 1,
-                "tournament_type": "swiss",
+                "tournament_type": "ladder",
             })),
             (422, "validation_failed"),
         )

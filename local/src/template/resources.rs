@@ -1,5 +1,5 @@
 //! The template's named resources as the emulator creates them (tables, queues, topics,
-//! with their resolved names) and the functions' environment.
+//! SES identities, with their resolved names) and the functions' environment.
 
 use std::collections::BTreeMap;
 
@@ -51,6 +51,19 @@ impl Template {
                     .resolve(&r["Properties"]["TopicName"])
                     .unwrap_or_else(|_| format!("{}-{l}", self.stack));
                 (l.to_string(), name)
+            })
+            .collect()
+    }
+
+    /// SES email identities (`AWS::SES::EmailIdentity`): logical id and the resolved
+    /// address or domain. Locally every one is created (conditions are not evaluated; the
+    /// template's only one is created by default on AWS too).
+    pub fn email_identities(&self) -> Vec<(String, String)> {
+        self.of_type("AWS::SES::EmailIdentity")
+            .into_iter()
+            .filter_map(|(l, r)| {
+                let identity = self.resolve(&r["Properties"]["EmailIdentity"]).ok()?;
+                Some((l.to_string(), identity))
             })
             .collect()
     }

@@ -284,6 +284,7 @@ impl Dataset {
             kind,
             third_place_match: third_place,
             grand_final: GrandFinal::Double,
+            stages: gymit_tournaments::bracket::Stages::NONE,
         };
         let ids: Vec<String> = seeded.iter().map(|p| p.to_string()).collect();
         let mut b: Bracket = generate(format, &ids);

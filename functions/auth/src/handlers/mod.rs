@@ -7,6 +7,8 @@ pub mod login;
 pub mod logout;
 pub mod me;
 pub mod password;
+pub mod password_reset;
+pub mod password_reset_confirm;
 pub mod refresh;
 pub mod register;
 pub mod sync_user;

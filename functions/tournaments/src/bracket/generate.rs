@@ -6,12 +6,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{Bracket, Match, Side, Slot};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    #[default]
     SingleElimination,
     DoubleElimination,
     RoundRobin,
+    Swiss,
+    GroupStage,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +33,8 @@ pub struct Format {
     pub kind: Kind,
     pub third_place_match: bool,
     pub grand_final: GrandFinal,
+    /// The rules of the formats played in stages (Swiss, groups then playoff).
+    pub stages: super::Stages,
 }
 
 /// The seed order of a bracket of `size` (a power of two): position `i` of round one holds
@@ -56,6 +61,8 @@ pub fn generate(format: Format, participants: &[String]) -> Bracket {
         }
         Kind::DoubleElimination => double(participants, format.grand_final),
         Kind::RoundRobin => round_robin(participants),
+        Kind::Swiss => super::swiss::round_one(participants),
+        Kind::GroupStage => super::groups::group_matches(format.stages, participants),
     };
     Bracket::new(matches, BTreeSet::new())
 }
@@ -67,10 +74,14 @@ fn id(side: Side, round: u32, number: u32) -> String {
         Side::GrandFinal => format!("GF{round}"),
         Side::ThirdPlace => "TP".to_string(),
         Side::RoundRobin => format!("R{round}-{number}"),
+        Side::Swiss => format!("S{round}-{number}"),
+        // Group matches are named by their group (`groups`).
+        Side::Group => format!("G-{round}-{number}"),
+        Side::Playoff => format!("P{round}-{number}"),
     }
 }
 
-fn new_match(side: Side, round: u32, number: u32) -> Match {
+pub(super) fn new_match(side: Side, round: u32, number: u32) -> Match {
     Match::new(id(side, round, number), side, round, number)
 }
 
@@ -98,6 +109,11 @@ fn bracket_size(n: usize) -> usize {
 
 /// The winners bracket (all of single elimination): rounds 1..=log2(size).
 fn winners(participants: &[String]) -> Vec<Match> {
+    elimination(Side::Winners, participants)
+}
+
+/// A single elimination on `side` (the winners bracket, or a Swiss top cut).
+pub(super) fn elimination(side: Side, participants: &[String]) -> Vec<Match> {
     let size = bracket_size(participants.len());
     let rounds = size.trailing_zeros();
     let order = seed_order(size);
@@ -105,17 +121,13 @@ fn winners(participants: &[String]) -> Vec<Match> {
     for round in 1..=rounds {
         let count = size >> round;
         for k in 0..count {
-            let mut m = new_match(Side::Winners, round, k as u32 + 1);
+            let mut m = new_match(side, round, k as u32 + 1);
             if round == 1 {
                 m.participant1_id = participants.get(order[2 * k] - 1).cloned();
                 m.participant2_id = participants.get(order[2 * k + 1] - 1).cloned();
             }
             if round < rounds {
-                wire_winner(
-                    &mut m,
-                    &id(Side::Winners, round + 1, k as u32 / 2 + 1),
-                    slot_of(k),
-                );
+                wire_winner(&mut m, &id(side, round + 1, k as u32 / 2 + 1), slot_of(k));
             }
             matches.push(m);
         }
@@ -235,7 +247,7 @@ fn double(participants: &[String], grand_final: GrandFinal) -> Vec<Match> {
 
 /// The circle method: participant 0 stays, the others rotate; an odd count adds a rest
 /// (whoever meets it sits the round out).
-fn round_robin(participants: &[String]) -> Vec<Match> {
+pub(super) fn round_robin(participants: &[String]) -> Vec<Match> {
     let mut ring: Vec<Option<&String>> = participants.iter().map(Some).collect();
     if ring.len() % 2 == 1 {
         ring.push(None);

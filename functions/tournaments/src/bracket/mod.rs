@@ -8,10 +8,15 @@
 //! disqualified participants, the store can always re-settle what it reads.
 
 pub mod generate;
+pub mod groups;
+pub mod matching;
+pub mod stages;
 mod standings;
+pub mod swiss;
 
 pub use generate::{generate, Format, GrandFinal, Kind};
-pub use standings::{standings, Standing};
+pub use stages::{Entrant, Stages};
+pub use standings::{score_totals, standings, Standing};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -25,6 +30,18 @@ pub enum Side {
     GrandFinal,
     ThirdPlace,
     RoundRobin,
+    /// A Swiss round (`swiss`), a group's round robin (`group`), a Swiss top cut
+    /// (`playoff`).
+    Swiss,
+    Group,
+    Playoff,
+}
+
+impl Side {
+    /// Where a match may end in a draw: the formats that rank by points.
+    pub fn allows_draws(self) -> bool {
+        matches!(self, Side::RoundRobin | Side::Swiss | Side::Group)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +84,9 @@ pub struct Match {
     pub next_slot: Option<Slot>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_loser_slot: Option<Slot>,
+    /// The group of a group-stage match (`"A"`, `"B"`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// The public shape of a match (API.md), without the wiring detail.
@@ -83,6 +103,8 @@ pub struct MatchView<'a> {
     pub status: MatchStatus,
     pub next_match_id: Option<&'a str>,
     pub next_loser_match_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<&'a str>,
 }
 
 pub const FORFEIT: &str = "forfeit";
@@ -103,6 +125,7 @@ impl Match {
             next_loser_match_id: None,
             next_slot: None,
             next_loser_slot: None,
+            group: None,
         }
     }
 
@@ -119,6 +142,7 @@ impl Match {
             status: self.status,
             next_match_id: self.next_match_id.as_deref(),
             next_loser_match_id: self.next_loser_match_id.as_deref(),
+            group: self.group.as_deref(),
         }
     }
 
@@ -556,7 +580,7 @@ impl Bracket {
         }
         match winner {
             Some(w) if !m.has(w) => return Err(EngineError::WinnerNotInMatch),
-            None if m.bracket != Side::RoundRobin => return Err(EngineError::DrawNotAllowed),
+            None if !m.bracket.allows_draws() => return Err(EngineError::DrawNotAllowed),
             _ => {}
         }
         let m = &mut self.matches[i];
@@ -594,6 +618,40 @@ impl Bracket {
         out
     }
 
+    /// Whether either player of a Swiss or group match (which feed nothing) has completed
+    /// a match since: a later Swiss round or the stage after the groups or the Swiss.
+    fn played_on(&self, i: usize) -> bool {
+        let m = &self.matches[i];
+        if !matches!(m.bracket, Side::Swiss | Side::Group) {
+            return false;
+        }
+        let later = |o: &Match| match o.bracket {
+            Side::Swiss => m.bracket == Side::Swiss && o.round > m.round,
+            Side::Group | Side::RoundRobin => false,
+            _ => true,
+        };
+        self.matches.iter().any(|o| {
+            o.status == MatchStatus::Completed
+                && later(o)
+                && [o.participant1_id.as_deref(), o.participant2_id.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|p| m.has(p))
+        })
+    }
+
+    /// Adds the matches of a stage drawn during play (a Swiss round, a top cut, the
+    /// playoff after the groups). What happened so far stays: the log is kept, and a
+    /// rebuild from the stored matches (these ones included) replays to the same bracket.
+    pub fn extend(&mut self, new: Vec<Match>) {
+        let log = std::mem::take(&mut self.log);
+        let disqualified = std::mem::take(&mut self.disqualified);
+        let mut matches = std::mem::take(&mut self.matches);
+        matches.extend(new);
+        *self = Self::new(matches, disqualified);
+        self.log = log;
+    }
+
     /// Corrects a completed match, allowed while nothing it fed into has been completed.
     /// The bracket is rebuilt from its first-round placement by replaying every other
     /// result, so byes and forfeits downstream follow the new winner.
@@ -613,13 +671,14 @@ impl Bracket {
         }
         match winner {
             Some(w) if !m.has(w) => return Err(EngineError::WinnerNotInMatch),
-            None if m.bracket != Side::RoundRobin => return Err(EngineError::DrawNotAllowed),
+            None if !m.bracket.allows_draws() => return Err(EngineError::DrawNotAllowed),
             _ => {}
         }
         if self
             .downstream(i)
             .into_iter()
             .any(|j| self.matches[j].status == MatchStatus::Completed)
+            || self.played_on(i)
         {
             return Err(EngineError::DownstreamCompleted);
         }

@@ -37,7 +37,7 @@ fn is_elimination(bracket: &Bracket) -> bool {
     bracket
         .matches
         .iter()
-        .any(|m| m.bracket != Side::RoundRobin)
+        .any(|m| !matches!(m.bracket, Side::RoundRobin | Side::Group))
 }
 
 /// Every participant (`(id, name)` in seed order), ranked; ties share a rank.
@@ -279,6 +279,7 @@ mod overflow_tests {
             kind: Kind::RoundRobin,
             third_place_match: false,
             grand_final: GrandFinal::Double,
+            stages: crate::bracket::Stages::NONE,
         };
         let people: Vec<String> = (1..=3).map(|i| format!("p{i}")).collect();
         let mut b = generate(format, &people);

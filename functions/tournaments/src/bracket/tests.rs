@@ -14,6 +14,7 @@ fn format(kind: Kind, third_place_match: bool, grand_final: GrandFinal) -> Forma
         kind,
         third_place_match,
         grand_final,
+        stages: Stages::NONE,
     }
 }
 
@@ -21,16 +22,19 @@ const SE: Format = Format {
     kind: Kind::SingleElimination,
     third_place_match: false,
     grand_final: GrandFinal::Double,
+    stages: Stages::NONE,
 };
 const DE: Format = Format {
     kind: Kind::DoubleElimination,
     third_place_match: false,
     grand_final: GrandFinal::Double,
+    stages: Stages::NONE,
 };
 const RR: Format = Format {
     kind: Kind::RoundRobin,
     third_place_match: false,
     grand_final: GrandFinal::Double,
+    stages: Stages::NONE,
 };
 
 fn ready(b: &Bracket) -> Vec<&Match> {

@@ -34,9 +34,10 @@ pub enum Write {
         winner: Option<String>,
         score: String,
     },
-    /// New matches of the current bracket (a round paired as play goes on), which must not
-    /// exist yet; `first_order` is the index in the bracket of the first of them.
-    PutMatches {
+    /// A stage drawn during play (a Swiss round, a top cut, the playoff after the groups):
+    /// new matches of the current bracket, stored together, which must not exist yet;
+    /// `first_order` is the index in the bracket of the first of them.
+    DrawStage {
         first_order: usize,
         matches: Vec<Match>,
     },

@@ -46,6 +46,11 @@ pub async fn handle(
         waitlist_size: 0,
         waitlist_count: 0,
         current_round: None,
+        swiss_rounds: None,
+        top_cut: 0,
+        group_count: None,
+        advance_per_group: None,
+        playoff_type: None,
     };
     fields.apply(&mut t, true)?;
     let meta = Meta {

@@ -1,6 +1,9 @@
 //! `POST /api/tournaments/{id}/participants/{participant_id}/disqualify` (owner or admin,
 //! only in progress) → `200 {participant, bracket}`. Every unplayed match of theirs is a
 //! forfeit (now, and whenever they would arrive in one); opponents advance, byes cascade.
+//! In Swiss and group stages they are never paired again, and a forfeit that completes
+//! the round draws the next one (or the top cut, or the playoff) in the same write
+//! (`domain::staged::leave_pairing`, which the drop route calls too).
 
 use std::sync::Arc;
 
@@ -10,7 +13,7 @@ use serde_json::json;
 use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
     bracket::{MatchStatus, FORFEIT},
-    domain::{Missing, ParticipantStatus, Refusal, Status, Write},
+    domain::{staged, Missing, ParticipantStatus, Refusal, Status, Write},
     store::Disqualification,
     Tournaments,
 };
@@ -36,9 +39,15 @@ pub async fn handle(
             .ok_or(Refusal::NotFound(Missing::Bracket))?;
         let mut after = before.clone();
         after.disqualify(&p.id).map_err(Refusal::Engine)?;
+        let mut meta = next_meta(loaded);
+        let drawn = staged::leave_pairing(
+            &mut meta.tournament,
+            loaded.participants(),
+            &p.id,
+            &mut after,
+        );
         let changed = after.changed_since(before);
 
-        let mut meta = next_meta(loaded);
         meta.disqualified.push(Disqualification {
             participant_id: p.id.clone(),
             seq: meta.tournament.version,
@@ -54,6 +63,7 @@ pub async fn handle(
         change.writes.push(Write::DisqualifyParticipant {
             participant_id: p.id.clone(),
         });
+        change.writes.extend(drawn);
         for forfeit in changed
             .iter()
             .filter(|m| m.status == MatchStatus::Completed && m.score.as_deref() == Some(FORFEIT))

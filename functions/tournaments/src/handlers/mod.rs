@@ -29,8 +29,8 @@ use gymit_shared::{
 use serde_json::{json, Value};
 
 use crate::{
-    bracket::{standings, Bracket, EngineError, Kind, Match},
-    domain::{Missing, Refusal, Tournament, Write},
+    bracket::{stages, standings, Bracket, EngineError, Kind, Match},
+    domain::{staged, Missing, Refusal, Tournament, Write},
     store::{CommitError, Loaded, Meta},
     Tournaments,
 };
@@ -259,14 +259,20 @@ pub fn bracket_view(t: &Tournament, bracket: Option<&Bracket>) -> Value {
     })
 }
 
-/// The winner of a finished bracket: the champion of an elimination, the first of the
-/// standings in a round robin (`None` when first place is shared).
+/// The winner of a finished bracket: the champion of an elimination (or of a Swiss top
+/// cut, or the Swiss table's first), the first of the standings in a round robin (`None`
+/// when first place is shared).
 pub fn champion(t: &Tournament, b: &Bracket, loaded: &Loaded) -> Option<String> {
     if !b.is_finished() {
         return None;
     }
-    if t.tournament_type != Kind::RoundRobin {
-        return b.champion();
+    match t.tournament_type {
+        Kind::RoundRobin => {}
+        Kind::Swiss | Kind::GroupStage => {
+            let entrants = staged::entrants(loaded.participants(), None);
+            return stages::champion(t.tournament_type, b, &entrants);
+        }
+        _ => return b.champion(),
     }
     let names: Vec<(String, String)> = loaded
         .participants()

@@ -4,7 +4,9 @@
 //! Only the result is written (with the tournament's new version, in one transaction);
 //! who advanced follows from it when the bracket is read, so the winner (and in double
 //! elimination the loser) advance in the same atomic write. Two reports of one match: the
-//! second reads again, finds the match completed and gets 409.
+//! second reads again, finds the match completed and gets 409. A result that completes a
+//! Swiss round or a group stage draws the next round (or the top cut, or the playoff) in
+//! that same write; the answer's `updated_matches` lists them (API.md v1.1).
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use serde_json::json;
 
 use super::{champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
-    domain::{Missing, Refusal, ResultBody, Status, Write},
+    domain::{staged, Missing, Refusal, ResultBody, Status, Write},
     Tournaments,
 };
 
@@ -44,7 +46,7 @@ async fn record(
     let body: ResultBody = http::json_body(req)?;
     let score = body.validate()?;
     let winner = body.winner_id.clone();
-    let (m, t) = mutate(state, &id, |loaded| {
+    let (m, t, updated) = mutate(state, &id, |loaded| {
         let t = loaded.tournament();
         t.require_manager(&caller)?;
         // In a completed tournament every match is decided: the engine says which way.
@@ -68,6 +70,9 @@ async fn record(
             after.report(&match_id, winner.as_deref(), &score)
         }
         .map_err(Refusal::Engine)?;
+        let mut meta = next_meta(loaded);
+        let entrants = staged::entrants(loaded.participants(), None);
+        let drawn = staged::draw_due_stages(&mut meta.tournament, &entrants, &mut after);
         let m = after
             .get(&match_id)
             .cloned()
@@ -77,8 +82,10 @@ async fn record(
             .into_iter()
             .filter(|u| u.id != m.id)
             .collect();
-
-        let mut meta = next_meta(loaded);
+        let updated_views: Vec<_> = updated
+            .iter()
+            .map(|u| serde_json::to_value(u.view()).unwrap_or_default())
+            .collect();
         let finished = after.is_finished();
         meta.tournament.status = if finished {
             Status::Completed
@@ -87,7 +94,8 @@ async fn record(
         };
         let t2 = meta.tournament.clone();
         let champion_after = champion(&t2, &after, loaded);
-        let mut change = Decision::new(meta, (m.clone(), t2.clone()));
+        let mut change = Decision::new(meta, (m.clone(), t2.clone(), updated_views));
+        change.writes.extend(drawn);
         let (match_id, winner, score) = (m.id.clone(), winner.clone(), score.clone());
         change.writes.push(if correcting {
             Write::CorrectResult {
@@ -126,5 +134,8 @@ async fn record(
     })
     .await?;
     tracing::info!(tournament_id = %id, match_id = %m.id, correcting, status = t.status.as_str(), "result recorded");
-    http::json(200, &json!({ "match": m.view(), "tournament": t }))
+    http::json(
+        200,
+        &json!({ "match": m.view(), "tournament": t, "updated_matches": updated }),
+    )
 }

@@ -1,6 +1,7 @@
 //! `GET /api/tournaments/{id}/standings` (anyone) → `200 {items, provisional}` ordered by
 //! rank, every participant of the field included (disqualified and dropped ones too);
-//! `provisional` until the tournament is completed (API.md v1.1).
+//! `provisional` until the tournament is completed (API.md v1.1). A Swiss standing carries
+//! `buchholz` and `sonneborn_berger`; a group stage adds `groups`, each group's table.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use gymit_shared::{http, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
 use crate::{
-    bracket::{self, Bracket},
+    bracket::{self, groups, swiss, Bracket, Kind},
     domain::Status,
     Tournaments,
 };
@@ -33,7 +34,13 @@ pub async fn handle(
         }
     };
     let provisional = loaded.tournament().status != Status::Completed;
-    http::cacheable_json(
-        &json!({ "items": bracket::standings(b, &names), "provisional": provisional }),
-    )
+    let body = match loaded.tournament().tournament_type {
+        Kind::Swiss => json!({ "items": swiss::standings(b, &names), "provisional": provisional }),
+        Kind::GroupStage => {
+            let (items, groups) = groups::standings_with_groups(b, &names);
+            json!({ "items": items, "groups": groups, "provisional": provisional })
+        }
+        _ => json!({ "items": bracket::standings(b, &names), "provisional": provisional }),
+    };
+    http::cacheable_json(&body)
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::{bracket_view, event, mutate, next_meta, Decision};
 use crate::{
     bracket,
-    domain::{Refusal, Status},
+    domain::{staged, Refusal, Status},
     Tournaments,
 };
 
@@ -61,6 +61,7 @@ pub async fn handle(
         let gen = uuid::Uuid::now_v7().simple().to_string();
         let mut meta = next_meta(loaded);
         meta.tournament.status = Status::InProgress;
+        staged::start(&mut meta.tournament, order.len(), &bracket)?;
         meta.bracket_gen = Some(gen.clone());
         meta.disqualified.clear();
         let t = meta.tournament.clone();

@@ -686,3 +686,27 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
     }
     out
 }
+
+/// Runs the test `body` on a multi-threaded runtime (4 workers) driven from a thread with a
+/// 16 MiB stack, for a test whose future is too large for a test thread's 2 MiB in a debug
+/// build. A panic in `body` fails the test.
+pub fn on_big_stack<F, Fut>(body: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let thread = std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(move || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(4)
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(body())
+        })
+        .expect("a test thread");
+    if let Err(panic) = thread.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
