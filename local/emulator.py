@@ -22,11 +22,17 @@ has a test in `local/test_emulator.py` that fails on plain moto:
    of soak load a Query took 27 ms, half of the emulator's time. Here it reads one
    partition, as DynamoDB does.
 
-Two more changes cost nothing in fidelity and apply with GYMIT_PLAIN_MOTO too: (5) values
+Three more changes cost nothing in fidelity and apply with GYMIT_PLAIN_MOTO too: (5) values
 moto recomputed on every request are computed once, and (6) moto is served by waitress,
 which keeps HTTP connections alive (moto_server's werkzeug closes every connection, so
 each SDK call paid a new connection and the emulator a new thread). Measured here with
 8 boto3 threads of GetItem + UpdateItem: 216 requests/s under moto_server, 450 with both.
+(7) it serves this machine's processes only: no CORS headers, and a request with a foreign
+`Origin` or `Host` is refused (issue 27: web pages could read and write the tables).
+(8), also without a cost in fidelity but left out with GYMIT_PLAIN_MOTO to show what it
+saves: the items a read returns are written as JSON directly. moto 5.2.5 walks the botocore
+shape of every attribute of every item, 3-4 ms an item here, so a Query of a 64-player
+round robin's 2,065 items took 7-9 s and every public read of it timed out (issue 31).
 
 The server still answers one request at a time. moto's operations are not atomic with
 respect to each other (a transaction checks its conditions, then writes, with nothing to
@@ -50,6 +56,7 @@ Usage: python local/emulator.py -H 127.0.0.1 -p 4566 (moto_server's host and por
 """
 
 import argparse
+import base64
 import collections
 import copy
 import functools
@@ -74,10 +81,12 @@ from moto.dynamodb.exceptions import (
     TransactionCanceledException,
     TransactWriteSingleOpException,
 )
+from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import table as table_models
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams import models as streams_models
+from moto.moto_server import werkzeug_app
 
 ERROR_PREFIX = "com.amazonaws.dynamodb.v20120810#"
 TOKEN_WINDOW_SECONDS = 600
@@ -335,6 +344,76 @@ core_responses.method_names_from_class = functools.lru_cache(maxsize=None)(
 )
 
 
+# 7. This machine's processes only (issue 27): moto answers every origin with CORS `*`
+# (flask-cors, on unless MOTO_DISABLE_GLOBAL_CORS), so any web page a developer visited
+# could read the tables (a page read the root admin's password hash) and, with a
+# `text/plain` or form POST that needs no preflight, write them or publish to a topic.
+# Here CORS is off, and a request from a web page of another site (an `Origin` whose host
+# is not this machine's loopback, `null` included) or under another host name (`Host`, as
+# in DNS rebinding) is refused with 403 before moto sees it, as gymit-local's `/_local/*`
+# are. The SDK sends `Host: 127.0.0.1:<port>` and no `Origin`: nothing changes for it.
+
+werkzeug_app.DISABLE_GLOBAL_CORS = True
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+
+
+def _host_of(value):
+    """The host of `http://host:port/...` or `host:port`, without the port."""
+    rest = value.split("://", 1)[1] if "://" in value else value
+    authority = rest.split("/", 1)[0]
+    if authority.startswith("["):
+        return authority.split("]", 1)[0] + "]"
+    return authority.split(":", 1)[0]
+
+
+def refuses_cross_site(environ):
+    host = environ.get("HTTP_HOST")
+    origin = environ.get("HTTP_ORIGIN")
+    if host is not None and _host_of(host) not in LOOPBACK_HOSTS:
+        return True
+    return origin is not None and _host_of(origin) not in LOOPBACK_HOSTS
+
+
+def _forbidden(start_response):
+    body = b'{"message": "Forbidden"}'
+    start_response("403 Forbidden", [("Content-Type", "application/json"),
+                                     ("Content-Length", str(len(body)))])
+    return [body]
+
+
+# 8. Reads of many items. moto 5.2.5 serialises every response by walking the operation's
+# botocore output shape value by value (moto/core/serialize.py): 2,065 items of 15
+# attributes took 7-9 s in the emulator, 22 s under a profiler, nearly all of it there.
+# DynamoDB's JSON protocol writes items as they are stored ({"S": ...}, numbers as
+# strings), which is what `DynamoResult` already holds after `dynamo_to_dict`; only blobs
+# (raw bytes there, base64 on the wire) and sets need a word. The operations that return
+# items take this path; every other response (and every error) is moto's own.
+
+ITEM_READS = {"Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems"}
+_execute_result = dynamodb_responses.DynamoResult.execute_result
+
+
+def _wire(value):
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"not a DynamoDB wire value: {type(value).__name__}")
+
+
+def _items_as_json(self, context):
+    if context.operation_model.name not in ITEM_READS or not isinstance(self.result, dict):
+        return _execute_result(self, context)
+    body = {k: v for k, v in self.result.items() if v is not None}
+    version = context.service_model.metadata.get("jsonVersion", "1.0")
+    headers = {"Content-Type": f"application/x-amz-json-{version}"}
+    return 200, headers, json.dumps(body, default=_wire)
+
+
+if not PLAIN:
+    dynamodb_responses.DynamoResult.execute_result = _items_as_json
+
+
 # One request at a time (see the module's docs for why).
 
 _lock = threading.Lock()
@@ -342,6 +421,8 @@ _dispatch = server.DomainDispatcherApplication.__call__
 
 
 def _serialised(self, environ, start_response):
+    if refuses_cross_site(environ):
+        return _forbidden(start_response)
     with _lock:
         # Produce the whole body inside the lock: a WSGI body may be lazy.
         return list(_dispatch(self, environ, start_response))

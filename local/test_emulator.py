@@ -81,6 +81,40 @@ class Emulator(unittest.TestCase):
         return {"Put": {"TableName": table, "Item": {"pk": {"S": pk}},
                         "ConditionExpression": "attribute_not_exists(pk)"}}
 
+    def raw(self, headers):
+        """A DynamoDB ListTables sent by hand (as a web page would), and its answer."""
+        import urllib.error
+        import urllib.request
+        request = urllib.request.Request(
+            self.url + "/", data=b"{}", method="POST",
+            headers={"Content-Type": "application/x-amz-json-1.0",
+                     "X-Amz-Target": "DynamoDB_20120810.ListTables",
+                     "Authorization": "AWS4-HMAC-SHA256 Credential=x/20261207/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x",
+                     **headers})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as res:
+                return res.status, dict(res.headers), res.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def test_a_web_page_of_another_site_is_refused_and_no_cors_is_sent(self):
+        """Fails on plain moto: it answers any origin with `Access-Control-Allow-Origin: *`."""
+        self.table(stream=False)
+        for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"},
+                        {"Host": "evil.example:4566"}):
+            status, answer_headers, body = self.raw(headers)
+            self.assertEqual(status, 403, headers)
+            self.assertNotIn(b"TableNames", body, headers)
+            self.assertFalse(any(k.lower().startswith("access-control-") for k in answer_headers),
+                             answer_headers)
+        # This machine's processes, pages on it included, are served, with no CORS either.
+        for headers in ({}, {"Origin": "http://127.0.0.1:8000"}, {"Origin": "http://localhost:5173"}):
+            status, answer_headers, body = self.raw(headers)
+            self.assertEqual(status, 200, (headers, body))
+            self.assertIn(b"TableNames", body)
+            self.assertFalse(any(k.lower().startswith("access-control-") for k in answer_headers),
+                             answer_headers)
+
     def test_a_stream_iterator_survives_a_cancelled_transaction(self):
         """fails on plain moto: the cancelled transaction orphans the shard."""
         table = self.table()
@@ -265,6 +299,62 @@ class Emulator(unittest.TestCase):
         out = self.db.query(TableName=table, KeyConditionExpression="pk = :p",
                             ExpressionAttributeValues={":p": {"S": "nobody"}})
         self.assertEqual(out["Items"], [])
+
+    def test_items_of_every_type_read_back_as_they_were_written(self):
+        table = self.ranged_table()
+        item = {"pk": {"S": "p"}, "sk": {"S": "s1"}, "n": {"N": "-12.5"}, "b": {"B": b"\x00\xffbin"},
+                "t": {"BOOL": True}, "z": {"NULL": True}, "ss": {"SS": ["a", "b"]},
+                "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"x", b"y"]},
+                "m": {"M": {"inner": {"L": [{"S": "x"}, {"N": "1"}, {"B": b"\x01"}]}}},
+                "u": {"S": "ünïcode \"quoted\" 🏋️"}}
+        self.db.put_item(TableName=table, Item=item)
+        key = {"pk": item["pk"], "sk": item["sk"]}
+
+        def same(got):
+            self.assertEqual(set(got), set(item))
+            for k, v in item.items():
+                if k in ("ss", "ns", "bs"):
+                    (kind, values), = v.items()
+                    self.assertEqual(sorted(got[k][kind]), sorted(values), k)
+                else:
+                    self.assertEqual(got[k], v, k)
+
+        same(self.db.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"])
+        out = self.db.query(TableName=table, KeyConditionExpression="pk = :p",
+                            ExpressionAttributeValues={":p": {"S": "p"}})
+        self.assertEqual(out["Count"], 1)
+        same(out["Items"][0])
+        same(self.db.scan(TableName=table)["Items"][0])
+        same(self.db.batch_get_item(RequestItems={table: {"Keys": [key]}})["Responses"][table][0])
+        same(self.db.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": key}}])
+             ["Responses"][0]["Item"])
+        projected = self.db.get_item(TableName=table, Key=key, ProjectionExpression="n, b")["Item"]
+        self.assertEqual(projected, {"n": item["n"], "b": item["b"]})
+        self.assertNotIn("Item", self.db.get_item(TableName=table, Key={"pk": {"S": "p"},
+                                                                        "sk": {"S": "none"}}))
+
+    def test_a_query_of_two_thousand_items_answers_in_well_under_a_second(self):
+        """Fails on plain moto: it serialises such a Query for several seconds (issue 31)."""
+        table = self.ranged_table()
+        big = self._dynamodb_backend().tables[table]
+        pk = DynamoType({"S": "final"})
+        for i in range(2065):  # a 64-player round robin's partition, straight into the table
+            sk = DynamoType({"S": f"MATCH#{i:05}"})
+            attrs = {"pk": {"S": "final"}, "sk": {"S": f"MATCH#{i:05}"}, "id": {"S": f"R1-{i}"},
+                     "participant1_id": {"S": str(uuid.uuid4())},
+                     "participant2_id": {"S": str(uuid.uuid4())}, "status": {"S": "ready"},
+                     "gen": {"S": uuid.uuid4().hex}, "kind": {"S": "match"},
+                     "bracket": {"S": "round_robin"}, "match_number": {"N": str(i + 1)},
+                     "round": {"N": "1"}, "order": {"N": str(i)},
+                     "next_match_id": {"NULL": True}, "next_loser_match_id": {"NULL": True}}
+            big.items[pk][sk] = Item(pk, sk, attrs)
+        start = time.perf_counter()
+        out = self.db.query(TableName=table, KeyConditionExpression="pk = :p",
+                            ExpressionAttributeValues={":p": {"S": "final"}}, ConsistentRead=True)
+        took = time.perf_counter() - start
+        self.assertEqual(len(out["Items"]), 2065)
+        self.assertEqual(out["Items"][7]["order"], {"N": "7"})
+        self.assertLess(took, 1.0, f"a Query of 2,065 items took {took:.2f} s")
 
     def test_a_query_costs_nothing_proportional_to_the_table(self):
         """fails on plain moto: every Query sorts the whole table to find one partition."""

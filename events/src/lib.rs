@@ -50,6 +50,8 @@ pub const PARTICIPANTS: [&str; 4] = [
 ];
 pub const PARTICIPANT_ID: &str = PARTICIPANTS[0];
 pub const CONNECTION_ID: &str = "ZmFrZS1jb25uLWlk";
+/// Another spectator's connection (the fan-out shard's sample posts to both).
+pub const SECOND_CONNECTION_ID: &str = "c2Vjb25kLWNvbm4h";
 pub const CORRELATION_ID: &str = "sample-correlation-id";
 /// Where an access token goes: events/README.md says how to get one.
 pub const TOKEN_PLACEHOLDER: &str = "<access token: see events/README.md>";
@@ -202,6 +204,18 @@ pub fn registered_user() -> User {
 /// What `users-create` is invoked with for the sample registration (`Profiles::create`).
 pub fn users_create_payload() -> Value {
     json!({ "user": registered_user(), "correlation_id": CORRELATION_ID })
+}
+
+/// What `notifications-fanout` hands `notifications-fanout-shard` for a part of the sample
+/// result's recipients: the frame every subscriber receives, and the connections of the part.
+pub fn fanout_shard_payload() -> Value {
+    let (_, event) = played_match();
+    let job = gymit_notifications::shards::ShardJob {
+        event_id: event.event_id.clone(),
+        frame: gymit_notifications::messages::event_frame(&event).to_string(),
+        connection_ids: vec![CONNECTION_ID.to_string(), SECOND_CONNECTION_ID.to_string()],
+    };
+    serde_json::to_value(job).expect("a shard job is JSON")
 }
 
 /// `user.banned` as `users-ban` writes it: the registered user's profile, approved
@@ -560,6 +574,7 @@ fn direct_event(binary: &str) -> Result<Value, String> {
         // The operator's (or `make dev`'s) invocation: the function reads no input.
         "auth-bootstrap-admin" => Ok(json!({})),
         "users-create" => Ok(users_create_payload()),
+        "notifications-fanout-shard" => Ok(fanout_shard_payload()),
         other => Err(format!(
             "no sample payload for {other}, which is invoked directly"
         )),

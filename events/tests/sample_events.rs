@@ -238,6 +238,7 @@ impl States {
                 tokens: tokens.clone(),
                 accounts: Accounts::new(lambda.clone(), "auth-authorizer".into()),
                 anonymous_per_source: gymit_notifications::DEFAULT_ANONYMOUS_PER_SOURCE,
+                per_account: gymit_notifications::DEFAULT_CONNECTIONS_PER_ACCOUNT,
             }),
             connections: Arc::new(Connections { store: store() }),
             db,
@@ -838,16 +839,21 @@ async fn topic_samples_are_the_events_their_consumers_apply() {
                 assert_eq!(frame["type"], "match.completed");
                 assert_eq!(frame["tournament_id"], samples::TOURNAMENT_ID);
                 assert_eq!(frame["data"]["match"]["winner_id"], samples::PARTICIPANT_ID);
-                assert!(!messages::goes_to_lobby(&e.event_type));
+                assert!(!messages::EventKind::of(&e.event_type).reaches_lobby());
                 let state = fanout::Fanout {
-                    store: ConnectionsStore::new(states.db.clone(), "gymit-connections".into()),
-                    api: aws_sdk_apigatewaymanagement::Client::from_conf(
-                        aws_sdk_apigatewaymanagement::config::Builder::from(&sdk().await)
-                            .endpoint_url(closed())
-                            .build(),
-                    ),
-                    post_timeout: Duration::from_secs(1),
-                    concurrency: 4,
+                    poster: fanout::Poster {
+                        store: ConnectionsStore::new(states.db.clone(), "gymit-connections".into()),
+                        api: gymit_notifications::management::ConnectionsApi::from_client(
+                            aws_sdk_apigatewaymanagement::Client::from_conf(
+                                aws_sdk_apigatewaymanagement::config::Builder::from(&sdk().await)
+                                    .endpoint_url(closed())
+                                    .build(),
+                            ),
+                            Duration::from_secs(1),
+                        ),
+                        concurrency: 4,
+                    },
+                    shards: None,
                 };
                 let err = fanout::handle(&state, parsed.clone())
                     .await
@@ -915,6 +921,32 @@ async fn direct_invocation_samples_are_what_their_callers_send() {
                     .await
                     .expect_err("it looks the root admin up");
                 assert!(err.contains("store unavailable"), "{binary}: {err}");
+            }
+            "notifications-fanout-shard" => {
+                // The job the fan-out hands over: the sample result's frame, for two
+                // connections; the shard posts it to each (here to a closed port: both fail).
+                let job: gymit_notifications::shards::ShardJob =
+                    serde_json::from_value(value.clone())
+                        .unwrap_or_else(|e| panic!("{binary}: not what the function reads: {e}"));
+                let (_, event) = samples::played_match();
+                let frame: Value = serde_json::from_str(&job.frame).expect("a JSON frame");
+                assert_eq!(frame, messages::event_frame(&event), "{binary}");
+                assert_eq!(job.connection_ids.len(), 2, "{binary}");
+                let poster = fanout::Poster {
+                    store: ConnectionsStore::new(states.db.clone(), "gymit-connections".into()),
+                    api: gymit_notifications::management::ConnectionsApi::from_client(
+                        aws_sdk_apigatewaymanagement::Client::from_conf(
+                            aws_sdk_apigatewaymanagement::config::Builder::from(&sdk().await)
+                                .endpoint_url(closed())
+                                .build(),
+                        ),
+                        Duration::from_millis(500),
+                    ),
+                    concurrency: 4,
+                };
+                let report =
+                    gymit_notifications::handlers::fanout_shard::handle(&poster, job).await;
+                assert_eq!(report.failed, 2, "{binary}: {report:?}");
             }
             other => panic!("{other}: a directly invoked function this test does not know"),
         }

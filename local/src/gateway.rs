@@ -178,10 +178,10 @@ impl crate::websocket::Host for Gateway {
     }
 }
 
-/// `/_local/*` and `@connections` serve this machine's processes only (the emulator's SNS
-/// deliveries, the fan-out function, a developer's curl): a request from a web page of
-/// another site (a foreign `Origin`) or under another host name (`Host`, as in DNS
-/// rebinding) is refused, so no page a developer visits can invoke functions through them.
+/// `/_local/*`, `@connections` and the Invoke API serve this machine's processes only (the emulator's SNS
+/// deliveries, the fan-out function, a developer's curl): a cross-site request
+/// (`crate::origin`) is refused, so no page a developer visits can invoke functions
+/// through them.
 async fn local_only(req: Request<Body>, next: axum::middleware::Next) -> Response {
     let path = req.uri().path();
     let local = path.starts_with("/_local/")
@@ -190,35 +190,12 @@ async fn local_only(req: Request<Body>, next: axum::middleware::Next) -> Respons
     if !local {
         return next.run(req).await;
     }
-    if refuses_cross_site(req.headers()) {
+    if crate::origin::refuses_cross_site(req.headers()) {
         let path = path.to_string();
         tracing::warn!(%path, "refused a cross-site request to a local-only endpoint");
         return aws_error(AwsError::Forbidden, &request_id());
     }
     next.run(req).await
-}
-
-fn refuses_cross_site(headers: &axum::http::HeaderMap) -> bool {
-    let public_host = std::env::var("GYMIT_PUBLIC_URL")
-        .ok()
-        .and_then(|u| host_of(&u).map(str::to_string));
-    let allowed = |value: &str| {
-        host_of(value).is_some_and(|h| {
-            matches!(h, "127.0.0.1" | "localhost" | "[::1]") || Some(h) == public_host.as_deref()
-        })
-    };
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    header("host").is_some_and(|h| !allowed(h)) || header("origin").is_some_and(|o| !allowed(o))
-}
-
-/// The host of `http://host:port/…` or `host:port`, without the port.
-fn host_of(value: &str) -> Option<&str> {
-    let rest = value.split_once("://").map_or(value, |(_, r)| r);
-    let authority = rest.split('/').next()?;
-    if authority.starts_with('[') {
-        return authority.split_inclusive(']').next();
-    }
-    authority.split(':').next().filter(|h| !h.is_empty())
 }
 
 /// `GET /_local/status`: each stream mapping's position, lag and last error, and the

@@ -16,6 +16,8 @@
 //!    the HTTP API's shapes, `routes`, `events` and `responses`; `faults`, the injected
 //!    failures; `metrics`, the functions' metric lines as Prometheus text; `traces`, the
 //!    requests' traces; `web`, the web app's files; `mail`, the emulator's mailbox;
+//!    `origin`, the local-only check, and `lambda_front`, the Lambda endpoint behind it
+//!    (uses `origin`);
 //! 2. invoking a function: `invoke` (consults `faults`); `legacy`, the monolith behind
 //!    the `$default` route when there is one (the strangler fig);
 //! 3. the event sources, which invoke through `invoke`, and where their failures go: `dlq`
@@ -34,10 +36,12 @@ pub mod events;
 pub mod faults;
 pub mod gateway;
 pub mod invoke;
+pub mod lambda_front;
 pub mod legacy;
 pub mod mail;
 pub mod metrics;
 pub mod ops;
+pub mod origin;
 pub mod provision;
 pub mod replay;
 pub mod responses;

@@ -254,6 +254,9 @@ pub fn local_environment(
             "ROOT_ADMIN_PASSWORD",
             var("ROOT_ADMIN_PASSWORD", DEV_ROOT_ADMIN_PASSWORD),
         ),
+        // No CloudFront in front of the local gateway: nothing to verify (template.yaml
+        // `OriginVerifySecret`).
+        ("ORIGIN_VERIFY", String::new()),
         // The gateway serves the WebSocket API's `@connections` under its stage, as AWS does.
         (
             "WEBSOCKET_API_ENDPOINT",
@@ -265,6 +268,11 @@ pub fn local_environment(
     ];
     for (k, v) in overrides {
         env.insert(k.to_string(), v);
+    }
+    // For measuring the fan-out with other shard sizes (docs/capacity.md), e.g. without
+    // shards: `FANOUT_SHARD_SIZE=100000 make load`.
+    if let Ok(size) = std::env::var("FANOUT_SHARD_SIZE") {
+        env.insert("FANOUT_SHARD_SIZE".to_string(), size);
     }
     if let Some((k, _)) = env.iter().find(|(_, v)| v.contains("{{resolve:")) {
         return Err(format!("{k} refers to a secret that has no local value").into());

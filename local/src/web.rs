@@ -5,6 +5,10 @@
 //! Hashed assets (`/assets/…`) are cached for a year; everything else is revalidated.
 //! Paths never leave the build directory: `..`, `.`, backslashes and NUL are refused,
 //! and the resolved file must sit under the canonical build directory (no symlink escape).
+//! Every answer carries the security headers CloudFront's response headers policy adds on
+//! AWS (template.yaml `WebSecurityHeadersPolicy`, issue 27): a strict Content-Security-Policy
+//! (the build has no inline code) that no page may frame, `X-Frame-Options: DENY`,
+//! `nosniff` and no referrer.
 
 use std::{
     path::{Path, PathBuf},
@@ -30,6 +34,20 @@ pub fn dist_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| crate::workspace_root().join("web").join("dist"))
 }
+
+/// The app's Content-Security-Policy (issue 27), the same as CloudFront's on AWS: only the
+/// app's own scripts, styles, images (and `data:` ones, the favicon) and connections (the
+/// API and the WebSocket are same-origin), no plugins, no `<base>`, and no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The security headers of every answer of the app's (CloudFront's response headers policy
+/// on AWS).
+pub const SECURITY_HEADERS: [(&str, &str); 4] = [
+    ("content-security-policy", CONTENT_SECURITY_POLICY),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+];
 
 type Middleware = fn(State<Arc<PathBuf>>, Request, Next) -> BoxFuture<'static, Response>;
 
@@ -120,8 +138,19 @@ fn segments(path: &str) -> Option<Vec<&str>> {
         .then_some(parts)
 }
 
-/// Answers one GET/HEAD for `path` from the build directory `dist`.
+/// Answers one GET/HEAD for `path` from the build directory `dist`, with the security
+/// headers.
 pub fn respond(dist: &Path, path: &str, head: bool, headers: &HeaderMap) -> Response {
+    let mut response = respond_file(dist, path, head, headers);
+    for (name, value) in SECURITY_HEADERS {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
+    response
+}
+
+fn respond_file(dist: &Path, path: &str, head: bool, headers: &HeaderMap) -> Response {
     let Ok(root) = dist.canonicalize() else {
         return plain(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -166,8 +195,7 @@ pub fn respond(dist: &Path, path: &str, head: bool, headers: &HeaderMap) -> Resp
     let builder = Response::builder()
         .header(header::CONTENT_TYPE, content_type(&file))
         .header(header::CACHE_CONTROL, cache)
-        .header(header::ETAG, &etag)
-        .header("x-content-type-options", "nosniff");
+        .header(header::ETAG, &etag);
     if headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -231,6 +259,30 @@ mod tests {
         assert_eq!(h[header::CONTENT_TYPE], "text/html; charset=utf-8");
         assert_eq!(h[header::CACHE_CONTROL], "no-cache");
         assert!(body.contains("<title>app</title>"));
+    }
+
+    #[tokio::test]
+    async fn every_answer_carries_a_strict_csp_and_cannot_be_framed() {
+        let dist = build();
+        for path in [
+            "/",
+            "/tournaments/1",
+            "/assets/index-abc.js",
+            "/assets/gone.js",
+        ] {
+            let (_, h, _) = get(&dist, path).await;
+            assert_eq!(
+                h["content-security-policy"],
+                "default-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+                "{path}"
+            );
+            assert_eq!(h["x-frame-options"], "DENY", "{path}");
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        }
+        let missing = dist.join("nope");
+        let res = respond(&missing, "/", false, &HeaderMap::new());
+        assert!(res.headers().contains_key("content-security-policy"));
     }
 
     #[tokio::test]

@@ -2,7 +2,8 @@
 //!
 //! `run` gives each invocation its request id and correlation id, a tracing span carrying
 //! both, a metric line, its place in the request's X-Ray trace (`trace`), and turns an
-//! `ApiError` into problem+json. Handlers are plain async
+//! `ApiError` into problem+json; it refuses a request that went around the edge and makes
+//! public reads cacheable (`edge`). Handlers are plain async
 //! functions of (state, request, ctx) so tests can call them directly with a sample event.
 
 use std::{future::Future, sync::Arc, time::Instant};
@@ -16,6 +17,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use tracing::Instrument;
 
 use crate::{
+    edge,
     error::FieldError,
     metrics,
     trace::{self, TraceHeader},
@@ -80,6 +82,8 @@ where
 {
     metrics::set_function(function);
     let state = Arc::new(state);
+    // Read once, at start-up (edge: what CloudFront sends).
+    edge::origin_verify();
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let state = state.clone();
         async move { Ok::<_, std::convert::Infallible>(handle(function, state, req, handler).await) }
@@ -109,10 +113,19 @@ where
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let invocation = trace::Invocation::new(function, request_trace(&req));
-    let result = invocation
-        .run(handler(state, req, ctx.clone()).instrument(span.clone()))
-        .await;
+    let result = if edge::came_through_the_edge(&req, edge::origin_verify()) {
+        invocation
+            .run(handler(state, req, ctx.clone()).instrument(span.clone()))
+            .await
+    } else {
+        Err(edge::not_through_the_edge())
+    };
     let response = match result {
         Ok(response) => response,
         Err(err) => {
@@ -125,6 +138,7 @@ where
             problem_response(&err, &ctx.request_id)
         }
     };
+    let response = edge::revalidate(if_none_match.as_deref(), response);
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     {
@@ -211,6 +225,14 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response, ApiError> {
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::Text(text))
         .map_err(|_| ApiError::internal())
+}
+
+/// `200` with a JSON body that is the same for every caller (a public read): the edge
+/// and browsers may keep it, revalidating with its ETag (`304` when unchanged): see `edge`.
+pub fn cacheable_json<T: Serialize>(body: &T) -> Result<Response, ApiError> {
+    let mut response = json(200, body)?;
+    response.extensions_mut().insert(edge::Cacheable);
+    Ok(response)
 }
 
 pub fn no_content() -> Result<Response, ApiError> {

@@ -31,6 +31,7 @@ pub mod breaker;
 pub mod config;
 pub mod cursor;
 pub mod dynamo;
+pub mod edge;
 pub mod error;
 pub mod events;
 pub mod health;

@@ -101,14 +101,32 @@ pub fn event_frame(e: &Event) -> Value {
     })
 }
 
-/// Whether lobby subscribers receive this event type.
-pub fn goes_to_lobby(event_type: &str) -> bool {
-    event_type.starts_with("tournament.")
+/// What a tournament event is, as far as who receives it is concerned (API.md: the lobby
+/// receives the `tournament.*` events of every tournament, and nothing else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// `tournament.created`, a tournament's first event: the service learns of it here.
+    TournamentCreated,
+    /// Any other `tournament.*` event: the tournament's subscribers and the lobby.
+    TournamentChanged,
+    /// `participant.*`, `match.*`, `waitlist.*` and whatever else happens inside a
+    /// tournament: its subscribers only.
+    InTournament,
 }
 
-/// Whether this event type announces a new tournament (its first event).
-pub fn creates_tournament(event_type: &str) -> bool {
-    event_type == "tournament.created"
+impl EventKind {
+    pub fn of(event_type: &str) -> Self {
+        match event_type {
+            "tournament.created" => EventKind::TournamentCreated,
+            t if t.starts_with("tournament.") => EventKind::TournamentChanged,
+            _ => EventKind::InTournament,
+        }
+    }
+
+    /// Whether lobby subscribers receive events of this kind.
+    pub fn reaches_lobby(self) -> bool {
+        self != EventKind::InTournament
+    }
 }
 
 #[cfg(test)]
@@ -167,10 +185,24 @@ mod tests {
         assert_eq!(frame["tournament_id"], ID);
         assert_eq!(frame["occurred_at"], e.occurred_at.as_str());
         assert_eq!(frame["data"]["match"]["id"], "m1");
-        assert!(goes_to_lobby("tournament.started"));
-        assert!(!goes_to_lobby("match.completed"));
-        assert!(!goes_to_lobby("participant.joined"));
-        assert!(creates_tournament("tournament.created"));
-        assert!(!creates_tournament("tournament.updated"));
+    }
+
+    #[test]
+    fn only_tournament_events_reach_the_lobby_and_only_created_announces_one() {
+        use EventKind::*;
+        for (t, kind) in [
+            ("tournament.created", TournamentCreated),
+            ("tournament.started", TournamentChanged),
+            ("tournament.cancelled", TournamentChanged),
+            ("match.completed", InTournament),
+            ("participant.joined", InTournament),
+            ("waitlist.updated", InTournament),
+            ("tournaments.created", InTournament),
+        ] {
+            assert_eq!(EventKind::of(t), kind, "{t}");
+        }
+        assert!(TournamentCreated.reaches_lobby());
+        assert!(TournamentChanged.reaches_lobby());
+        assert!(!InTournament.reaches_lobby());
     }
 }

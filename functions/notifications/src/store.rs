@@ -19,6 +19,11 @@
 //!   claims a free slot in the same transaction that writes the connection, `$disconnect`
 //!   deletes it in the same batch as the connection's other items. A slot whose
 //!   `expires_at` has passed is free even before TTL removes it.
+//! - `ACCOUNT#<user id>`, `SLOT#<k>`, k in `[0, cap)`: the same for a signed-in account's
+//!   connections (API.md: at most 5 per account); the connection's `#META` names its slot in
+//!   `account_slot`. A fan-out that meets a gone connection removes it with its slot, so a
+//!   socket whose `$disconnect` was lost holds its slot until the next event reaches it (or
+//!   two hours at most).
 //!
 //! Every connection, subscription and slot item expires (`expires_at`, TTL) two hours
 //! after it was written: API Gateway closes any connection after two hours, so nothing
@@ -38,6 +43,8 @@ use gymit_shared::{
     batch::{batch_write_all, RESEND_UNPROCESSED},
     dynamo::{n, query_all, s, transaction_error, Item, StoreError},
 };
+
+use crate::messages::{EventKind, LOBBY};
 
 /// API Gateway's maximum connection duration, and so the life of every item.
 pub const CONNECTION_TTL_SECONDS: i64 = 2 * 3600;
@@ -61,12 +68,45 @@ pub struct Connection {
     pub anonymous_source: Option<String>,
 }
 
-/// What an anonymous `$connect` got.
+/// What a `$connect` that takes a slot got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
     Admitted,
     /// Every slot of the source address is held by a live connection.
     SourceFull,
+    /// Every slot of the account is held by a live connection.
+    AccountFull,
+}
+
+/// Whose slots a connection takes one of: its source address (anonymous) or its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder<'a> {
+    Source(&'a str),
+    Account(&'a str),
+}
+
+impl Holder<'_> {
+    fn pk(&self) -> AttributeValue {
+        match self {
+            Holder::Source(address) => source_pk(address),
+            Holder::Account(user_id) => account_pk(user_id),
+        }
+    }
+
+    /// The `#META` attribute that names the slot the connection holds.
+    fn slot_attribute(&self) -> &'static str {
+        match self {
+            Holder::Source(_) => "anonymous_slot",
+            Holder::Account(_) => "account_slot",
+        }
+    }
+
+    fn full(&self) -> Admission {
+        match self {
+            Holder::Source(_) => Admission::SourceFull,
+            Holder::Account(_) => Admission::AccountFull,
+        }
+    }
 }
 
 /// Who follows a tournament, and whether the service knows the tournament.
@@ -108,8 +148,12 @@ fn source_pk(address: &str) -> AttributeValue {
     s(format!("SOURCE#{address}"))
 }
 
-fn slot_key(address: &str, slot: i64) -> Item {
-    key(source_pk(address), s(format!("SLOT#{slot}")))
+fn account_pk(user_id: &str) -> AttributeValue {
+    s(format!("ACCOUNT#{user_id}"))
+}
+
+fn slot_key(holder: AttributeValue, slot: i64) -> Item {
+    key(holder, s(format!("SLOT#{slot}")))
 }
 
 /// A number in `[0, below)` (`below` > 0), from the standard library's randomly keyed hasher.
@@ -160,18 +204,6 @@ impl ConnectionsStore {
         Self { db, table }
     }
 
-    /// Records a signed-in connection (one PutItem).
-    pub async fn put_connection(&self, c: &Connection) -> Result<(), StoreError> {
-        self.db
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(connection_item(c, expires_at())))
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(())
-    }
-
     pub async fn connection(&self, connection_id: &str) -> Result<Option<Connection>, StoreError> {
         let out = self
             .db
@@ -192,10 +224,7 @@ impl ConnectionsStore {
     }
 
     /// Records an anonymous connection (`anonymous_source` names its address) if the address
-    /// has one of its `cap` slots free: the slot and the connection in one transaction, on a
-    /// random slot first (one request when it is free). When that slot is taken, one Query
-    /// lists the address's live slots and the claim is tried again on a random free one,
-    /// at most `SLOT_CLAIMS` times in all; every slot held is `SourceFull`.
+    /// has one of its `cap` slots free (see `claim_one_of`).
     pub async fn put_anonymous_connection(
         &self,
         c: &Connection,
@@ -206,20 +235,50 @@ impl ConnectionsStore {
                 "an anonymous connection names its source address".into(),
             ));
         };
+        self.claim_one_of(c, Holder::Source(address), cap).await
+    }
+
+    /// Records a signed-in connection (`user_id` names its account) if the account has one
+    /// of its `cap` slots free (see `claim_one_of`).
+    pub async fn put_account_connection(
+        &self,
+        c: &Connection,
+        cap: i64,
+    ) -> Result<Admission, StoreError> {
+        let Some(user_id) = c.user_id.as_deref() else {
+            return Err(StoreError::Other(
+                "a signed-in connection names its account".into(),
+            ));
+        };
+        self.claim_one_of(c, Holder::Account(user_id), cap).await
+    }
+
+    /// Records the connection in one of the `cap` slots of `holder`: the slot and the
+    /// connection in one transaction, on a random slot first (one request when it is free).
+    /// When that slot is taken, one Query lists the holder's live slots and the claim is
+    /// tried again on a random free one, at most `SLOT_CLAIMS` times in all; every slot
+    /// held is the holder's `Full`. Concurrent connects never hold more than `cap` slots:
+    /// each slot is a conditional put.
+    async fn claim_one_of(
+        &self,
+        c: &Connection,
+        holder: Holder<'_>,
+        cap: i64,
+    ) -> Result<Admission, StoreError> {
         if cap <= 0 {
-            return Ok(Admission::SourceFull);
+            return Ok(holder.full());
         }
         let random_slot = || random_below(cap as u64) as i64;
         let mut slot = random_slot();
         for claim in 1..=SLOT_CLAIMS {
-            if self.claim_slot(c, address, slot).await? {
+            if self.claim_slot(c, holder, slot).await? {
                 return Ok(Admission::Admitted);
             }
-            let taken = self.taken_slots(address).await?;
+            let taken = self.taken_slots(holder).await?;
             // Slots beyond a lowered cap do not count (they expire with their connections).
             let held = taken.iter().filter(|k| (0..cap).contains(*k)).count();
             if held as i64 >= cap {
-                return Ok(Admission::SourceFull);
+                return Ok(holder.full());
             }
             if claim == SLOT_CLAIMS {
                 break;
@@ -230,22 +289,26 @@ impl ConnectionsStore {
                 .unwrap_or_default();
         }
         Err(StoreError::Unavailable(format!(
-            "no anonymous slot of {address} claimed in {SLOT_CLAIMS} tries, though some are free"
+            "no slot of {holder:?} claimed in {SLOT_CLAIMS} tries, though some are free"
         )))
     }
 
-    /// Writes slot `slot` of `address` and the connection's `#META` in one transaction, if
+    /// Writes slot `slot` of `holder` and the connection's `#META` in one transaction, if
     /// the slot is free (absent, or expired and not yet removed); `false` when it is not.
     async fn claim_slot(
         &self,
         c: &Connection,
-        address: &str,
+        holder: Holder<'_>,
         slot: i64,
     ) -> Result<bool, StoreError> {
         let expires = expires_at();
-        let mut held = slot_key(address, slot);
+        let mut held = slot_key(holder.pk(), slot);
+        let kind = match holder {
+            Holder::Source(_) => "anonymous slot",
+            Holder::Account(_) => "account slot",
+        };
         held.extend([
-            ("kind".to_string(), s("anonymous slot")),
+            ("kind".to_string(), s(kind)),
             ("connection_id".to_string(), s(&c.connection_id)),
             ("expires_at".to_string(), expires.clone()),
         ]);
@@ -257,7 +320,7 @@ impl ConnectionsStore {
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
         let mut meta = connection_item(c, expires);
-        meta.insert("anonymous_slot".into(), n(slot));
+        meta.insert(holder.slot_attribute().into(), n(slot));
         let meta = Put::builder()
             .table_name(&self.table)
             .set_item(Some(meta))
@@ -285,16 +348,16 @@ impl ConnectionsStore {
         }
     }
 
-    /// The slots of `address` held by live connections (one strongly consistent Query,
+    /// The slots of `holder` held by live connections (one strongly consistent Query,
     /// paginated).
-    async fn taken_slots(&self, address: &str) -> Result<HashSet<i64>, StoreError> {
+    async fn taken_slots(&self, holder: Holder<'_>) -> Result<HashSet<i64>, StoreError> {
         let items = query_all(
             self.db
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk AND begins_with(sk, :slot)")
                 .filter_expression("expires_at >= :now")
-                .expression_attribute_values(":pk", source_pk(address))
+                .expression_attribute_values(":pk", holder.pk())
                 .expression_attribute_values(":slot", s("SLOT#"))
                 .expression_attribute_values(":now", n(gymit_shared::time::epoch_seconds()))
                 .projection_expression("sk")
@@ -497,7 +560,35 @@ impl ConnectionsStore {
         Ok(audience)
     }
 
-    /// Deletes a connection, both sides of each of its subscriptions and its anonymous slot
+    /// Who receives an event of `kind` about tournament `tid`, each once; records the
+    /// tournament as known on the way when the event says it exists (see
+    /// `handlers::fanout` for the requests each kind costs).
+    pub async fn recipients(&self, kind: EventKind, tid: &str) -> Result<Vec<String>, StoreError> {
+        let mut recipients = match kind {
+            EventKind::InTournament => return self.subscribers(tid).await,
+            EventKind::TournamentCreated => {
+                if self.remember_tournament(tid).await? {
+                    Vec::new()
+                } else {
+                    self.subscribers(tid).await?
+                }
+            }
+            EventKind::TournamentChanged => {
+                let audience = self.audience(tid).await?;
+                if !audience.tournament_known {
+                    tracing::warn!(tournament_id = %tid, "tournament not known before: recorded now");
+                    self.remember_tournament(tid).await?;
+                }
+                audience.subscribers
+            }
+        };
+        recipients.extend(self.subscribers(LOBBY).await?);
+        recipients.sort();
+        recipients.dedup();
+        Ok(recipients)
+    }
+
+    /// Deletes a connection, both sides of each of its subscriptions and its slot
     /// (one Query, then one BatchWriteItem per 25 items). Idempotent: a connection that is
     /// already gone is nothing to do. Returns how many items it deleted.
     pub async fn remove_connection(&self, connection_id: &str) -> Result<usize, StoreError> {
@@ -507,7 +598,9 @@ impl ConnectionsStore {
                 .table_name(&self.table)
                 .key_condition_expression("pk = :pk")
                 .expression_attribute_values(":pk", conn_pk(connection_id))
-                .projection_expression("pk, sk, tournament_id, anonymous_source, anonymous_slot")
+                .projection_expression(
+                    "pk, sk, tournament_id, anonymous_source, anonymous_slot, user_id, account_slot",
+                )
                 .consistent_read(true),
         )
         .await?;
@@ -517,7 +610,12 @@ impl ConnectionsStore {
                 string_of(item, "anonymous_source"),
                 number_of(item, "anonymous_slot"),
             ) {
-                keys.push(slot_key(&address, slot));
+                keys.push(slot_key(source_pk(&address), slot));
+            }
+            if let (Some(user_id), Some(slot)) =
+                (string_of(item, "user_id"), number_of(item, "account_slot"))
+            {
+                keys.push(slot_key(account_pk(&user_id), slot));
             }
             if let Some(t) = string_of(item, "tournament_id") {
                 keys.push(key(sub_pk(&t), s(format!("CONN#{connection_id}"))));

@@ -291,6 +291,73 @@ async fn anonymous_connections_are_capped_per_source_and_a_disconnect_frees_a_pl
     assert_eq!(connect(&state, &connection_id(), None).await.0, 429);
 }
 
+#[tokio::test]
+async fn an_account_holds_at_most_five_connections_and_a_disconnect_frees_one() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let (user_id, t) = tables.user(Role::Member).await;
+    let conns: Vec<String> = (0..5).map(|_| connection_id()).collect();
+    for c in &conns {
+        assert_eq!(connect(&state, c, Some(&t)).await.0, 204);
+    }
+    let sixth = connection_id();
+    let (status, body) = connect(&state, &sixth, Some(&t)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{body}"
+    );
+    assert_eq!(state.store.connection(&sixth).await.expect("read"), None);
+    // Another account, and anonymous spectators, are not held back by this one.
+    let (_, other) = tables.user(Role::Member).await;
+    assert_eq!(connect(&state, &connection_id(), Some(&other)).await.0, 204);
+    assert_eq!(connect(&state, &connection_id(), None).await.0, 204);
+    let mut holders = conns.clone();
+    holders.sort();
+    assert_eq!(tables.account_slot_holders(&user_id).await, holders);
+
+    assert_eq!(disconnect(&state, &conns[0]).await.0, 204);
+    assert_eq!(
+        connect(&state, &sixth, Some(&t)).await.0,
+        204,
+        "a place was freed"
+    );
+    assert_eq!(connect(&state, &connection_id(), Some(&t)).await.0, 429);
+    for c in conns[1..].iter().chain([&sixth]) {
+        assert_eq!(disconnect(&state, c).await.0, 204);
+    }
+    assert!(
+        tables.account_slot_holders(&user_id).await.is_empty(),
+        "every slot is given back"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_connects_of_one_account_never_exceed_five() {
+    let tables = Tables::fresh().await;
+    let state = tables.notifications().await;
+    let (user_id, t) = tables.user(Role::Trainer).await;
+    let conns: Vec<String> = (0..20).map(|_| connection_id()).collect();
+
+    let statuses = futures::future::join_all(conns.iter().map(|c| {
+        let (state, c, t) = (state.clone(), c.clone(), t.clone());
+        tokio::spawn(async move { connect(&state, &c, Some(&t)).await.0 })
+    }))
+    .await;
+
+    let mut accepted = Vec::new();
+    for (c, status) in conns.iter().zip(statuses) {
+        match status.expect("the connect ran") {
+            204 => accepted.push(c.clone()),
+            429 => assert_eq!(state.store.connection(c).await.expect("read"), None),
+            other => panic!("{c}: {other}"),
+        }
+    }
+    accepted.sort();
+    assert_eq!(accepted.len(), 5, "exactly five: {accepted:?}");
+    assert_eq!(tables.account_slot_holders(&user_id).await, accepted);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_anonymous_connections_never_exceed_the_cap() {
     let tables = Tables::fresh().await;

@@ -173,6 +173,8 @@ struct World {
     routes: Arc<Notifications>,
     fanout: Fanout,
     api: Arc<ManagementApi>,
+    /// The management API's endpoint, for other posters.
+    endpoint: String,
 }
 
 impl World {
@@ -185,6 +187,7 @@ impl World {
             tables,
             fanout,
             api,
+            endpoint,
         }
     }
 
@@ -711,4 +714,87 @@ async fn two_hundred_followers_receive_an_event_within_the_promised_second() {
         took < Duration::from_secs(1),
         "API.md: an event reaches clients within 1 s; the fan-out alone took {took:?}"
     );
+}
+
+/// A stand-in for the Lambda Invoke API of `notifications-fanout-shard`: each job is posted
+/// by the real shard handler (to the same management API), except a job naming `refused`,
+/// which the "function" fails, as a throttled or crashed shard would.
+async fn shard_function(poster: fanout::Poster, refused: String) -> (String, Arc<Mutex<usize>>) {
+    let invokes = Arc::new(Mutex::new(0));
+    let count = invokes.clone();
+    let poster = Arc::new(poster);
+    let app = Router::new().route(
+        "/2015-03-31/functions/{name}/invocations",
+        post(move |body: Bytes| {
+            let (poster, refused, count) = (poster.clone(), refused.clone(), count.clone());
+            async move {
+                *count.lock().unwrap() += 1;
+                let job: gymit_notifications::shards::ShardJob =
+                    serde_json::from_slice(&body).expect("a shard job");
+                if job.connection_ids.contains(&refused) {
+                    let mut failed = axum::Json(json!({"errorType": "Throttled"})).into_response();
+                    failed
+                        .headers_mut()
+                        .insert("x-amz-function-error", "Unhandled".parse().unwrap());
+                    return failed;
+                }
+                let report =
+                    gymit_notifications::handlers::fanout_shard::handle(&poster, job).await;
+                axum::Json(report).into_response()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), invokes)
+}
+
+#[tokio::test]
+async fn a_big_audience_is_posted_in_shards_and_a_shard_the_function_fails_is_posted_here() {
+    let world = World::new(POST_TIMEOUT).await;
+    let tid = world.tables.tournament().await;
+    let mut followers = Vec::new();
+    for _ in 0..7 {
+        followers.push(world.follower(&[&tid]).await);
+    }
+    followers.sort();
+    // Shards of two: [0, 1] here, [2, 3], [4, 5] and [6] handed over; the one holding
+    // follower 4 fails in the shard function and is posted here after the others.
+    let endpoint = world.endpoint.clone();
+    let poster = fanout::Poster::new(world.tables.store().await, &endpoint, POST_TIMEOUT).await;
+    let (lambda_url, invokes) = shard_function(poster, followers[4].clone()).await;
+    let lambda = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(&gymit_shared::aws::sdk_config().await)
+            .endpoint_url(lambda_url)
+            .build(),
+    );
+    let fanout = Fanout {
+        poster: fanout::Poster::new(world.tables.store().await, &endpoint, POST_TIMEOUT).await,
+        shards: Some(gymit_notifications::shards::Shards::new(
+            lambda,
+            "notifications-fanout-shard".into(),
+            2,
+        )),
+    };
+    let event = tournament_event("match.completed", &tid);
+
+    let report = fanout::handle(
+        &fanout,
+        as_delivered(sns_event(std::slice::from_ref(&event))),
+    )
+    .await
+    .expect("the fan-out succeeds");
+
+    assert_eq!(report, self::report(1, 7, 0, 0));
+    assert_eq!(*invokes.lock().unwrap(), 3, "three shards handed over");
+    for conn in &followers {
+        assert_eq!(
+            world.api.received(conn),
+            [frame(&event)],
+            "{conn} receives the frame exactly once"
+        );
+    }
 }

@@ -23,7 +23,7 @@ use gymit_notifications::{
     accounts::Accounts,
     handlers::fanout::{self, Fanout, Report},
     store::ConnectionsStore,
-    Notifications, DEFAULT_ANONYMOUS_PER_SOURCE,
+    Notifications, DEFAULT_ANONYMOUS_PER_SOURCE, DEFAULT_CONNECTIONS_PER_ACCOUNT,
 };
 use gymit_shared::{
     events::{Event, SnsEvent},
@@ -118,6 +118,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         tokens: Tokens::new(SECRET),
         accounts: Accounts::new(tables.authorizer().await, "auth-authorizer".into()),
         anonymous_per_source: DEFAULT_ANONYMOUS_PER_SOURCE,
+        per_account: DEFAULT_CONNECTIONS_PER_ACCOUNT,
     });
     let (endpoint, posts) = management_api().await;
     let fanout = Fanout::new(counted_store(), &endpoint, Duration::from_secs(2)).await;
@@ -127,10 +128,11 @@ async fn each_route_sends_exactly_its_listed_requests() {
     // No route is over the budget of two.
     let mut table = Budget::new(&[]).checking_iam(&trips, &FUNCTIONS);
 
-    // The account's standing is the authorizer's (an invoke, not counted): the connection.
+    // The account's standing is the authorizer's (an invoke, not counted): one of the
+    // account's slots and the connection, in one transaction.
     let ((status, body), ops) = trips.during(connect(&state, &member, Some(&token))).await;
     assert_eq!(status, 204, "{body}");
-    table.expect("$connect (token)", &ops, &["PutItem"]);
+    table.expect("$connect (token)", &ops, &["TransactWriteItems"]);
 
     // One of the source address's slots and the connection, in one transaction.
     let ((status, body), ops) = trips.during(connect(&state, &spectator, None)).await;
@@ -144,6 +146,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
         tokens: Tokens::new(SECRET),
         accounts: Accounts::new(tables.authorizer().await, "auth-authorizer".into()),
         anonymous_per_source: 1,
+        per_account: 1,
     });
     let holder = connection_id();
     trips.during(connect(&capped, &holder, None)).await;
@@ -151,6 +154,23 @@ async fn each_route_sends_exactly_its_listed_requests() {
     assert_eq!(status, 429, "{body}");
     table.expect(
         "$connect (anonymous, the address full)",
+        &ops,
+        &["TransactWriteItems", "Query"],
+    );
+    trips.during(disconnect(&capped, &holder)).await;
+
+    // The same for an account holding all its slots (a cap of one here, five by default).
+    let (_, capped_token) = tables.user(Role::Member).await;
+    let holder = connection_id();
+    trips
+        .during(connect(&capped, &holder, Some(&capped_token)))
+        .await;
+    let ((status, body), ops) = trips
+        .during(connect(&capped, &connection_id(), Some(&capped_token)))
+        .await;
+    assert_eq!(status, 429, "{body}");
+    table.expect(
+        "$connect (token, the account full)",
         &ops,
         &["TransactWriteItems", "Query"],
     );
@@ -240,5 +260,5 @@ async fn each_route_sends_exactly_its_listed_requests() {
         tables.anonymous_slots(SOURCE_IP).await.is_empty(),
         "the slot is given back"
     );
-    assert_eq!(table.len(), 12, "every route, and every kind of event");
+    assert_eq!(table.len(), 13, "every route, and every kind of event");
 }

@@ -6,6 +6,7 @@
 pub mod bracket;
 pub mod domain;
 pub mod handlers;
+pub mod reads;
 pub mod registration;
 pub mod store;
 
@@ -21,6 +22,8 @@ pub struct Tournaments {
     pub tokens: Tokens,
     /// Signs pagination cursors (derived key, see shared::cursor).
     pub cursor_secret: String,
+    /// The tournaments this instance loaded for the public reads (`reads`).
+    pub loads: reads::Loads,
 }
 
 impl Tournaments {
@@ -29,6 +32,7 @@ impl Tournaments {
             store,
             tokens: Tokens::from_keys(keys),
             cursor_secret: keys.current.secret.clone(),
+            loads: reads::Loads::default(),
         }
     }
 
@@ -46,6 +50,15 @@ impl Tournaments {
     pub async fn load(&self, id: &str) -> Result<store::Loaded, ApiError> {
         self.store
             .load(id)
+            .await?
+            .ok_or_else(|| domain::Refusal::NotFound(domain::Missing::Tournament).into())
+    }
+
+    /// Tournament `id` whole as it is now, for a public read: this instance's copy while
+    /// its version is current (one GetItem), else loaded (one GetItem, one Query); or 404.
+    pub async fn current(&self, id: &str) -> Result<std::sync::Arc<store::Loaded>, ApiError> {
+        self.loads
+            .current(&self.store, id)
             .await?
             .ok_or_else(|| domain::Refusal::NotFound(domain::Missing::Tournament).into())
     }

@@ -1,7 +1,8 @@
 //! `gymit-local dev` and `gymit-local test-env`: the whole stack as one supervised unit.
 //!
 //! Starts the emulator (moto from `.venv`, unless `AWS_ENDPOINT_URL` names a running one),
-//! provisions it, builds every function once, starts `cargo lambda watch`, serves the
+//! provisions it, builds every function once, starts `cargo lambda watch` (on an internal
+//! port, behind the local-only front of `lambda_front` on the Lambda port), serves the
 //! gateway in-process, creates the root admin, and says when it is ready. Children run in
 //! their own process groups; Ctrl-C, SIGTERM, the end of the test command, or the death of
 //! any child stops them all. No pid files: nothing is left to go stale.
@@ -166,22 +167,31 @@ impl Stack {
         // 3. Every function built once, so no request waits for a compile.
         functions::build(root, path, hot_reload).await?;
 
-        // 4. The Lambda runtime: cargo lambda watch.
-        readiness::ensure_free(ports.lambda, "cargo lambda watch")?;
+        // 4. The Lambda runtime: cargo lambda watch on an internal port (one browsers
+        // refuse under `make dev`), behind the local-only front on the Lambda port.
+        readiness::ensure_free(ports.lambda, "the Lambda endpoint")?;
         readiness::ensure_free(ports.gateway, "gateway")?;
+        let internal = crate::lambda_front::internal_port(hot_reload)?;
+        let watch_url = format!("http://127.0.0.1:{internal}");
         self.children.push(functions::watch(
             root,
             path,
-            ports.lambda,
+            internal,
             &env_file,
             hot_reload,
             &self.metrics,
         )?);
-        readiness::wait_for_port(ports.lambda, "cargo lambda watch", Duration::from_secs(120))
-            .await?;
+        readiness::wait_for_port(internal, "cargo lambda watch", Duration::from_secs(120)).await?;
+        let front = tokio::net::TcpListener::bind(("127.0.0.1", ports.lambda)).await?;
+        let serve_front = crate::lambda_front::serve(front, watch_url.clone());
+        self.tasks.push(tokio::spawn(async move {
+            if let Err(e) = serve_front.await {
+                tracing::error!(error = %e, "the Lambda endpoint's front stopped serving");
+            }
+        }));
 
-        // 5. The gateway, in this process.
-        let mut gateway = Gateway::new(&template, &self.lambda_url);
+        // 5. The gateway, in this process (invoking watch directly).
+        let mut gateway = Gateway::new(&template, &watch_url);
         gateway.metrics = self.metrics.clone();
         gateway.traces = self.traces.clone();
         let gateway = Arc::new(gateway);

@@ -81,10 +81,19 @@ fn warm_up_events(template: &Template) -> Vec<(String, Value)> {
         } else if !f.topics.is_empty() || !f.streams.is_empty() {
             // SNS and DynamoDB stream batches alike.
             events.push((f.binary, json!({ "Records": [] })));
+        } else if let Some(event) = direct_event(&f.binary) {
+            events.push((f.binary, event));
         }
     }
     events.retain(|(b, _)| !NOT_WARMED.contains(&b.as_str()));
     events
+}
+
+/// The harmless event of a directly invoked function, when it has one: a fan-out shard with
+/// no connections posts nothing (the first big event then finds its instances started).
+fn direct_event(binary: &str) -> Option<Value> {
+    (binary == "notifications-fanout-shard")
+        .then(|| json!({ "event_id": "warm-up", "frame": "{}", "connection_ids": [] }))
 }
 
 /// A request for `method` `path` of the template, as the gateway would send it: each
@@ -208,6 +217,10 @@ mod tests {
                 serde_json::from_value::<apigw::ApiGatewayV2httpRequest>(event).map(|_| ())
             } else if !f.topics.is_empty() {
                 serde_json::from_value::<sns::SnsEvent>(event).map(|_| ())
+            } else if let Some(direct) = direct_event(&f.binary) {
+                // The function's own payload (its sample test parses it with its type).
+                assert_eq!(event, direct);
+                Ok(())
             } else {
                 serde_json::from_value::<dynamodb::Event>(event).map(|_| ())
             };

@@ -4,7 +4,10 @@
 //! claims), and its account must still be active, not banned, and not have changed its
 //! password since the token was issued (read from the auth service's table, as the HTTP
 //! API's authorizer does); otherwise the connection is refused with 401 (API.md). The
-//! connection records the account's current role.
+//! connection records the account's current role. One account holds at most
+//! `WS_CONNECTIONS_PER_ACCOUNT` (default 5) connections at a time: the connection takes one
+//! of the account's slots in the transaction that records it, so concurrent connects never
+//! exceed the cap, and one more is refused with 429 (API.md).
 //!
 //! Without a token: an anonymous spectator, bounded per source address: at most
 //! `WS_ANONYMOUS_PER_SOURCE` (default 1,000) anonymous connections of one address at a
@@ -93,8 +96,29 @@ async fn signed_in(
         connected_at: gymit_shared::time::now_rfc3339(),
         anonymous_source: None,
     };
-    state.store.put_connection(&connection).await?;
-    Ok(connection)
+    let admission = state
+        .store
+        .put_account_connection(&connection, state.per_account)
+        .await?;
+    admitted(admission, connection)
+}
+
+/// The connection when it got a slot; 429 (`Retry-After` a minute) when its holder had
+/// none free.
+fn admitted(admission: Admission, connection: Connection) -> Result<Connection, ApiError> {
+    match admission {
+        Admission::Admitted => Ok(connection),
+        Admission::SourceFull => {
+            let source = connection.anonymous_source.as_deref().unwrap_or_default();
+            tracing::warn!(%source, "anonymous connections per source: cap reached");
+            Err(ApiError::rate_limited(60))
+        }
+        Admission::AccountFull => {
+            let user_id = connection.user_id.as_deref().unwrap_or_default();
+            tracing::warn!(%user_id, "connections per account: cap reached");
+            Err(ApiError::rate_limited(60))
+        }
+    }
 }
 
 /// Records an anonymous connection of `source` in one of the address's slots; 429 when it
@@ -109,17 +133,11 @@ async fn anonymous(
         user_id: None,
         role: None,
         connected_at: gymit_shared::time::now_rfc3339(),
-        anonymous_source: Some(source.clone()),
+        anonymous_source: Some(source),
     };
-    match state
+    let admission = state
         .store
         .put_anonymous_connection(&connection, state.anonymous_per_source)
-        .await?
-    {
-        Admission::Admitted => Ok(connection),
-        Admission::SourceFull => {
-            tracing::warn!(%source, "anonymous connections per source: cap reached");
-            Err(ApiError::rate_limited(60))
-        }
-    }
+        .await?;
+    admitted(admission, connection)
 }

@@ -4,6 +4,7 @@ pub mod connect;
 pub mod default;
 pub mod disconnect;
 pub mod fanout;
+pub mod fanout_shard;
 pub mod healthz;
 
 use gymit_shared::{ApiError, Request};

@@ -146,7 +146,41 @@ impl Tables {
                 "auth-authorizer".into(),
             ),
             anonymous_per_source,
+            per_account: gymit_notifications::DEFAULT_CONNECTIONS_PER_ACCOUNT,
         })
+    }
+
+    /// The state with a cap of connections per account.
+    pub async fn notifications_with_account_cap(&self, per_account: i64) -> Arc<Notifications> {
+        let mut state = self
+            .notifications_with_cap(gymit_notifications::DEFAULT_ANONYMOUS_PER_SOURCE)
+            .await;
+        Arc::get_mut(&mut state)
+            .expect("not shared yet")
+            .per_account = per_account;
+        state
+    }
+
+    /// The connections holding a slot of account `user_id`, sorted.
+    pub async fn account_slot_holders(&self, user_id: &str) -> Vec<String> {
+        let out = self
+            .db
+            .query()
+            .table_name(&self.connections)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(format!("ACCOUNT#{user_id}")))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("query");
+        let mut holders: Vec<String> = out
+            .items
+            .unwrap_or_default()
+            .iter()
+            .map(|slot| text(slot, "connection_id"))
+            .collect();
+        holders.sort();
+        holders
     }
 
     /// A Lambda client whose Invoke API is the auth service's real authorizer over this
@@ -213,10 +247,15 @@ impl Tables {
                 .send()
                 .await
                 .expect("scan");
-            // Connections and subscriptions; the anonymous slots are read on their own
-            // (`anonymous_slots`), and the known tournaments are the tests' setup.
+            // Connections and subscriptions; the anonymous and account slots are read on
+            // their own (`anonymous_slots`, `account_slot_holders`), and the known
+            // tournaments are the tests' setup.
             for item in out.items.unwrap_or_default() {
-                if text(&item, "pk").starts_with("SOURCE#") || text(&item, "sk") == "#KNOWN" {
+                let pk = text(&item, "pk");
+                if pk.starts_with("SOURCE#")
+                    || pk.starts_with("ACCOUNT#")
+                    || text(&item, "sk") == "#KNOWN"
+                {
                     continue;
                 }
                 all.insert((text(&item, "pk"), text(&item, "sk")), item);

@@ -15,9 +15,8 @@ pub async fn handle(
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
-    let loaded = state.load(&id).await?;
-    http::json(
-        200,
+    let loaded = state.current(&id).await?;
+    http::cacheable_json(
         &json!({ "bracket": bracket_view(loaded.tournament(), loaded.bracket.as_ref()) }),
     )
 }

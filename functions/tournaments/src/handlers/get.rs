@@ -14,5 +14,5 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
     let t = state.tournament(&id).await?;
-    http::json(200, &json!({ "tournament": t }))
+    http::cacheable_json(&json!({ "tournament": t }))
 }

@@ -23,5 +23,5 @@ pub async fn handle(
         .await?
         .ok_or(Refusal::NotFound(Missing::Tournament))?;
     let items: Vec<_> = roster.iter().map(|(_, p)| p).collect();
-    http::json(200, &json!({ "items": items }))
+    http::cacheable_json(&json!({ "items": items }))
 }

@@ -20,7 +20,7 @@ pub async fn handle(
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
-    let loaded = state.load(&id).await?;
+    let loaded = state.current(&id).await?;
     let names: Vec<(String, String)> = loaded
         .participants()
         .map(|p| (p.id.clone(), p.name.clone()))
@@ -42,5 +42,5 @@ pub async fn handle(
         }
         _ => json!({ "items": bracket::standings(b, &names), "provisional": provisional }),
     };
-    http::json(200, &body)
+    http::cacheable_json(&body)
 }
