@@ -106,7 +106,8 @@ pub fn caller_of(binary: &str) -> Caller {
         | "tournaments-start"
         | "tournaments-result-report"
         | "tournaments-result-correct"
-        | "tournaments-disqualify" => TRAINER,
+        | "tournaments-disqualify"
+        | "tournaments-drop" => TRAINER,
         _ => MEMBER,
     }
 }

@@ -297,6 +297,7 @@ async fn answer(binary: &str, req: Request, s: &States) -> Response {
         "tournaments-disqualify" => {
             handle(name, s.tournaments.clone(), req, t::disqualify::handle).await
         }
+        "tournaments-drop" => handle(name, s.tournaments.clone(), req, t::drop::handle).await,
         "tournaments-get" => handle(name, s.tournaments.clone(), req, t::get::handle).await,
         "tournaments-join" => handle(name, s.tournaments.clone(), req, t::join::handle).await,
         "tournaments-list" => handle(name, s.tournaments.clone(), req, t::list::handle).await,

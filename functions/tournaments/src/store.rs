@@ -545,6 +545,9 @@ impl TournamentsStore {
                     ],
                 )?]
             }
+            Write::DropParticipant { participant_id } => {
+                vec![self.participant_set(id, participant_id, &[("status", s("dropped"))])?]
+            }
             Write::RecordResult {
                 match_id,
                 winner,

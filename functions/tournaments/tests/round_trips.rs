@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 const START: &str = "start (3 players; +1 BatchWriteItem per 25 matches)";
 
 /// The function that serves each route (template.yaml), whose policy must allow its requests.
-const FUNCTIONS: [(&str, &str); 14] = [
+const FUNCTIONS: [(&str, &str); 15] = [
     ("create", "TournamentsCreateFunction"),
     ("get", "TournamentsGetFunction"),
     ("list", "TournamentsListFunction"),
@@ -30,6 +30,7 @@ const FUNCTIONS: [(&str, &str); 14] = [
     ("correct a result", "TournamentsResultCorrectFunction"),
     ("standings", "TournamentsStandingsFunction"),
     ("disqualify", "TournamentsDisqualifyFunction"),
+    ("drop", "TournamentsDropFunction"),
     ("cancel", "TournamentsCancelFunction"),
 ];
 
@@ -200,6 +201,22 @@ async fn every_route_takes_at_most_two_round_trips() {
     assert_eq!(status, 200, "{answer}");
     table.expect("disqualify", &ops, &["Query", "TransactWriteItems"]);
 
+    // Dropping out, in a tournament of its own (this one would complete).
+    let (other_id, _) = env
+        .with_participants(&owner, json!({}), &["A", "B", "C", "D"])
+        .await;
+    let started = env.start(&owner, &other_id).await;
+    let leaving = started["matches"][0]["participant1_id"]
+        .as_str()
+        .expect("a first-round player")
+        .to_string();
+    let ((status, answer), ops) = env
+        .counted(Route::Drop, &[&other_id, &leaving], Some(&owner), None)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["participant"]["status"], "dropped");
+    table.expect("drop", &ops, &["Query", "TransactWriteItems"]);
+
     let ((status, answer), ops) = env.counted(Route::Cancel, &ids, Some(&owner), None).await;
     assert_eq!(status, 200, "{answer}");
     table.expect(
@@ -207,7 +224,7 @@ async fn every_route_takes_at_most_two_round_trips() {
         &ops,
         &["GetItem", "TransactWriteItems"],
     );
-    assert_eq!(table.len(), 16, "every route, joins three ways");
+    assert_eq!(table.len(), 17, "every route, joins three ways");
 }
 
 #[tokio::test]

@@ -20,6 +20,8 @@ pub enum Write {
     RemoveParticipant(Participant),
     /// A participant is disqualified: they forfeit every unplayed match.
     DisqualifyParticipant { participant_id: String },
+    /// A participant drops out: as a disqualification, with status `dropped`.
+    DropParticipant { participant_id: String },
     /// A first result on a match of the current bracket, recorded at tournament version
     /// `seq` (which orders it among the other results): none may be recorded yet.
     RecordResult {

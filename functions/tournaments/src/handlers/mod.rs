@@ -7,6 +7,7 @@ pub mod bracket;
 pub mod cancel;
 pub mod create;
 pub mod disqualify;
+pub mod drop;
 pub mod get;
 pub mod healthz;
 pub mod join;

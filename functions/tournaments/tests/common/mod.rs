@@ -24,7 +24,7 @@ use gymit_shared::{
 };
 use gymit_tournaments::{
     handlers::{
-        bracket, cancel, create, disqualify, get, join, list, participant_remove,
+        bracket, cancel, create, disqualify, drop, get, join, list, participant_remove,
         participants_list, results, standings, start, sync_user, update,
     },
     store::TournamentsStore,
@@ -144,6 +144,7 @@ pub enum Route {
     Report,
     Correct,
     Disqualify,
+    Drop,
     Standings,
 }
 
@@ -168,6 +169,10 @@ impl Route {
             Route::Disqualify => (
                 "POST",
                 "/api/tournaments/{id}/participants/{participant_id}/disqualify",
+            ),
+            Route::Drop => (
+                "POST",
+                "/api/tournaments/{id}/participants/{participant_id}/drop",
             ),
             Route::Standings => ("GET", "/api/tournaments/{id}/standings"),
         }
@@ -414,6 +419,7 @@ impl Env {
             Route::Report => handle("tournaments-result-report", s, req, results::report).await,
             Route::Correct => handle("tournaments-result-correct", s, req, results::correct).await,
             Route::Disqualify => handle("tournaments-disqualify", s, req, disqualify::handle).await,
+            Route::Drop => handle("tournaments-drop", s, req, drop::handle).await,
             Route::Standings => handle("tournaments-standings", s, req, standings::handle).await,
         };
         let status = response.status().as_u16();
