@@ -55,6 +55,10 @@ pub(super) fn take_out(
     if status == ParticipantStatus::Dropped && !p.is_active() {
         return Err(Refusal::AlreadyOut.into());
     }
+    // Formats that settle a drop differently hook here, on the participant's new `status`
+    // and the tournament's format: Swiss forfeits only the current round's match and never
+    // pairs them again (API.md v1.1). Elimination and round robin forfeit every unplayed
+    // match at once, below.
     let before = loaded
         .bracket
         .as_ref()

@@ -1,5 +1,6 @@
 //! `POST /api/tournaments/{id}/participants`: an approved user joins themselves (`{}`), or
-//! the owner or an admin adds `{name, user_id?, seed?}` → `201 {participant}`.
+//! the owner or an admin adds `{name, user_id?, seed?}` → `201 {participant}`; a member's
+//! own join to a full tournament with a waitlist → `202 {waitlist_entry}` (API.md v1.1).
 //!
 //! Two round trips (the use case: `crate::registration`): one read (the tournament, with
 //! the joining member or the roster when needed) and one transaction whose conditions hold
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use crate::{domain::joining::Joining, Tournaments};
+use crate::{domain::joining::Joining, registration::Joined, Tournaments};
 
 pub async fn handle(
     state: Arc<Tournaments>,
@@ -23,7 +24,14 @@ pub async fn handle(
     if let Joining::Myself = joining {
         caller.require_approved()?;
     }
-    let participant = state.join(&id, &caller, &joining).await?;
-    tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
-    http::json(201, &json!({ "participant": participant }))
+    match state.join(&id, &caller, &joining).await? {
+        Joined::Participant(participant) => {
+            tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
+            http::json(201, &json!({ "participant": participant }))
+        }
+        Joined::Waitlisted(entry) => {
+            tracing::info!(tournament_id = %id, user_id = %entry.user_id, position = entry.position, "joined the waitlist");
+            http::json(202, &json!({ "waitlist_entry": entry }))
+        }
+    }
 }

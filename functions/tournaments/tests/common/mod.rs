@@ -24,8 +24,9 @@ use gymit_shared::{
 };
 use gymit_tournaments::{
     handlers::{
-        bracket, cancel, create, disqualify, drop, get, join, list, participant_remove,
-        participants_list, results, standings, start, sync_user, update,
+        bracket, bulk, cancel, check_in, create, disqualify, drop, get, join, list,
+        participant_remove, participants_list, results, standings, start, sync_user, update,
+        waitlist_leave, waitlist_list,
     },
     store::TournamentsStore,
     Tournaments,
@@ -146,6 +147,11 @@ pub enum Route {
     Disqualify,
     Drop,
     Standings,
+    CheckIn,
+    CheckInParticipant,
+    Waitlist,
+    LeaveWaitlist,
+    Bulk,
 }
 
 impl Route {
@@ -175,6 +181,14 @@ impl Route {
                 "/api/tournaments/{id}/participants/{participant_id}/drop",
             ),
             Route::Standings => ("GET", "/api/tournaments/{id}/standings"),
+            Route::CheckIn => ("POST", "/api/tournaments/{id}/check-in"),
+            Route::CheckInParticipant => (
+                "POST",
+                "/api/tournaments/{id}/participants/{participant_id}/check-in",
+            ),
+            Route::Waitlist => ("GET", "/api/tournaments/{id}/waitlist"),
+            Route::LeaveWaitlist => ("DELETE", "/api/tournaments/{id}/waitlist/{user_id}"),
+            Route::Bulk => ("POST", "/api/tournaments/{id}/participants/bulk"),
         }
     }
 }
@@ -421,6 +435,17 @@ impl Env {
             Route::Disqualify => handle("tournaments-disqualify", s, req, disqualify::handle).await,
             Route::Drop => handle("tournaments-drop", s, req, drop::handle).await,
             Route::Standings => handle("tournaments-standings", s, req, standings::handle).await,
+            Route::CheckIn => handle("tournaments-check-in", s, req, check_in::myself).await,
+            Route::CheckInParticipant => {
+                handle("tournaments-participant-check-in", s, req, check_in::participant).await
+            }
+            Route::Waitlist => {
+                handle("tournaments-waitlist-list", s, req, waitlist_list::handle).await
+            }
+            Route::LeaveWaitlist => {
+                handle("tournaments-waitlist-leave", s, req, waitlist_leave::handle).await
+            }
+            Route::Bulk => handle("tournaments-participants-bulk", s, req, bulk::handle).await,
         };
         let status = response.status().as_u16();
         if status >= 400 {
