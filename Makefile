@@ -8,12 +8,14 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements-dev.txt | cut -c1-12)
 TOOLS_STAMP := $(VENV)/.tools-$(shell cat requirements-dev.txt requirements-test.txt | sha1sum | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
-# The SAM CLI sends no usage data from here (and lint stays offline).
+# The SAM CLI sends no usage data from here (and lint stays offline), and expands
+# template.yaml's Fn::ForEach loops (AWS::LanguageExtensions) itself, as CloudFormation does.
 export SAM_CLI_TELEMETRY ?= 0
+export SAM_CLI_ENABLE_LANGUAGE_EXTENSIONS ?= 1
 # Cargo's target directory, wherever CARGO_TARGET_DIR or a cargo config puts it.
 TARGET_DIR = $(shell cargo metadata --format-version 1 --no-deps | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 
-.PHONY: dev bins test test-bins lint build package bench soak deploy events clean web web-test
+.PHONY: dev bins test test-bins lint build package bench soak load deploy events clean web web-test postgres
 
 ## Pinned tools in a local virtualenv: the stack's (moto, waitress, cargo-lambda) for
 ## `make dev`, and on top of them the checks' and the release build's (zig, cfn-lint, SAM
@@ -42,6 +44,12 @@ CHROMIUM ?= /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+## Debian's PostgreSQL for the migration test (a throwaway cluster the test starts itself:
+## initdb + pg_ctl in a temporary directory, on a free port). Installed when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1 || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
 ## The web app in headless Chromium against a fresh local stack (screenshots, bundle size
 ## and paint time: target/web-artifacts/ and the output).
 web-test: $(STAMP) web $(CHROMIUM)
@@ -66,12 +74,15 @@ bins:
 ## formatting is checked first, as it fails in a second.
 test:
 	cargo fmt --all --check
-	$(MAKE) --no-print-directory -j4 $(TOOLS_STAMP) web $(CHROMIUM) test-bins
+	$(MAKE) --no-print-directory -j4 $(TOOLS_STAMP) web $(CHROMIUM) postgres test-bins
 	$(MAKE) --no-print-directory lint
 	$(VENV)/bin/python local/test_emulator.py
+	cargo test --workspace --lib -- --ignored hot_reload
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
+	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --test legacy_import
 	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
+	$(TARGET_DIR)/debug/gymit-local test-env -- node local/tests/ops_page.mjs
 
 test-bins:
 	cargo build --workspace --bins --tests
@@ -96,6 +107,14 @@ PY_PEER ?= python3.11
 soak: $(STAMP)
 	cargo build --workspace --bins --tests
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} $(TARGET_DIR)/debug/gymit-local test-env -- cargo test -p gymit-e2e --test soak -- --nocapture
+
+## A crowd on one tournament (tests/src/bin/load.rs): LOAD_SPECTATORS anonymous spectators
+## (default 500, at most 5,000) from several loopback addresses and an organiser reporting
+## LOAD_EVENTS results (default 3); prints the connect time and, per event, delivered/N,
+## p50 and p99 (docs/capacity.md). On a stack of its own on free ports, never make dev's.
+load: $(STAMP)
+	cargo build --workspace --bins --tests
+	$(TARGET_DIR)/debug/gymit-local test-env -- $(TARGET_DIR)/debug/load --spectators $${LOAD_SPECTATORS:-500} --events $${LOAD_EVENTS:-3}
 
 bench: $(STAMP)
 	@cmp -s bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt || \

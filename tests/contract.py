@@ -92,7 +92,6 @@ def main() -> int:
     disqualify, bracket = api.started_tournament("Contract disqualification", "single_elimination")
     os.environ["CONTRACT_DQ_TOURNAMENT"] = disqualify
     os.environ["CONTRACT_DQ_PARTICIPANT"] = bracket["matches"][0]["participant1_id"]
-    os.environ["SCHEMATHESIS_HOOKS"] = str(ROOT / "tests" / "contract_hooks.py")
 
     venv_st = ROOT / ".venv" / "bin" / "schemathesis"
     st = str(venv_st) if venv_st.exists() else shutil.which("schemathesis") or "schemathesis"

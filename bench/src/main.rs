@@ -372,7 +372,7 @@ async fn main() -> Result<(), Error> {
     });
     let stub_url = format!("http://{api}");
 
-    let mut env = provision::local_environment(&template, &endpoint, &stub_url, &stub_url)?;
+    let mut env = provision::local_environment(&template, &endpoint, &stub_url)?;
     let tables: BTreeMap<String, String> = template
         .tables()
         .into_iter()

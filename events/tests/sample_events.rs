@@ -210,7 +210,7 @@ impl States {
         States {
             auth: Arc::new(auth()),
             registration: Arc::new(Registration {
-                auth: auth(),
+                store: auth().store,
                 profiles: Profiles::new(lambda.clone(), "users-create".into()),
             }),
             users: Arc::new(Users {
@@ -273,7 +273,7 @@ async fn answer(binary: &str, req: Request, s: &States) -> Response {
             handle(name, s.health("auth"), req, handler).await
         }
         "auth-login" => handle(name, s.auth.clone(), req, login::handle).await,
-        "auth-logout" => handle(name, s.auth.clone(), req, logout::handle).await,
+        "auth-logout" => handle(name, Arc::new(s.auth.store.clone()), req, logout::handle).await,
         "auth-me" => handle(name, s.auth.clone(), req, me::handle).await,
         "auth-password" => handle(name, s.auth.clone(), req, password::handle).await,
         "auth-refresh" => handle(name, s.auth.clone(), req, refresh::handle).await,

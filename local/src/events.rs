@@ -51,6 +51,9 @@ pub fn query_json(raw: &str) -> Map<String, Value> {
 }
 
 pub(crate) struct Incoming {
+    /// The TCP peer's address, which API Gateway reports as `sourceIp` (so `127.0.0.2` is
+    /// another client than `127.0.0.1`, as two hosts are on AWS).
+    pub source_ip: String,
     pub method: String,
     pub path: String,
     pub raw_query: String,
@@ -69,7 +72,7 @@ pub(crate) fn request_context(inc: &Incoming, route_key: &str, request_id: &str)
             "method": inc.method,
             "path": inc.path,
             "protocol": "HTTP/1.1",
-            "sourceIp": "127.0.0.1",
+            "sourceIp": inc.source_ip,
             "userAgent": inc.headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or(""),
         },
         "requestId": request_id,

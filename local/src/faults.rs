@@ -3,7 +3,8 @@
 //!
 //! `POST /_local/faults` with `{"function": "auth-sync-user", "failures": 3}` makes that
 //! function's next 3 invocations through the gateway's invoker (`Invoker::invoke`: routes,
-//! SNS deliveries, stream batches) fail as a function error does (`X-Amz-Function-Error`,
+//! the authorizer, SNS deliveries, stream batches, and the functions' own Lambda Invoke
+//! calls, which reach the gateway's Invoke API) fail as a function error does (`X-Amz-Function-Error`,
 //! `errorType: InjectedFault`) without invoking it. With `"matching": "<text>"` only
 //! invocations whose event contains the text count. `"failures": 0` clears the
 //! function's fault, `DELETE /_local/faults` clears them all; what is left shows in

@@ -14,15 +14,19 @@
 //!
 //! 1. the template and what is read from it: `template`; `provision` (uses `template`);
 //!    the HTTP API's shapes, `routes`, `events` and `responses`; `faults`, the injected
-//!    failures; `web`, the web app's files;
-//! 2. invoking a function: `invoke` (consults `faults`);
+//!    failures; `metrics`, the functions' metric lines as Prometheus text; `traces`, the
+//!    requests' traces; `web`, the web app's files;
+//! 2. invoking a function: `invoke` (consults `faults`); `legacy`, the monolith behind
+//!    the `$default` route when there is one (the strangler fig);
 //! 3. the event sources, which invoke through `invoke`, and where their failures go: `dlq`
 //!    (the on-failure destinations), `streams` and `sns` (both hand their failures to
 //!    `dlq`), `authorizer`, and `websocket` (which reaches the gateway that serves it
 //!    through its `Host` trait);
-//! 4. what puts them together: `gateway` (serves them all on one port), `replay` (`dlq`'s
-//!    records back through `streams` or `invoke`), `testing` (helpers for other crates'
-//!    tests), and on top `supervisor`, which runs the gateway with the rest of the stack.
+//! 4. what puts them together: `replay` (`dlq`'s records back through `streams` or
+//!    `invoke`), `ops` (the ops page, from `metrics`, `traces`, `streams`, `dlq` and
+//!    `replay`), `gateway` (serves them all on one port), `testing` (helpers for other
+//!    crates' tests), and on top `supervisor`, which runs the gateway with the rest of the
+//!    stack.
 
 pub mod authorizer;
 pub mod dlq;
@@ -30,6 +34,9 @@ pub mod events;
 pub mod faults;
 pub mod gateway;
 pub mod invoke;
+pub mod legacy;
+pub mod metrics;
+pub mod ops;
 pub mod provision;
 pub mod replay;
 pub mod responses;
@@ -39,6 +46,7 @@ pub mod streams;
 pub mod supervisor;
 pub mod template;
 pub mod testing;
+pub mod traces;
 pub mod web;
 pub mod websocket;
 

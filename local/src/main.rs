@@ -1,5 +1,5 @@
 //! `gymit-local`: see the library's docs. Commands: `dev`, `test-env -- <cmd>`,
-//! `provision`, `gateway`.
+//! `provision`, `gateway`, `status`, `replay`, `trace`.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use gymit_local::{
     workspace_root, Error,
 };
 
-const USAGE: &str = "usage: gymit-local <dev | test-env -- <command…> | provision [--env-file PATH] | gateway [--port N] [--lambda-url URL] | status [--url GATEWAY] | replay <queue> [--lambda-url URL]>";
+const USAGE: &str = "usage: gymit-local <dev | test-env -- <command…> | provision [--env-file PATH] | gateway [--port N] [--lambda-url URL] | status [--url GATEWAY] | replay <queue> [--lambda-url URL] | trace <request id> [--url GATEWAY]>";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -33,12 +33,7 @@ async fn run(args: Vec<String>) -> Result<i32, Error> {
             provision::provision(&mut template, false).await?;
             let endpoint = std::env::var("AWS_ENDPOINT_URL")
                 .unwrap_or_else(|_| "http://127.0.0.1:4566".into());
-            let env = provision::local_environment(
-                &template,
-                &endpoint,
-                "http://127.0.0.1:9000",
-                "http://127.0.0.1:8000",
-            )?;
+            let env = provision::local_environment(&template, &endpoint, "http://127.0.0.1:8000")?;
             let path = flag(&args, "--env-file")
                 .map(Into::into)
                 .unwrap_or_else(|| workspace_root().join(".gymit/functions-9000.env"));
@@ -71,6 +66,26 @@ async fn run(args: Vec<String>) -> Result<i32, Error> {
                 .await?;
             let status: serde_json::Value = serde_json::from_str(&body)?;
             println!("{}", serde_json::to_string_pretty(&status)?);
+            Ok(0)
+        }
+        Some("trace") => {
+            let Some(request_id) = args.get(1).filter(|q| !q.starts_with("--")) else {
+                eprintln!("{USAGE}");
+                return Ok(2);
+            };
+            let url = flag(&args, "--url").unwrap_or_else(|| "http://127.0.0.1:8000".into());
+            let res = reqwest::get(format!(
+                "{}/_local/traces/{request_id}",
+                url.trim_end_matches('/')
+            ))
+            .await?;
+            let found = res.status().is_success();
+            let body: serde_json::Value = serde_json::from_str(&res.text().await?)?;
+            if !found {
+                eprintln!("{}", body["message"].as_str().unwrap_or("no such trace"));
+                return Ok(1);
+            }
+            print!("{}", body["tree"].as_str().unwrap_or_default());
             Ok(0)
         }
         Some("replay") => {

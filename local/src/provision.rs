@@ -191,18 +191,20 @@ pub async fn put_secrets(sdk: &aws_config::SdkConfig) -> Result<(), Error> {
     Ok(())
 }
 
-/// The functions' environment: the template's variables plus the local overrides.
+/// The functions' environment: the template's variables plus the local overrides. A
+/// function's Lambda Invoke calls (`auth-register` → `users-create`, `$connect` →
+/// `auth-authorizer`) go to the gateway's Invoke API, which invokes through the same
+/// `Invoker` as every other event source, so injected faults reach them too.
 pub fn local_environment(
     template: &Template,
     endpoint: &str,
-    lambda_url: &str,
     gateway_url: &str,
 ) -> Result<BTreeMap<String, String>, Error> {
     let mut env = template.environment()?;
     let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_string());
     let overrides = [
         ("AWS_ENDPOINT_URL", endpoint.to_string()),
-        ("AWS_ENDPOINT_URL_LAMBDA", lambda_url.to_string()),
+        ("AWS_ENDPOINT_URL_LAMBDA", gateway_url.to_string()),
         ("AWS_REGION", template.region.clone()),
         ("AWS_ACCESS_KEY_ID", var("AWS_ACCESS_KEY_ID", "test")),
         (

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::template::Cors;
 
-/// The answers an HTTP API gives without a function (README "Fidelity").
+/// The answers an HTTP API gives without a function (docs/local-stack.md, "Fidelity").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsError {
     /// No identity source on a route with an authorizer.

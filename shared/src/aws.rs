@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, SdkConfig};
 
+use crate::trace::Calls;
+
 /// Standard retries (exponential backoff with jitter) and timeouts that keep a request
 /// well inside the function's own timeout.
 pub async fn sdk_config() -> SdkConfig {
@@ -28,6 +30,20 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
+/// Every client records its calls in the invocation's trace (`trace::Calls`).
 pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(&sdk_config().await)
+    let sdk = sdk_config().await;
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .interceptor(Calls)
+            .build(),
+    )
+}
+
+pub fn sns(sdk: &SdkConfig) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::config::Builder::from(sdk)
+            .interceptor(Calls)
+            .build(),
+    )
 }

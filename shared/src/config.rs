@@ -57,46 +57,11 @@ where
     }
 }
 
-/// The development key of `gymit-local`: public (it is in the repository), so it is refused
-/// wherever no emulator endpoint is configured.
-pub const DEVELOPMENT_JWT_SECRET: &str = "gymit-local-development-secret-not-for-production";
-
 /// Whether the SDK talks to a local emulator (`AWS_ENDPOINT_URL` set): never on Lambda.
 pub fn emulator_endpoint() -> Option<String> {
     std::env::var("AWS_ENDPOINT_URL")
         .ok()
         .filter(|v| !v.trim().is_empty())
-}
-
-/// The keys that sign and verify access tokens (and derive the cursor key), read once at
-/// cold start, only by the functions that need them:
-/// - `JWT_SECRET_ARN`: a Secrets Manager secret (name or ARN) holding the key set's JSON
-///   (`jwt::KeySet::parse`); on AWS and under `gymit-local` alike (the emulator's
-///   Secrets Manager), so locally the same code path runs.
-/// - `JWT_SECRET` (plaintext): only with an emulator endpoint (in-process tests); refused
-///   on AWS, where an environment variable is readable by anyone who may read the
-///   function's configuration.
-///
-/// Every key has at least 32 bytes, and the development key is refused without an emulator.
-pub async fn jwt_keys() -> Result<crate::jwt::KeySet, ConfigError> {
-    let keys =
-        match secret_string("JWT_SECRET_ARN").await? {
-            Some(text) => crate::jwt::KeySet::parse(&text).map_err(|problem| ConfigError {
-                name: "JWT_SECRET_ARN".into(),
-                problem: format!("the secret {problem}"),
-            })?,
-            None if emulator_endpoint().is_some() => {
-                crate::jwt::KeySet::single(&required("JWT_SECRET")?)
-            }
-            None => return Err(ConfigError {
-                name: "JWT_SECRET_ARN".into(),
-                problem:
-                    "is not set (a plaintext JWT_SECRET is only accepted with an emulator endpoint)"
-                        .into(),
-            }),
-        };
-    check_keys(&keys, emulator_endpoint().is_some())?;
-    Ok(keys)
 }
 
 /// The `SecretString` of the Secrets Manager secret named by variable `var` (its name or
@@ -147,25 +112,6 @@ pub async fn secret_field(var: &str, field: &str, fallback: &str) -> Result<Stri
     }
 }
 
-/// Each key at least 32 bytes; the development key only against an emulator.
-pub fn check_keys(keys: &crate::jwt::KeySet, emulator: bool) -> Result<(), ConfigError> {
-    for key in keys.all() {
-        if key.secret.len() < 32 {
-            return Err(ConfigError {
-                name: "JWT_SECRET".into(),
-                problem: format!("key {} must be at least 32 bytes", key.kid),
-            });
-        }
-        if key.secret == DEVELOPMENT_JWT_SECRET && !emulator {
-            return Err(ConfigError {
-                name: "JWT_SECRET".into(),
-                problem: "is the public development key, refused outside the local emulator".into(),
-            });
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,25 +123,6 @@ mod tests {
             err.to_string(),
             "environment variable GYMIT_TEST_SURELY_UNSET: is not set"
         );
-    }
-
-    #[test]
-    fn the_development_key_is_refused_without_an_emulator() {
-        let dev = crate::jwt::KeySet::single(DEVELOPMENT_JWT_SECRET);
-        let err = check_keys(&dev, false).unwrap_err();
-        assert!(err.to_string().contains("development key"), "{err}");
-        assert!(check_keys(&dev, true).is_ok());
-        let rotated_to_dev = crate::jwt::KeySet::parse(&format!(
-            r#"{{"kid": "a", "secret": "a-real-secret-a-real-secret-a-real-secret",
-                 "accept": [{{"kid": "b", "secret": "{DEVELOPMENT_JWT_SECRET}"}}]}}"#
-        ))
-        .unwrap();
-        assert!(
-            check_keys(&rotated_to_dev, false).is_err(),
-            "accepted keys too"
-        );
-        let short = crate::jwt::KeySet::single("short");
-        assert!(check_keys(&short, true).is_err());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! publishes each event to the service's SNS topic (`publish_stream_batch`), with message
 //! attributes `type` and the entity id. A crash after the write cannot lose an event;
 //! delivery is at least once, so consumers are idempotent (by `event_id` or by version).
+//! An event carries the trace of the request that made it (`trace`), so the publisher and
+//! the consumers continue that trace (`crate::trace`).
 
 /// The Lambda events at the outbox's two ends: a batch of a table's stream (what a
 /// publisher gets) and an SNS delivery (what a consumer gets).
@@ -30,6 +32,10 @@ pub struct Event {
     /// The attribute name and value that identify the entity (`user_id`, `tournament_id`).
     pub entity: (String, String),
     pub data: Value,
+    /// The `X-Amzn-Trace-Id` of the request that made the event (none outside a traced
+    /// request): the publisher and the consumers join that trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
 }
 
 impl Event {
@@ -41,6 +47,7 @@ impl Event {
             occurred_at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             entity: (entity_key.to_string(), entity_id.to_string()),
             data,
+            trace: crate::trace::current().map(|t| t.to_string()),
         }
     }
 
@@ -53,12 +60,15 @@ impl Event {
             "data": self.data,
         });
         m[&self.entity.0] = Value::String(self.entity.1.clone());
+        if let Some(trace) = &self.trace {
+            m["trace"] = Value::String(trace.clone());
+        }
         m
     }
 
     /// The outbox item for this event.
     pub fn to_item(&self) -> Item {
-        Item::from([
+        let mut item = Item::from([
             ("pk".to_string(), s(format!("EVENT#{}", self.event_id))),
             ("sk".to_string(), s("EVENT")),
             ("kind".to_string(), s("event")),
@@ -72,7 +82,11 @@ impl Event {
                 "expires_at".to_string(),
                 n(crate::time::epoch_seconds() + EVENT_TTL_SECONDS),
             ),
-        ])
+        ]);
+        if let Some(trace) = &self.trace {
+            item.insert("trace".to_string(), s(trace));
+        }
+        item
     }
 
     /// Reads an event back from a stream record's `NewImage`; `None` for any other item.
@@ -87,6 +101,7 @@ impl Event {
             occurred_at: item.occurred_at,
             entity: (item.entity_key, item.entity_id),
             data: serde_json::from_str(&item.data).ok()?,
+            trace: item.trace,
         })
     }
 
@@ -102,6 +117,7 @@ impl Event {
             occurred_at: v.get("occurred_at")?.as_str()?.to_string(),
             entity: (key, id),
             data: v.get("data")?.clone(),
+            trace: v.get("trace").and_then(Value::as_str).map(str::to_string),
         })
     }
 }
@@ -117,6 +133,8 @@ struct OutboxItem {
     entity_key: String,
     entity_id: String,
     data: String,
+    #[serde(default)]
+    trace: Option<String>,
 }
 
 /// The `Put` of an event into the outbox, to add to the state change's transaction.
@@ -172,7 +190,11 @@ pub async fn publish_stream_batch(
         .iter()
         .filter(|r| r.event_name == "INSERT")
         .filter_map(|r| {
-            let event = Event::from_stream_image(&r.change.new_image)?;
+            let mut event = Event::from_stream_image(&r.change.new_image)?;
+            // This invocation joins the request's trace; its consumers join under it.
+            if let Some(trace) = event.trace.as_deref().and_then(crate::trace::link) {
+                event.trace = Some(trace.to_string());
+            }
             Some((r.change.sequence_number.clone().unwrap_or_default(), event))
         })
         .collect();
@@ -227,6 +249,11 @@ pub async fn publish_stream_batch(
         let published = first_failed.as_ref().map_or(chunk.len(), |(i, _)| *i);
         for (_, event) in &chunk[..published] {
             tracing::info!(event_id = %event.event_id, event_type = %event.event_type, "event published");
+            crate::metrics::count(
+                "events_published_total",
+                1.0,
+                &[("event_type", &event.event_type)],
+            );
         }
         outcome.published += published;
         if let Some((i, why)) = first_failed {
@@ -260,7 +287,7 @@ impl Publisher {
     pub async fn run(function: &'static str, topic_env: &str) -> Result<(), lambda_runtime::Error> {
         crate::telemetry::init();
         let topic_arn = crate::config::required(topic_env)?;
-        let sns = aws_sdk_sns::Client::new(&crate::aws::sdk_config().await);
+        let sns = crate::aws::sns(&crate::aws::sdk_config().await);
         crate::lambda::run_event(
             function,
             Publisher { sns, topic_arn },
@@ -299,6 +326,18 @@ mod tests {
         );
         let back = Event::from_stream_image(&e.to_item().into()).unwrap();
         assert_eq!(back, e);
+        let traced = Event {
+            trace: Some(
+                "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1".into(),
+            ),
+            ..e.clone()
+        };
+        let back = Event::from_stream_image(&traced.to_item().into()).unwrap();
+        assert_eq!(back, traced);
+        assert_eq!(
+            Event::from_message(&traced.message().to_string()).unwrap(),
+            traced
+        );
         let msg = e.message();
         assert_eq!(msg["user_id"], "u1");
         assert_eq!(msg["type"], "user.banned");

@@ -1,7 +1,8 @@
 //! Request and response helpers, and `run`, the one wrapper every HTTP function runs in.
 //!
 //! `run` gives each invocation its request id and correlation id, a tracing span carrying
-//! both, a metric line, and turns an `ApiError` into problem+json. Handlers are plain async
+//! both, a metric line, its place in the request's X-Ray trace (`trace`), and turns an
+//! `ApiError` into problem+json. Handlers are plain async
 //! functions of (state, request, ctx) so tests can call them directly with a sample event.
 
 use std::{future::Future, sync::Arc, time::Instant};
@@ -14,7 +15,12 @@ use lambda_http::{
 use serde::{de::DeserializeOwned, Serialize};
 use tracing::Instrument;
 
-use crate::{error::FieldError, metrics, ApiError};
+use crate::{
+    error::FieldError,
+    metrics,
+    trace::{self, TraceHeader},
+    ApiError,
+};
 
 pub type Request = lambda_http::Request;
 pub type Response = lambda_http::Response<Body>;
@@ -72,6 +78,7 @@ where
     F: Fn(Arc<S>, Request, Ctx) -> Fut + Send + Sync + Copy + 'static,
     Fut: Future<Output = Result<Response, ApiError>> + Send,
 {
+    metrics::set_function(function);
     let state = Arc::new(state);
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let state = state.clone();
@@ -92,6 +99,7 @@ where
     Fut: Future<Output = Result<Response, ApiError>>,
 {
     let ctx = Ctx::from_request(&req);
+    let route = route_key(&req);
     let span = tracing::info_span!(
         "request",
         function,
@@ -101,8 +109,9 @@ where
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let result = handler(state, req, ctx.clone())
-        .instrument(span.clone())
+    let invocation = trace::Invocation::new(function, request_trace(&req));
+    let result = invocation
+        .run(handler(state, req, ctx.clone()).instrument(span.clone()))
         .await;
     let response = match result {
         Ok(response) => response,
@@ -122,8 +131,40 @@ where
         let _enter = span.enter();
         tracing::info!(%method, %path, status, duration_ms = elapsed.as_secs_f64() * 1e3, "answered");
     }
-    metrics::request(function, status, elapsed);
+    metrics::request(function, &route, status, elapsed);
     with_ids(response, &ctx)
+}
+
+/// The request's trace: Lambda's (on AWS, under the function's segment that Lambda writes)
+/// when it is the trace API Gateway started, else the one in the request's header (locally,
+/// where the gateway writes the function's segment).
+fn request_trace(req: &Request) -> Option<TraceHeader> {
+    let lambda = req
+        .lambda_context_ref()
+        .and_then(|c| c.xray_trace_id.as_deref())
+        .and_then(TraceHeader::parse);
+    let header = req
+        .headers()
+        .get("x-amzn-trace-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(TraceHeader::parse);
+    match (lambda, header) {
+        (Some(l), Some(h)) if l.root == h.root => Some(l),
+        (_, Some(h)) => Some(h),
+        (l, None) => l,
+    }
+}
+
+/// The route the request came by: API Gateway's route key (`POST /api/auth/login`,
+/// `$connect`), a label of bounded cardinality, unlike the path.
+fn route_key(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(c)) => c.route_key.clone(),
+        Some(RequestContext::WebSocket(c)) => c.route_key.clone(),
+        _ => None,
+    }
+    .filter(|r| !r.is_empty())
+    .unwrap_or_else(|| "unknown".to_string())
 }
 
 fn with_ids(mut response: Response, ctx: &Ctx) -> Response {
@@ -218,6 +259,8 @@ pub fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object"));
     }
+    let mut value = value;
+    whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -233,6 +276,39 @@ pub fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::validation(vec![FieldError::new(field, message)])
     })
+}
+
+/// Numbers follow JSON Schema (API.md, Conventions): `8.0` is the integer 8, so an
+/// integer field accepts it; `8.5` stays a fraction, which an integer field refuses (422).
+/// A float field reads the integer as well, so rewriting every whole number is safe.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(whole) = n.as_f64().and_then(whole_number) {
+                *value = whole;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
+/// `f` as a JSON integer when it has no fraction and fits in `i64` or `u64`.
+fn whole_number(f: f64) -> Option<serde_json::Value> {
+    // 2^63 and 2^64 are exact as f64; a float below them converts without overflow.
+    const I64_END: f64 = 9_223_372_036_854_775_808.0;
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
+    if !f.is_finite() || f.fract() != 0.0 {
+        None
+    } else if (-I64_END..I64_END).contains(&f) {
+        Some((f as i64).into())
+    } else if (0.0..U64_END).contains(&f) {
+        Some((f as u64).into())
+    } else {
+        None
+    }
 }
 
 fn missing_field(message: &str) -> Option<String> {
@@ -263,18 +339,36 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .and_then(|q| q.all(name).and_then(|v| v.last().map(|s| s.to_string())))
 }
 
-/// `?limit=`: 1–100, default 20; anything else is 422 (API.md).
+/// `?limit=`: 1–100, default 20; anything else is 422 (API.md). Like a body's integer,
+/// it may be written `8.0`.
 pub fn page_limit(req: &Request) -> Result<i32, ApiError> {
     match query_param(req, "limit") {
         None => Ok(20),
-        Some(raw) => match raw.parse::<i32>() {
-            Ok(n) if (1..=100).contains(&n) => Ok(n),
+        Some(raw) => match integer_text(&raw) {
+            Some(n) if (1..=100).contains(&n) => Ok(n as i32),
             _ => Err(ApiError::invalid_field(
                 "limit",
                 "must be an integer from 1 to 100",
             )),
         },
     }
+}
+
+/// `?cursor=`: where a listing resumes; absent or empty is the first page (API.md).
+pub fn page_cursor(req: &Request) -> Option<String> {
+    query_param(req, "cursor").filter(|c| !c.is_empty())
+}
+
+/// An integer written as text, as JSON Schema counts one: `8` or `8.0`, not `8.5`.
+pub fn integer_text(raw: &str) -> Option<i64> {
+    if let Ok(n) = raw.parse::<i64>() {
+        return Some(n);
+    }
+    let (whole, fraction) = raw.split_once('.')?;
+    if fraction.is_empty() || !fraction.bytes().all(|b| b == b'0') {
+        return None;
+    }
+    whole.parse().ok()
 }
 
 #[cfg(test)]
@@ -333,6 +427,68 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.errors[0].field, "password");
         assert_eq!(err.errors[0].message, "is required");
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Sized {
+        max_participants: u32,
+        seeds: Vec<i64>,
+        #[serde(default)]
+        ratio: Option<f64>,
+    }
+
+    #[test]
+    fn an_integer_written_with_a_zero_fraction_is_that_integer() {
+        let req = request(
+            Some("application/json"),
+            r#"{"max_participants": 8.0, "seeds": [1, 2.00, -3.0], "ratio": 4.0}"#,
+        );
+        let body: Sized = json_body(&req).unwrap();
+        assert_eq!(body.max_participants, 8);
+        assert_eq!(body.seeds, [1, 2, -3]);
+        assert_eq!(body.ratio, Some(4.0));
+    }
+
+    #[test]
+    fn an_integer_field_still_refuses_a_fraction() {
+        for body in [
+            r#"{"max_participants": 8.5, "seeds": []}"#,
+            r#"{"max_participants": 8, "seeds": [0.25]}"#,
+            r#"{"max_participants": 1e300, "seeds": []}"#,
+        ] {
+            let err = json_body::<Sized>(&request(Some("application/json"), body)).unwrap_err();
+            assert_eq!(err.status, 422, "{body}");
+        }
+    }
+
+    fn with_query(query: &[(&str, &str)]) -> Request {
+        use lambda_http::RequestExt;
+        let map: std::collections::HashMap<String, String> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        request(None, "").with_query_string_parameters(map)
+    }
+
+    #[test]
+    fn a_page_limit_may_be_written_with_a_zero_fraction() {
+        assert_eq!(page_limit(&with_query(&[])).unwrap(), 20);
+        assert_eq!(page_limit(&with_query(&[("limit", "8")])).unwrap(), 8);
+        assert_eq!(page_limit(&with_query(&[("limit", "8.0")])).unwrap(), 8);
+        for bad in ["8.5", "0", "101", "", "8.", "eight", "1e1"] {
+            let err = page_limit(&with_query(&[("limit", bad)])).unwrap_err();
+            assert_eq!(err.status, 422, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_empty_cursor_is_the_first_page() {
+        assert_eq!(page_cursor(&with_query(&[])), None);
+        assert_eq!(page_cursor(&with_query(&[("cursor", "")])), None);
+        assert_eq!(
+            page_cursor(&with_query(&[("cursor", "abc.def")])).as_deref(),
+            Some("abc.def")
+        );
     }
 
     #[test]

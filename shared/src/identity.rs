@@ -9,37 +9,10 @@
 //! 403 `account_banned`, or a `Caller` with the account's fresh `role` / `approved`.
 
 use lambda_http::{request::RequestContext, RequestExt};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::role::Role;
 use crate::{jwt::Tokens, ApiError, Request};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Trainer,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Trainer => "trainer",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "member" => Some(Role::Member),
-            "trainer" => Some(Role::Trainer),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
@@ -397,6 +370,7 @@ mod tests {
             iss: crate::jwt::ISSUER.into(),
             aud: crate::jwt::AUDIENCE.into(),
             jti: "j".into(),
+            sid: "s".into(),
         };
         let t = tokens().sign(&claims).unwrap();
         let err = caller(&request(Some(&format!("Bearer {t}")), None), &tokens()).unwrap_err();

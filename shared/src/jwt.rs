@@ -1,17 +1,26 @@
 //! Access tokens: HS256 JWTs with exactly the claims of API.md. The one verification module:
 //! the authorizer and every function use `Tokens::verify`, which pins HS256 and requires
 //! `exp`, `iss`, `aud` (30 s leeway). `alg: none`, another algorithm, a bad signature, a
-//! wrong issuer or audience, or a past `exp` are all 401.
+//! wrong issuer or audience, or a past `exp` are all 401; so is a token without a `sid`
+//! (its session) or one whose `exp − iat` exceeds 15 minutes, whatever signed it.
 //!
 //! Keys rotate: every token names its key in the header's `kid`; a [`KeySet`] signs with
 //! its current key and verifies with it and every key it still accepts (the previous one
 //! while its tokens can live, or the next one before it becomes current). The key set is
-//! the JSON of a Secrets Manager secret, read once at cold start (see `config::jwt_keys`).
+//! the JSON of a Secrets Manager secret, read once at cold start (see [`KeySet::from_env`]).
 
 use jsonwebtoken::{errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::{identity::Role, ApiError};
+use crate::{
+    config::{emulator_endpoint, required, secret_string, ConfigError},
+    role::Role,
+    ApiError,
+};
+
+/// The development key of `gymit-local`: public (it is in the repository), so it is refused
+/// wherever no emulator endpoint is configured.
+pub const DEVELOPMENT_JWT_SECRET: &str = "gymit-local-development-secret-not-for-production";
 
 pub const ISSUER: &str = "gymit-auth";
 pub const AUDIENCE: &str = "gymit-api";
@@ -29,6 +38,9 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: String,
+    /// The session (v1.1): the login it comes from, through every refresh. Logging out
+    /// ends it, and the authorizer then answers its tokens `token_expired`. Required.
+    pub sid: String,
 }
 
 impl Claims {
@@ -113,6 +125,54 @@ impl KeySet {
         Ok(set)
     }
 
+    /// The keys that sign and verify access tokens (and derive the cursor key), read once at
+    /// cold start, only by the functions that need them:
+    /// - `JWT_SECRET_ARN`: a Secrets Manager secret (name or ARN) holding the key set's JSON
+    ///   ([`KeySet::parse`]); on AWS and under `gymit-local` alike (the emulator's
+    ///   Secrets Manager), so locally the same code path runs.
+    /// - `JWT_SECRET` (plaintext): only with an emulator endpoint (in-process tests); refused
+    ///   on AWS, where an environment variable is readable by anyone who may read the
+    ///   function's configuration.
+    ///
+    /// Every key has at least 32 bytes, and the development key is refused without an emulator.
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let keys = match secret_string("JWT_SECRET_ARN").await? {
+            Some(text) => KeySet::parse(&text).map_err(|problem| ConfigError {
+                name: "JWT_SECRET_ARN".into(),
+                problem: format!("the secret {problem}"),
+            })?,
+            None if emulator_endpoint().is_some() => KeySet::single(&required("JWT_SECRET")?),
+            None => return Err(ConfigError {
+                name: "JWT_SECRET_ARN".into(),
+                problem:
+                    "is not set (a plaintext JWT_SECRET is only accepted with an emulator endpoint)"
+                        .into(),
+            }),
+        };
+        keys.check(emulator_endpoint().is_some())?;
+        Ok(keys)
+    }
+
+    /// Each key at least 32 bytes; the development key only against an emulator.
+    pub fn check(&self, emulator: bool) -> Result<(), ConfigError> {
+        for key in self.all() {
+            if key.secret.len() < 32 {
+                return Err(ConfigError {
+                    name: "JWT_SECRET".into(),
+                    problem: format!("key {} must be at least 32 bytes", key.kid),
+                });
+            }
+            if key.secret == DEVELOPMENT_JWT_SECRET && !emulator {
+                return Err(ConfigError {
+                    name: "JWT_SECRET".into(),
+                    problem: "is the public development key, refused outside the local emulator"
+                        .into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub fn all(&self) -> impl Iterator<Item = &SigningKey> {
         std::iter::once(&self.current).chain(self.accepted.iter())
     }
@@ -160,11 +220,12 @@ impl Tokens {
     }
 
     /// From the key set in Secrets Manager (`JWT_SECRET_ARN`), read once at cold start.
-    pub async fn from_env() -> Result<Self, crate::config::ConfigError> {
-        Ok(Self::from_keys(&crate::config::jwt_keys().await?))
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::from_keys(&KeySet::from_env().await?))
     }
 
-    /// A fresh 15-minute access token for a user; returns the token and its lifetime.
+    /// A fresh 15-minute access token for a user, in a session of its own that nothing
+    /// revokes (tests, tools); returns the token and its lifetime.
     pub fn issue(
         &self,
         user_id: &str,
@@ -172,8 +233,27 @@ impl Tokens {
         role: Role,
         approved: bool,
     ) -> Result<(String, i64), ApiError> {
+        let sid = uuid::Uuid::now_v7().to_string();
+        self.issue_in_session(user_id, email, role, approved, &sid, i64::MAX)
+    }
+
+    /// A fresh access token of session `sid`, which ends at `session_ends` (epoch
+    /// seconds): 15 minutes, or less when the session ends sooner. Returns the token and
+    /// its lifetime in seconds.
+    pub fn issue_in_session(
+        &self,
+        user_id: &str,
+        email: &str,
+        role: Role,
+        approved: bool,
+        sid: &str,
+        session_ends: i64,
+    ) -> Result<(String, i64), ApiError> {
         let at = crate::time::now();
         let now = at.timestamp();
+        let lifetime = ACCESS_TOKEN_SECONDS
+            .min(session_ends.saturating_sub(now))
+            .max(0);
         // jti is a UUID v7 of the same instant as iat: `issued_at_ms` reads it back.
         let jti = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
             uuid::NoContext,
@@ -186,12 +266,13 @@ impl Tokens {
             role: role.as_str().to_string(),
             approved,
             iat: now,
-            exp: now + ACCESS_TOKEN_SECONDS,
+            exp: now + lifetime,
             iss: ISSUER.to_string(),
             aud: AUDIENCE.to_string(),
             jti: jti.to_string(),
+            sid: sid.to_string(),
         };
-        self.sign(&claims).map(|t| (t, ACCESS_TOKEN_SECONDS))
+        self.sign(&claims).map(|t| (t, lifetime))
     }
 
     pub fn sign(&self, claims: &Claims) -> Result<String, ApiError> {
@@ -220,6 +301,9 @@ impl Tokens {
         }
         .ok_or_else(invalid)?;
         match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
+            // Whatever signed it, no access token of ours lives longer than 15 minutes.
+            Ok(data) if data.claims.exp - data.claims.iat > ACCESS_TOKEN_SECONDS => Err(invalid()),
+            Ok(data) if data.claims.sid.is_empty() => Err(invalid()),
             Ok(data) => Ok(data.claims),
             Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => {
                 Err(ApiError::token_expired())
@@ -249,6 +333,7 @@ mod tests {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             jti: "j1".into(),
+            sid: "s1".into(),
         }
     }
 
@@ -268,6 +353,51 @@ mod tests {
         );
         assert_eq!((c.iss.as_str(), c.aud.as_str()), (ISSUER, AUDIENCE));
         assert_eq!(c.exp - c.iat, 900);
+    }
+
+    #[test]
+    fn a_token_living_longer_than_fifteen_minutes_is_refused_whatever_signed_it() {
+        let t = Tokens::new(SECRET);
+        let mut c = claims();
+        c.exp = c.iat + ACCESS_TOKEN_SECONDS + 1;
+        let err = t.verify(&t.sign(&c).unwrap()).unwrap_err();
+        assert_eq!((err.status, err.code), (401, "unauthenticated"));
+        c.exp = c.iat + ACCESS_TOKEN_SECONDS;
+        assert!(t.verify(&t.sign(&c).unwrap()).is_ok());
+    }
+
+    #[test]
+    fn a_token_without_a_session_is_refused() {
+        let t = Tokens::new(SECRET);
+        let mut v = serde_json::to_value(claims()).unwrap();
+        v.as_object_mut().unwrap().remove("sid");
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &v,
+            &EncodingKey::from_secret(SECRET.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(t.verify(&token).unwrap_err().status, 401);
+        let mut c = claims();
+        c.sid = String::new();
+        assert_eq!(t.verify(&t.sign(&c).unwrap()).unwrap_err().status, 401);
+    }
+
+    #[test]
+    fn a_session_token_names_its_session_and_never_outlives_it() {
+        let t = Tokens::new(SECRET);
+        let now = crate::time::epoch_seconds();
+        let (token, lifetime) = t
+            .issue_in_session("u1", "a@b.co", Role::Member, true, "family-1", now + 60)
+            .unwrap();
+        assert!((59..=60).contains(&lifetime), "{lifetime}");
+        let c = t.verify(&token).unwrap();
+        assert_eq!(c.sid, "family-1");
+        assert_eq!(c.exp - c.iat, lifetime);
+        let (_, lifetime) = t
+            .issue_in_session("u1", "a@b.co", Role::Member, true, "family-1", now + 86_400)
+            .unwrap();
+        assert_eq!(lifetime, ACCESS_TOKEN_SECONDS);
     }
 
     #[test]
@@ -431,5 +561,21 @@ mod tests {
                 "without {missing}"
             );
         }
+    }
+
+    #[test]
+    fn the_development_key_is_refused_without_an_emulator() {
+        let dev = KeySet::single(DEVELOPMENT_JWT_SECRET);
+        let err = dev.check(false).unwrap_err();
+        assert!(err.to_string().contains("development key"), "{err}");
+        assert!(dev.check(true).is_ok());
+        let rotated_to_dev = KeySet::parse(&format!(
+            r#"{{"kid": "a", "secret": "a-real-secret-a-real-secret-a-real-secret",
+                 "accept": [{{"kid": "b", "secret": "{DEVELOPMENT_JWT_SECRET}"}}]}}"#
+        ))
+        .unwrap();
+        assert!(rotated_to_dev.check(false).is_err(), "accepted keys too");
+        let short = KeySet::single("short");
+        assert!(short.check(true).is_err());
     }
 }

@@ -5,7 +5,8 @@
 //! each payload into the event type the handler takes (an `aws_lambda_events` type, or the
 //! function's own struct for a direct invocation), so a payload of the wrong shape fails
 //! before the handler runs. Each invocation gets a span naming the function and its request
-//! id, one log line with its outcome and duration, and a metric line. Handlers are plain
+//! id, one log line with its outcome and duration, a metric line, and its AWS calls traced
+//! (`trace`: in Lambda's trace, and in the traces of the events it handles). Handlers are plain
 //! async functions of (state, event) so tests call them directly with a sample event.
 
 use std::{fmt::Display, future::Future, sync::Arc, time::Instant};
@@ -31,6 +32,7 @@ where
     F: Fn(Arc<S>, E) -> Fut + Copy,
     Fut: Future<Output = Result<R, Er>>,
 {
+    metrics::set_function(function);
     let state = Arc::new(state);
     let runtime = lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<E>| {
         let state = state.clone();
@@ -59,7 +61,14 @@ where
         request_id = %event.context.request_id
     );
     let started = Instant::now();
-    let result = handler(state, event.payload).instrument(span.clone()).await;
+    let trace = event
+        .context
+        .xray_trace_id
+        .as_deref()
+        .and_then(crate::trace::TraceHeader::parse);
+    let result = crate::trace::Invocation::new(function, trace)
+        .run(handler(state, event.payload).instrument(span.clone()))
+        .await;
     let elapsed = started.elapsed();
     let duration_ms = elapsed.as_secs_f64() * 1e3;
     metrics::invocation(function, result.is_ok(), elapsed);

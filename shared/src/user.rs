@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::Role;
+use crate::role::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {

@@ -44,6 +44,18 @@ impl Validator {
         value.to_string()
     }
 
+    /// A timestamp field ([`crate::time::parse`]: RFC 3339, years 2000 to 2100), as the
+    /// RFC 3339 UTC string it is stored as; `None` when invalid, with the problem recorded.
+    pub fn timestamp(&mut self, field: &str, raw: &str) -> Option<String> {
+        match crate::time::parse(raw) {
+            Ok(at) => Some(crate::time::rfc3339(at)),
+            Err(refused) => {
+                self.fail(field, refused.message());
+                None
+            }
+        }
+    }
+
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {
             Ok(())

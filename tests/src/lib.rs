@@ -60,6 +60,20 @@ impl Stack {
         }
     }
 
+    /// The same stack, reached from another source address (`127.0.0.2`, say: any
+    /// 127.0.0.0/8 address is this machine), which the gateway reports as `sourceIp`.
+    pub fn from_address(&self, address: std::net::IpAddr) -> Stack {
+        Stack {
+            url: self.url.clone(),
+            lambda_url: self.lambda_url.clone(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .local_address(address)
+                .build()
+                .expect("an HTTP client"),
+        }
+    }
+
     pub async fn send(
         &self,
         method: Method,

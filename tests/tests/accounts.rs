@@ -158,6 +158,7 @@ fn claims(sub: &str) -> Claims {
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
         jti: "t".into(),
+        sid: "s".into(),
     }
 }
 

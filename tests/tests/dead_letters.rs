@@ -1,4 +1,4 @@
-//! Failed events (README "Failed events"): an SNS event that its function keeps failing
+//! Failed events (docs/local-stack.md, "Failed events"): an SNS event that its function keeps failing
 //! ends in the function's dead-letter queue with its whole payload, and comes back with
 //! `gymit-local replay <queue>`, the documented command. `auth-sync-user` is made to fail
 //! (`POST /_local/faults`) three times, Lambda's first asynchronous attempt and its two

@@ -1,6 +1,8 @@
-// The HTTP client for /api (same origin, relative URLs). Tokens live in memory only: a
-// reload logs out. A 401 `token_expired` refreshes once (one refresh in flight at a time,
-// the refresh token rotates) and retries the request once.
+// The HTTP client for /api (same origin, relative URLs). Tokens live in memory only; with
+// "Stay signed in" the refresh token also lives in the `gymit_refresh` cookie (HttpOnly,
+// Path=/api/auth: script never reads it), so a reload signs back in through `POST
+// /auth/refresh` with an empty body. A 401 `token_expired` refreshes once (one refresh in
+// flight at a time, the refresh token rotates) and retries the request once.
 
 export type Role = 'member' | 'trainer' | 'admin';
 
@@ -17,7 +19,7 @@ export interface User {
   updated_at?: string;
 }
 
-export type TournamentType = 'single_elimination' | 'double_elimination' | 'round_robin';
+export type TournamentType = 'single_elimination' | 'double_elimination' | 'round_robin' | 'swiss' | 'group_stage';
 export type TournamentStatus = 'registration_open' | 'in_progress' | 'completed' | 'cancelled';
 
 export interface Tournament {
@@ -35,7 +37,20 @@ export interface Tournament {
   created_at: string;
   updated_at: string;
   version: number;
+  // v1.1 (absent on an older backend: every reader has a default)
+  check_in_minutes?: number;
+  check_in_opens_at?: string | null;
+  waitlist_size?: number;
+  waitlist_count?: number;
+  current_round?: number | null;
+  swiss_rounds?: number | null;
+  top_cut?: number;
+  group_count?: number;
+  advance_per_group?: number;
+  playoff_type?: 'single_elimination' | 'double_elimination';
 }
+
+export type ParticipantStatus = 'active' | 'disqualified' | 'dropped' | 'no_show';
 
 export interface Participant {
   id: string;
@@ -44,9 +59,25 @@ export interface Participant {
   name: string;
   seed: number;
   joined_at: string;
+  checked_in_at?: string | null;
+  status?: ParticipantStatus;
+  /** v1.0's flag, before `status` said it. */
+  disqualified?: boolean;
 }
 
-export type BracketName = 'winners' | 'losers' | 'grand_final' | 'third_place' | 'round_robin';
+export const statusOf = (p: Participant | undefined): ParticipantStatus =>
+  p?.status ?? (p?.disqualified ? 'disqualified' : 'active');
+
+export interface WaitlistEntry {
+  tournament_id: string;
+  user_id: string;
+  name: string;
+  position: number;
+  joined_at: string;
+  checked_in_at: string | null;
+}
+
+export type BracketName = 'winners' | 'losers' | 'grand_final' | 'third_place' | 'round_robin' | 'swiss' | 'playoff' | 'group';
 
 export interface Match {
   id: string;
@@ -60,6 +91,7 @@ export interface Match {
   status: 'pending' | 'ready' | 'completed' | 'bye' | 'skipped';
   next_match_id: string | null;
   next_loser_match_id: string | null;
+  group?: string | null;
 }
 
 export interface Bracket {
@@ -76,6 +108,15 @@ export interface Standing {
   losses: number;
   draws: number;
   points: number;
+  buchholz?: number;
+  sonneborn_berger?: number;
+}
+
+export interface Standings {
+  items: Standing[];
+  /** True until the tournament is completed (v1.1; an older backend sends no flag). */
+  provisional?: boolean;
+  groups?: { group: string; items: Standing[] }[];
 }
 
 export interface Page<T> {
@@ -111,7 +152,11 @@ const SENTENCES: Record<string, string> = {
   forbidden: 'You are not allowed to do that.',
   root_admin_protected: 'The root admin cannot be changed.',
   not_found: 'That no longer exists.',
+  check_in_not_open: 'Check-in is not open right now.',
+  invalid_reset_code: 'That code is wrong, used or expired. Ask for a new one.',
+  rate_limited: 'Too many attempts. Please wait a moment and try again.',
   tournament_full: 'This tournament is full: every place is taken.',
+  bad_request: 'Something in that request was not understood. Please reload the page and try again.',
   already_registered: 'Already registered for this tournament.',
   registration_closed: 'Registration for this tournament is closed.',
   invalid_state: "That is not possible in the tournament's current state.",
@@ -120,17 +165,71 @@ const SENTENCES: Record<string, string> = {
     'This result can no longer be corrected: a match it fed into has already been played.',
   capacity_below_participants:
     'The maximum cannot be lower than the number of participants already registered.',
-  not_enough_participants: 'At least 2 participants are needed to start.',
+  not_enough_participants: 'Not enough players to start (at least 2, and enough for the chosen format).',
   dependency_unavailable: 'GymIT is temporarily unavailable. Please try again in a moment.',
   payload_too_large: 'That is too long.',
   network: 'Cannot reach GymIT. Check your connection and try again.',
 };
+
+/** The words a form shows for a field the API names (`items[3].name` is line 4 of a list). */
+const FIELD_LABELS: Record<string, string> = {
+  email: 'Email',
+  password: 'Password',
+  new_password: 'New password',
+  current_password: 'Current password',
+  full_name: 'Name',
+  name: 'Name',
+  description: 'Description',
+  start_date: 'Start',
+  max_participants: 'Maximum players',
+  tournament_type: 'Format',
+  score: 'Score',
+  winner_id: 'Winner',
+  seed: 'Seed',
+  reason: 'Reason',
+  role: 'Role',
+  check_in_minutes: 'Check-in window',
+  waitlist_size: 'Waitlist places',
+  swiss_rounds: 'Swiss rounds',
+  top_cut: 'Top cut',
+  group_count: 'Groups',
+  advance_per_group: 'Players advancing per group',
+  playoff_type: 'Playoff format',
+  grand_final: 'Grand final',
+  code: 'Code',
+  items: 'The list',
+};
+
+export function fieldSentence(field: string, msg: string): string {
+  const item = field.match(/^items\[(\d+)\]\.?(\w*)$/);
+  const label = item
+    ? `Line ${Number(item[1]) + 1}${item[2] && item[2] !== 'name' ? ` (${FIELD_LABELS[item[2]] ?? item[2]})` : ''}`
+    : FIELD_LABELS[field] ?? field.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  const text = msg.trim().replace(/\.$/, '');
+  return `${label} ${text}.`;
+}
 
 export function sentence(code: string, fallback?: string): string {
   return SENTENCES[code] ?? fallback ?? 'Something went wrong. Please try again.';
 }
 
 let session: Session | null = null;
+const REMEMBER = 'gymit_remember';
+const remembered = (): boolean => {
+  try {
+    return localStorage.getItem(REMEMBER) === '1';
+  } catch {
+    return false;
+  }
+};
+function setRemembered(on: boolean) {
+  try {
+    if (on) localStorage.setItem(REMEMBER, '1');
+    else localStorage.removeItem(REMEMBER);
+  } catch {
+    /* private mode: a reload signs out */
+  }
+}
 let refreshing: Promise<boolean> | null = null;
 const listeners = new Set<() => void>();
 
@@ -164,7 +263,7 @@ async function toError(res: Response): Promise<ApiError> {
   }
   const fields = Array.isArray(body.errors) ? (body.errors as { field: string; message: string }[]) : [];
   if (code === 'validation_failed') {
-    msg = fields.length ? fields.map((f) => `${f.field}: ${f.message}`).join('; ') : String(body.detail ?? 'Invalid input.');
+    msg = fields.length ? fields.map((f) => fieldSentence(f.field, f.message)).join(' ') : 'Please check what you entered.';
   }
   return new ApiError(res.status, code, msg, fields);
 }
@@ -190,7 +289,11 @@ async function refreshOnce(): Promise<boolean> {
     const token = session.refresh;
     refreshing = (async () => {
       try {
-        const res = await send('POST', '/auth/refresh', { refresh_token: token }, null);
+        // With "Stay signed in", the refresh also rotates the cookie (else a reload would
+        // present a rotated token, which revokes the whole family).
+        const body: Record<string, unknown> = { refresh_token: token };
+        if (remembered()) body.remember = true;
+        const res = await send('POST', '/auth/refresh', body, null);
         if (!res.ok) {
           setSession(null);
           return false;
@@ -228,13 +331,45 @@ function setSession(s: Session | null) {
   changed();
 }
 
-export async function login(email: string, password: string): Promise<User> {
-  const data = await api<{ access_token: string; refresh_token: string; user: User }>('POST', '/auth/login', {
-    email,
-    password,
-  });
+export async function login(email: string, password: string, remember = false): Promise<User> {
+  const body: Record<string, unknown> = { email, password };
+  if (remember) body.remember = true;
+  const data = await api<{ access_token: string; refresh_token: string; user: User }>('POST', '/auth/login', body);
+  setRemembered(remember);
   setSession({ access: data.access_token, refresh: data.refresh_token, user: data.user });
   return data.user;
+}
+
+/**
+ * After a reload: signs back in from the `gymit_refresh` cookie when the person chose
+ * "Stay signed in" on this browser. Resolves either way (false: signed out).
+ */
+export async function restoreSession(): Promise<boolean> {
+  if (!remembered() || session) return !!session;
+  try {
+    let res = await fetch('/api/auth/refresh', { method: 'POST' });
+    // The contract says "an empty body"; accept a backend that wants an empty object.
+    if (res.status === 400 || res.status === 415)
+      res = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    if (!res.ok) {
+      if (res.status === 401 || res.status === 403) setRemembered(false);
+      return false;
+    }
+    const data = await res.json();
+    if (!session) setSession({ access: data.access_token, refresh: data.refresh_token, user: data.user });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Asks for a reset code by email (always 202: it reveals nothing about the account). */
+export async function requestPasswordReset(email: string): Promise<void> {
+  await api('POST', '/auth/password-reset', { email });
+}
+
+export async function confirmPasswordReset(code: string, new_password: string): Promise<void> {
+  await api('POST', '/auth/password-reset/confirm', { code, new_password });
 }
 
 export async function register(email: string, password: string, full_name: string): Promise<User> {
@@ -244,6 +379,7 @@ export async function register(email: string, password: string, full_name: strin
 
 export async function logout(): Promise<void> {
   const s = session;
+  setRemembered(false);
   setSession(null);
   if (s) {
     try {
@@ -270,6 +406,7 @@ export function updateUser(user: User) {
 
 /** After a password change every token is revoked: the person logs in again. */
 export function dropSession() {
+  setRemembered(false);
   setSession(null);
 }
 

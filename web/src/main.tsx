@@ -1,11 +1,11 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { logout, reloadUser } from './api';
-import { liveState, onLiveState, reauthenticate, startLive, type LiveState } from './live';
-import { Link, navigate, useRoute, useUser, useAction, Alert } from './ui';
-import { LoginView, SignupView } from './views/auth';
+import { logout, reloadUser, restoreSession } from './api';
+import { liveState, onLiveState, startLive, type LiveState } from './live';
+import { Link, navigate, useRoute, useUser, useAction, Alert, loginHref, useTitle } from './ui';
+import { LoginView, ResetView, SignupView } from './views/auth';
 import { TournamentList } from './views/list';
-import { TournamentDetail } from './views/detail';
+import { TournamentDetail, WallView } from './views/detail';
 import { TournamentForm } from './views/form';
 import { AdminView } from './views/admin';
 import { ProfileView } from './views/profile';
@@ -16,6 +16,7 @@ function LiveIndicator() {
   useEffect(() => onLiveState(setS), []);
   const label: Record<LiveState, string> = {
     connecting: 'Connecting…',
+    syncing: 'Updating…',
     live: 'Live',
     reconnecting: 'Connection lost, reconnecting…',
     offline: 'Offline: updates paused',
@@ -48,13 +49,23 @@ function AwaitingApproval() {
   );
 }
 
+function NotFound() {
+  useTitle('Not found');
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        There is no page here. <Link href="/">Back to the tournaments</Link>
+      </p>
+    </section>
+  );
+}
+
 function App() {
   const path = useRoute();
   const user = useUser();
   const main = useRef<HTMLElement>(null);
-  const userId = user?.id ?? null;
   useEffect(() => startLive(), []);
-  useEffect(() => reauthenticate(), [userId]);
   useEffect(() => {
     // Moves focus to the new view for keyboard and screen-reader users.
     main.current?.focus({ preventScroll: true });
@@ -62,22 +73,18 @@ function App() {
 
   let view;
   let m: RegExpMatchArray | null;
+  // The wall: the bracket alone, scaled to the screen (no navigation).
+  if ((m = path.match(/^\/tournaments\/([^/]+)\/wall$/))) return <WallView id={decodeURIComponent(m[1])} indicator={<LiveIndicator />} />;
   if (path === '/' || path === '/tournaments') view = <TournamentList />;
   else if (path === '/login') view = <LoginView />;
   else if (path === '/signup') view = <SignupView />;
+  // The emailed link's path is the auth service's choice: accept the likely spellings.
+  else if (['/forgot-password', '/reset-password', '/password-reset', '/reset'].includes(path)) view = <ResetView />;
   else if (path === '/profile') view = <ProfileView />;
   else if (path === '/admin') view = <AdminView />;
   else if (path === '/tournaments/new') view = <TournamentForm />;
   else if ((m = path.match(/^\/tournaments\/([^/]+)$/))) view = <TournamentDetail id={decodeURIComponent(m[1])} />;
-  else
-    view = (
-      <section>
-        <h1>Not found</h1>
-        <p>
-          There is no page here. <Link href="/">Back to the tournaments</Link>
-        </p>
-      </section>
-    );
+  else view = <NotFound />;
 
   const here = (p: string) => (path === p ? 'page' : undefined);
   const staff = user && user.is_approved && (user.role === 'trainer' || user.role === 'admin');
@@ -115,7 +122,7 @@ function App() {
             </>
           ) : (
             <>
-              <Link href="/login" aria-current={here('/login')}>
+              <Link href={path === '/login' ? location.pathname + location.search : loginHref()} aria-current={here('/login')}>
                 Log in
               </Link>
               <Link href="/signup" aria-current={here('/signup')}>
@@ -134,4 +141,6 @@ function App() {
   );
 }
 
+// "Stay signed in": the cookie signs back in after a reload (the first paint does not wait).
+void restoreSession();
 render(<App />, document.getElementById('app') as HTMLElement);

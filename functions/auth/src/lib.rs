@@ -1,8 +1,12 @@
 //! The auth service: accounts, password hashing, access and refresh tokens, the login
 //! lockout, and the HTTP API's Lambda authorizer. Layers: `handlers` → `domain` ← `store`;
-//! `profiles` is the client of the user service.
+//! `profiles` is the client of the user service; `credentials` verifies passwords in even
+//! time for the handlers.
 
+pub mod cookie;
+pub mod credentials;
 pub mod domain;
+pub mod email;
 pub mod handlers;
 pub mod profiles;
 pub mod session;
@@ -12,7 +16,8 @@ use gymit_shared::{config, jwt::Tokens};
 
 use crate::{profiles::Profiles, store::AuthStore};
 
-/// What most auth functions need, built once per process.
+/// What the functions that sign or verify access tokens need, built once per process:
+/// only they read the signing keys (docs/security.md, "The signing key").
 pub struct Auth {
     pub store: AuthStore,
     pub tokens: Tokens,
@@ -20,28 +25,34 @@ pub struct Auth {
 
 impl Auth {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
-        let table = config::required("AUTH_TABLE")?;
         let tokens = Tokens::from_env().await?;
         Ok(Self {
-            store: AuthStore::new(gymit_shared::aws::dynamodb().await, table),
+            store: store_from_env().await?,
             tokens,
         })
     }
 }
 
-/// Registration also needs the user service.
+/// The auth table's store, for the functions that neither sign nor verify a token
+/// (register, logout, the bootstrap, the user-event sync, the password reset).
+pub async fn store_from_env() -> Result<AuthStore, config::ConfigError> {
+    let table = config::required("AUTH_TABLE")?;
+    Ok(AuthStore::new(gymit_shared::aws::dynamodb().await, table))
+}
+
+/// Registration also needs the user service; it signs nothing.
 pub struct Registration {
-    pub auth: Auth,
+    pub store: AuthStore,
     pub profiles: Profiles,
 }
 
 impl Registration {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let function = config::required("USERS_CREATE_FUNCTION")?;
-        let auth = Auth::from_env().await?;
+        let store = store_from_env().await?;
         let sdk = gymit_shared::aws::sdk_config().await;
         Ok(Self {
-            auth,
+            store,
             profiles: Profiles::new(aws_sdk_lambda::Client::new(&sdk), function),
         })
     }
@@ -55,4 +66,16 @@ pub async fn blocking<T: Send + 'static>(
         tracing::error!(error = %e, "blocking task failed");
         gymit_shared::ApiError::internal()
     })
+}
+
+/// The source address of a request as API Gateway reports it
+/// (`requestContext.http.sourceIp`; locally the TCP peer), keyed as the login lockout
+/// counts it (`domain::source_key`).
+pub fn source_address(req: &gymit_shared::Request) -> String {
+    use lambda_http::{request::RequestContext, RequestExt};
+    let reported = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.as_deref(),
+        _ => None,
+    };
+    domain::source_key(reported)
 }

@@ -1,11 +1,13 @@
 //! The user service, reached the way the design says: `users-create` through the Lambda
 //! Invoke API (locally the Invoke API of `cargo lambda watch`, via `AWS_ENDPOINT_URL_LAMBDA`),
-//! with explicit retries and jittered backoff on top of the SDK's own.
+//! with explicit retries and jittered backoff on top of the SDK's own, behind a circuit
+//! breaker (`breaker`) that `auth-register` consults before it starts.
 
 use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
 use gymit_shared::{
+    breaker::{Breaker, Settings},
     retry::{retry, Attempt, Policy},
     user::User,
 };
@@ -23,6 +25,8 @@ pub struct Profiles {
     lambda: aws_sdk_lambda::Client,
     function: String,
     policy: Policy,
+    /// Whether the user service is worth calling (this instance's experience of it).
+    pub breaker: Breaker,
 }
 
 impl Profiles {
@@ -42,6 +46,7 @@ impl Profiles {
             .retry_config(
                 aws_sdk_lambda::config::retry::RetryConfig::standard().with_max_attempts(1),
             )
+            .interceptor(gymit_shared::trace::Calls)
             .build();
         Self {
             lambda: aws_sdk_lambda::Client::from_conf(config),
@@ -49,6 +54,7 @@ impl Profiles {
             // All attempts fit in BUDGET, inside the function's 10 s timeout, so a caller
             // that gives up still has the time to undo the account (auth-register).
             policy: Policy::attempts(3, Duration::from_millis(100)).with_deadline(BUDGET),
+            breaker: Breaker::new("users-create", Settings::STANDARD),
         }
     }
 

@@ -3,17 +3,20 @@
 //! Access patterns (one table, `pk`/`sk`, TTL attribute `expires_at`):
 //! - account by id: `USER#<id>` / `ACCOUNT` (GetItem)
 //! - account by email, the *login item*: `EMAIL#<email>` / `EMAIL` → `user_id`, a copy of
-//!   the account, and the email's failed-login window (`login_failures`, `failures_since`).
+//!   the account, and the email's failed logins (`LoginFailures`: `login_failures` and
+//!   `failures_since` for all addresses, `failures@<address>` and
+//!   `failures_since@<address>` per source address, `failures_version`).
 //!   Written in the same transaction as the account (so an email is unique even under
 //!   concurrent registration), and every later change of the account changes both in one
 //!   transaction. It lets login reserve its attempt and read the account in one UpdateItem,
 //!   and start the session (clear the failures, store the refresh token) in one
 //!   TransactWriteItems: two round trips.
+//! - the failed logins of an email no account has live on the same key, an item with no
+//!   `user_id` that expires with its windows (`expires_at`), so that a login makes the same
+//!   requests whether or not the email is registered (API.md: timing tells nothing), and
+//!   registration replaces it.
 //! - refresh token by hash: `REFRESH#<sha256>` / `REFRESH` (TTL 30 days)
-//! - revoked refresh-token family: `FAMILY#<id>` / `REVOKED` (TTL 30 days)
-//! - failed logins for an email with no account: `LOGINFAIL#<email>` / `LOGINFAIL` (TTL: the
-//!   window), so the lockout holds whether or not the account exists and nothing stays
-//!   behind for emails never registered.
+//! - revoked refresh-token family (a session): `FAMILY#<id>` / `REVOKED` (TTL 30 days)
 
 use std::time::Duration;
 
@@ -30,14 +33,23 @@ use gymit_shared::{
 };
 
 use crate::domain::{
-    Account, LoginFailures, RefreshToken, LOCKOUT_FAILURES, LOCKOUT_WINDOW_SECONDS,
-    REFRESH_TOKEN_SECONDS,
+    Account, FailureWindow, LoginFailures, RefreshToken, LOCKOUT_FAILURES,
+    LOCKOUT_FAILURES_ALL_SOURCES, LOCKOUT_WINDOW_SECONDS, REFRESH_TOKEN_SECONDS,
 };
 
 const ACCOUNT: &str = "ACCOUNT";
-/// The failed-login window on a login item (`LoginFailures`' `count` and `window_start`).
+/// The failed-login window of all addresses on an email item (`LoginFailures::all`).
 const FAILURES: &str = "login_failures";
 const FAILURES_SINCE: &str = "failures_since";
+/// The prefixes of a source address's window (`LoginFailures::sources`), then the address.
+const SOURCE_FAILURES: &str = "failures@";
+const SOURCE_SINCE: &str = "failures_since@";
+/// Bumped by every write of the failures, so a write computed from a read can tell whether
+/// another got in between.
+const FAILURES_VERSION: &str = "failures_version";
+/// Passed source windows removed per write at most (an expression holds 4 KB); the rest
+/// go with the next one.
+const PRUNED_PER_WRITE: usize = 100;
 
 /// A transaction that conflicted with another write (a registration, a login's session, a
 /// password change, a user event) is tried again: five tries.
@@ -67,16 +79,23 @@ fn email_key(email: &str) -> Item {
     key(format!("EMAIL#{email}"), "EMAIL")
 }
 
-fn lockout_key(email: &str) -> Item {
-    key(format!("LOGINFAIL#{email}"), "LOGINFAIL")
-}
-
 fn refresh_key(hash: &str) -> Item {
     key(format!("REFRESH#{hash}"), "REFRESH")
 }
 
 fn family_key(family: &str) -> Item {
     key(format!("FAMILY#{family}"), "REVOKED")
+}
+
+/// The account item and its login item, as a registration writes them (`create_account`;
+/// `gymit-migrate` imports legacy accounts as these same two items).
+pub fn account_items(account: &Account) -> Result<[Item; 2], StoreError> {
+    let mut item = to_item(account)?;
+    let mut login = item.clone();
+    item.extend(account_key(&account.id));
+    login.extend(email_key(&account.email));
+    login.insert("user_id".into(), s(&account.id));
+    Ok([item, login])
 }
 
 /// Why registering an account did not happen.
@@ -103,21 +122,18 @@ impl AuthStore {
     /// of one email: exactly one wins; a transaction conflict is retried, and surfaces
     /// (as a busy store) only if it keeps conflicting.
     pub async fn create_account(&self, account: &Account) -> Result<(), CreateError> {
-        let mut item = to_item(account).map_err(CreateError::Store)?;
-        let mut login = item.clone();
-        item.extend(account_key(&account.id));
-        login.extend(email_key(&account.email));
-        login.insert("user_id".into(), s(&account.id));
+        let [item, login] = account_items(account).map_err(CreateError::Store)?;
         let put_account = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk)")
             .build()
             .map_err(|e| CreateError::Store(build_error(e)))?;
+        // An item with no `user_id` there only counts failed logins: it is replaced.
         let put_email = Put::builder()
             .table_name(&self.table)
             .set_item(Some(login))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(user_id)")
             .build()
             .map_err(|e| CreateError::Store(build_error(e)))?;
         retry(&TRANSACTION_CONFLICTS, |_| async {
@@ -229,175 +245,218 @@ impl AuthStore {
         }
     }
 
-    /// Reserves one password attempt for `email` before the password is verified, and
-    /// returns the email's account (`Ok(None)`: no account has it; `Err(wait)`: the email is
-    /// locked for `wait` seconds).
+    /// Reserves one password attempt for `email` from `source` before the password is
+    /// verified, and returns the email's account and failures (`Err(wait)`: `source` is
+    /// held back for `wait` seconds).
     ///
-    /// A registered email's attempts are counted on its login item: one conditional
-    /// UpdateItem adds the attempt (opening a window if none is open) while fewer than
-    /// `LOCKOUT_FAILURES` were made in the window, and returns the item, account included.
-    /// Only when that condition fails is more read or written: an email with no account is
-    /// counted the same way on its own expiring item, a window that has passed is opened
-    /// afresh, a full one is the lockout. Because the reservation comes first and is
-    /// atomic, concurrent wrong passwords cannot all be verified: at most
-    /// `LOCKOUT_FAILURES` per window are. A successful attempt clears the count
+    /// One conditional UpdateItem on the email's item counts the attempt (opening windows
+    /// where none is open) while both the address's and all addresses' windows have room,
+    /// and returns the item, account included: the same single request whether or not an
+    /// account has the email. Only when that condition fails is the item read and the
+    /// decision taken in `LoginFailures` (a full window is the lockout; a passed one opens
+    /// afresh, and the passed windows of other addresses are removed), written back under
+    /// the version it was read at. Because the reservation comes first and is atomic,
+    /// concurrent wrong passwords cannot all be verified: at most `LOCKOUT_FAILURES` per
+    /// address and window are. A successful attempt clears its counts
     /// (`start_session`, `set_password`, `clear_login_failures`), a failed one leaves its
     /// reservation as the counted failure.
     pub async fn reserve_login_attempt(
         &self,
         email: &str,
+        source: &str,
         now: i64,
-    ) -> Result<Result<Option<Account>, u64>, StoreError> {
+    ) -> Result<Result<Reserved, u64>, StoreError> {
         retry(&LOGIN_RESERVATIONS, |_| async {
-            let mut reserved = self.reserve_on(Counter::LoginItem, email, now).await?;
-            let registered = !matches!(reserved, Reservation::NoItem);
-            if !registered {
-                reserved = self.reserve_on(Counter::NoAccount, email, now).await?;
-            }
-            match reserved {
-                Reservation::Counted(item) if registered => {
-                    Ok(Attempt::Done(Ok(self.account_of_login_item(item).await?)))
+            let busy = |e: StoreError| {
+                if e.is_transaction_conflict() || matches!(e, StoreError::ConditionFailed) {
+                    Ok(Attempt::Retry(e))
+                } else {
+                    Err(e)
                 }
-                Reservation::Counted(_) => Ok(Attempt::Done(Ok(None))),
-                Reservation::Locked(wait) => Ok(Attempt::Done(Err(wait))),
-                Reservation::Busy(e) => Ok(Attempt::Retry(e)),
-                // The expiring item was removed between the write and the read: again.
-                Reservation::NoItem => Ok(Attempt::Retry(StoreError::ConditionFailed)),
+            };
+            match self.count_attempt(email, source, now).await {
+                Ok(item) => return Ok(Attempt::Done(Ok(self.reserved(item).await?))),
+                Err(StoreError::ConditionFailed) => {}
+                Err(e) => return busy(e),
+            }
+            let item = self.email_item(email).await?.unwrap_or_default();
+            let (failures, version) = failures_of(&item);
+            let next = match failures.with_attempt(source, now) {
+                Ok(next) => next,
+                Err(wait) => return Ok(Attempt::Done(Err(wait))),
+            };
+            let passed: Vec<&str> = failures
+                .passed_sources(now)
+                .into_iter()
+                .filter(|s| *s != source)
+                .collect();
+            match self
+                .write_failures(email, &next, source, version, &passed, now)
+                .await
+            {
+                Ok(item) => Ok(Attempt::Done(Ok(self.reserved(item).await?))),
+                Err(e) => busy(e),
             }
         })
         .await
     }
 
-    /// One attempt counted on `counter` for `email`: added to an open window that has room
-    /// (or opening one if none is open) in one UpdateItem; when that does not hold, the item
-    /// is read to tell a full window (`Locked`) from one that has passed (opened afresh), or
-    /// from no item at all (`NoItem`: on the login item, no account has the email).
-    async fn reserve_on(
-        &self,
-        counter: Counter,
-        email: &str,
-        now: i64,
-    ) -> Result<Reservation, StoreError> {
-        let counted = |result: Result<Item, StoreError>| match result {
-            Ok(item) => Ok(Some(Reservation::Counted(item))),
-            Err(StoreError::ConditionFailed) => Ok(None),
-            Err(e) if e.is_transaction_conflict() => Ok(Some(Reservation::Busy(e))),
-            Err(e) => Err(e),
+    /// What a reservation returns from the email's item as updated.
+    async fn reserved(&self, item: Item) -> Result<Reserved, StoreError> {
+        let failures = failures_of(&item).0;
+        let account = if item.contains_key("user_id") {
+            self.account_of_login_item(item).await?
+        } else {
+            None
         };
-        if let Some(r) = counted(self.count_attempt(counter, email, now, false).await)? {
-            return Ok(r);
-        }
-        let Some(item) = self.counter_item(counter, email).await? else {
-            return Ok(Reservation::NoItem);
-        };
-        if let Some(wait) = counter.failures(&item).locked_for(now) {
-            return Ok(Reservation::Locked(wait));
-        }
-        // The window has passed (or was cleared meanwhile): open a new one.
-        Ok(
-            counted(self.count_attempt(counter, email, now, true).await)?
-                .unwrap_or(Reservation::Busy(StoreError::ConditionFailed)),
-        )
+        Ok(Reserved { account, failures })
     }
 
-    /// One attempt counted on `counter`'s item, which it returns as updated: added to an
-    /// open window that has room (or opening one if none is open), or with `reopen` opening
-    /// a new window in place of one that has passed. An item with no account also expires
-    /// with its window.
-    async fn count_attempt(
-        &self,
-        counter: Counter,
-        email: &str,
-        now: i64,
-        reopen: bool,
-    ) -> Result<Item, StoreError> {
-        let (mut update, condition) = if reopen {
-            ("SET #f = :one, #w = :now".to_string(), "#w <= :cutoff")
-        } else {
-            (
-                "SET #f = if_not_exists(#f, :zero) + :one, #w = if_not_exists(#w, :now)"
-                    .to_string(),
-                "(attribute_not_exists(#w) OR (#w > :cutoff AND #f < :max))",
-            )
-        };
-        let (key, condition) = match counter {
-            Counter::LoginItem => (
-                email_key(email),
-                format!("attribute_exists(user_id) AND {condition}"),
-            ),
-            Counter::NoAccount => {
-                update.push_str(if reopen {
-                    ", expires_at = :ends"
-                } else {
-                    ", expires_at = if_not_exists(expires_at, :ends)"
-                });
-                (lockout_key(email), condition.to_string())
-            }
-        };
-        let (failures, since) = counter.attributes();
-        let mut request = self
+    /// The email's item (login item or failures only), strongly consistent.
+    async fn email_item(&self, email: &str) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .db
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        Ok(out.item)
+    }
+
+    /// The fast path: one attempt from `source` counted on the email's item in one
+    /// UpdateItem, while both windows are open with room or not open at all.
+    async fn count_attempt(&self, email: &str, source: &str, now: i64) -> Result<Item, StoreError> {
+        let out = self
             .db
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(key))
-            .update_expression(update)
-            .condition_expression(condition)
-            .expression_attribute_names("#f", failures)
-            .expression_attribute_names("#w", since)
+            .set_key(Some(email_key(email)))
+            .update_expression(
+                "SET #f = if_not_exists(#f, :zero) + :one, #w = if_not_exists(#w, :now), \
+                 #sf = if_not_exists(#sf, :zero) + :one, #sw = if_not_exists(#sw, :now), \
+                 #v = if_not_exists(#v, :zero) + :one, expires_at = if_not_exists(user_id, :ends)",
+            )
+            .condition_expression(
+                "(attribute_not_exists(#w) OR (#w > :cutoff AND #f < :all)) AND \
+                 (attribute_not_exists(#sw) OR (#sw > :cutoff AND #sf < :max))",
+            )
+            .expression_attribute_names("#f", FAILURES)
+            .expression_attribute_names("#w", FAILURES_SINCE)
+            .expression_attribute_names("#sf", format!("{SOURCE_FAILURES}{source}"))
+            .expression_attribute_names("#sw", format!("{SOURCE_SINCE}{source}"))
+            .expression_attribute_names("#v", FAILURES_VERSION)
+            .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
             .expression_attribute_values(":cutoff", n(now - LOCKOUT_WINDOW_SECONDS))
-            .return_values(ReturnValue::AllNew);
-        if !reopen {
-            request = request
-                .expression_attribute_values(":zero", n(0))
-                .expression_attribute_values(":max", n(LOCKOUT_FAILURES));
-        }
-        if counter == Counter::NoAccount {
-            request = request.expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS));
-        }
-        let out = request.send().await.map_err(StoreError::from_sdk)?;
+            .expression_attribute_values(":all", n(LOCKOUT_FAILURES_ALL_SOURCES))
+            .expression_attribute_values(":max", n(LOCKOUT_FAILURES))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
         out.attributes
             .ok_or_else(|| StoreError::Corrupt("UpdateItem returned no item".into()))
     }
 
-    /// The item `counter` counts on (strongly consistent); a login item only if an account
-    /// has the email.
-    async fn counter_item(
+    /// The slow path's write: all addresses' window and `source`'s as `next` has them,
+    /// `passed` source windows removed, provided the failures are still at `version`.
+    ///
+    /// Both paths set `expires_at = if_not_exists(user_id, :ends)`: on an item that only
+    /// counts failures (no account) it is the end of the latest window, so DynamoDB's TTL
+    /// removes it once nothing is left to count; on a login item it is a copy of the
+    /// (string) user id, which TTL ignores, so a login item never expires.
+    async fn write_failures(
         &self,
-        counter: Counter,
         email: &str,
-    ) -> Result<Option<Item>, StoreError> {
-        match counter {
-            Counter::LoginItem => self.login_item(email).await,
-            Counter::NoAccount => {
-                let out = self
-                    .db
-                    .get_item()
-                    .table_name(&self.table)
-                    .set_key(Some(lockout_key(email)))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(StoreError::from_sdk)?;
-                Ok(out.item)
+        next: &LoginFailures,
+        source: &str,
+        version: i64,
+        passed: &[&str],
+        now: i64,
+    ) -> Result<Item, StoreError> {
+        let all = next.all.unwrap_or(FailureWindow {
+            count: 0,
+            start: now,
+        });
+        let own = next.sources.get(source).copied().unwrap_or(FailureWindow {
+            count: 0,
+            start: now,
+        });
+        let mut update = String::from(
+            "SET #f = :f, #w = :w, #sf = :sf, #sw = :sw, #v = :next, \
+             expires_at = if_not_exists(user_id, :ends)",
+        );
+        let mut names = std::collections::HashMap::from([
+            ("#f".to_string(), FAILURES.to_string()),
+            ("#w".to_string(), FAILURES_SINCE.to_string()),
+            ("#sf".to_string(), format!("{SOURCE_FAILURES}{source}")),
+            ("#sw".to_string(), format!("{SOURCE_SINCE}{source}")),
+            ("#v".to_string(), FAILURES_VERSION.to_string()),
+        ]);
+        let mut removed = Vec::new();
+        for (i, passed) in passed.iter().take(PRUNED_PER_WRITE).enumerate() {
+            for (suffix, prefix) in [("f", SOURCE_FAILURES), ("w", SOURCE_SINCE)] {
+                let placeholder = format!("#p{i}{suffix}");
+                names.insert(placeholder.clone(), format!("{prefix}{passed}"));
+                removed.push(placeholder);
             }
         }
+        if !removed.is_empty() {
+            update.push_str(" REMOVE ");
+            update.push_str(&removed.join(", "));
+        }
+        let mut request = self
+            .db
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
+            .set_expression_attribute_names(Some(names))
+            .expression_attribute_values(":f", n(all.count))
+            .expression_attribute_values(":w", n(all.start))
+            .expression_attribute_values(":sf", n(own.count))
+            .expression_attribute_values(":sw", n(own.start))
+            .expression_attribute_values(":next", n(version + 1))
+            .expression_attribute_values(":ends", n(now + LOCKOUT_WINDOW_SECONDS))
+            .return_values(ReturnValue::AllNew);
+        request = if version == 0 {
+            request.condition_expression("attribute_not_exists(#v)")
+        } else {
+            request
+                .condition_expression("#v = :version")
+                .expression_attribute_values(":version", n(version))
+        };
+        let out = request
+            .update_expression(update)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        out.attributes
+            .ok_or_else(|| StoreError::Corrupt("UpdateItem returned no item".into()))
     }
 
     /// The right password clears the email's failures (of an account that is refused all
-    /// the same: banned or deactivated).
-    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
+    /// the same: banned or deactivated): see `FailuresCleared`.
+    pub async fn clear_login_failures(
+        &self,
+        email: &str,
+        cleared: &FailuresCleared,
+    ) -> Result<(), StoreError> {
         let result = retry(&TRANSACTION_CONFLICTS, |_| async {
+            let (update, names, values) = cleared.expression(None);
             let result = self
                 .db
                 .update_item()
                 .table_name(&self.table)
                 .set_key(Some(email_key(email)))
-                .update_expression("REMOVE #f, #w")
+                .update_expression(update)
                 .condition_expression("attribute_exists(user_id)")
-                .expression_attribute_names("#f", FAILURES)
-                .expression_attribute_names("#w", FAILURES_SINCE)
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
                 .send()
                 .await
                 .map_err(StoreError::from_sdk);
@@ -432,34 +491,84 @@ impl AuthStore {
         Ok(())
     }
 
-    /// A successful login's two writes in one transaction: the email's failures are
-    /// cleared on its login item and the new session's refresh token stored. `false` when
-    /// the account's login item is gone (the account was deleted meanwhile).
+    /// A successful login's writes in one transaction: the email's failures are cleared on
+    /// its login item and the new session's refresh token stored; with `rehashed`, the
+    /// account's legacy hash is replaced by that argon2id one on the account and its login
+    /// item, provided it is still the hash the password was verified against. `false` when
+    /// the account's login item is gone (the account was deleted meanwhile). If the hash
+    /// changed meanwhile (a concurrent login replaced it first, or a password change), the
+    /// session still starts and that newer hash stays.
     pub async fn start_session(
         &self,
         account: &Account,
         hash: &str,
         token: &RefreshToken,
+        rehashed: Option<&str>,
+        cleared: &FailuresCleared,
     ) -> Result<bool, StoreError> {
         let mut item = to_item(token)?;
         item.extend(refresh_key(hash));
-        let clear = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(email_key(&account.email)))
-            .update_expression("REMOVE #f, #w")
-            .condition_expression("user_id = :id")
-            .expression_attribute_names("#f", FAILURES)
-            .expression_attribute_names("#w", FAILURES_SINCE)
-            .expression_attribute_values(":id", s(&account.id))
-            .build()
-            .map_err(build_error)?;
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .build()
             .map_err(build_error)?;
+        let clear = |rehash: Option<&str>| {
+            let (update, names, mut values) =
+                cleared.expression(rehash.map(|_| "password_hash = :new"));
+            values.insert(":id".into(), s(&account.id));
+            let mut condition = "user_id = :id".to_string();
+            if let Some(new) = rehash {
+                values.insert(":new".into(), s(new));
+                values.insert(":old".into(), s(&account.password_hash));
+                condition.push_str(" AND password_hash = :old");
+            }
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(email_key(&account.email)))
+                .update_expression(update)
+                .condition_expression(condition)
+                .set_expression_attribute_names(Some(names))
+                .set_expression_attribute_values(Some(values))
+                .build()
+                .map_err(build_error)
+        };
+        let Some(new) = rehashed else {
+            return self
+                .transact_on_login_item(vec![
+                    TransactWriteItem::builder().update(clear(None)?).build(),
+                    TransactWriteItem::builder().put(put).build(),
+                ])
+                .await;
+        };
+        let record = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(account_key(&account.id)))
+            .update_expression("SET password_hash = :new")
+            .condition_expression("password_hash = :old")
+            .expression_attribute_values(":new", s(new))
+            .expression_attribute_values(":old", s(&account.password_hash))
+            .build()
+            .map_err(build_error)?;
+        let result = self
+            .transact_on_login_item(vec![
+                TransactWriteItem::builder()
+                    .update(clear(Some(new))?)
+                    .build(),
+                TransactWriteItem::builder().put(put.clone()).build(),
+                TransactWriteItem::builder().update(record).build(),
+            ])
+            .await;
+        match result {
+            Ok(true) => return Ok(true),
+            Ok(false) => {}
+            Err(StoreError::TransactionCancelled(reasons))
+                if reasons.iter().any(|r| r == "ConditionalCheckFailed") => {}
+            Err(e) => return Err(e),
+        }
+        // A condition failed: the account is gone, or its hash changed meanwhile.
         self.transact_on_login_item(vec![
-            TransactWriteItem::builder().update(clear).build(),
+            TransactWriteItem::builder().update(clear(None)?).build(),
             TransactWriteItem::builder().put(put).build(),
         ])
         .await
@@ -540,6 +649,34 @@ impl AuthStore {
         Ok((token, account, revoked))
     }
 
+    /// What the authorizer needs, in one BatchGetItem: the account `user_id` and whether
+    /// session (family) `sid` has ended (logged out, or its refresh token reused).
+    pub async fn account_and_session(
+        &self,
+        user_id: &str,
+        sid: &str,
+    ) -> Result<(Option<Account>, bool), StoreError> {
+        let keys = KeysAndAttributes::builder()
+            .keys(account_key(user_id))
+            .keys(family_key(sid))
+            .consistent_read(true)
+            .build()
+            .map_err(build_error)?;
+        let (mut account, mut ended) = (None, false);
+        for item in self.batch_get(keys).await? {
+            match item
+                .get("sk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some(ACCOUNT) => account = Some(from_item(item)?),
+                Some("REVOKED") => ended = true,
+                _ => {}
+            }
+        }
+        Ok((account, ended))
+    }
+
     /// Exchanges a refresh token for a new one of the same family, atomically: the old one
     /// must still be unrotated (two concurrent refreshes with one token: one wins).
     pub async fn rotate_refresh_token(
@@ -615,40 +752,44 @@ impl AuthStore {
     }
 
     /// New password hash; refresh tokens issued before `now_ms` stop working, and the
-    /// email's failed logins are cleared (the right current password was given). The
-    /// account and its login item change in one transaction; `false` if the account is
-    /// gone.
+    /// email's failed logins are cleared as `cleared` says (the right current password was
+    /// given). The account and its login item change in one transaction; `false` if the
+    /// account is gone.
     pub async fn set_password(
         &self,
         account: &Account,
         hash: &str,
         now_ms: i64,
         updated_at: &str,
+        cleared: &FailuresCleared,
     ) -> Result<bool, StoreError> {
-        let update = |key: Item, expression: &str, condition: &str| {
-            let mut update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(key))
-                .update_expression(expression)
-                .condition_expression(condition)
-                .expression_attribute_values(":h", s(hash))
-                .expression_attribute_values(":t", n(now_ms))
-                .expression_attribute_values(":u", s(updated_at));
-            if expression.contains("#f") {
-                update = update
-                    .expression_attribute_names("#f", FAILURES)
-                    .expression_attribute_names("#w", FAILURES_SINCE)
-                    .expression_attribute_values(":id", s(&account.id));
-            }
-            update.build().map_err(build_error)
+        const SET: &str = "password_hash = :h, tokens_valid_after_ms = :t, updated_at = :u";
+        let values = |mut values: std::collections::HashMap<String, AttributeValue>| {
+            values.insert(":h".into(), s(hash));
+            values.insert(":t".into(), n(now_ms));
+            values.insert(":u".into(), s(updated_at));
+            values
         };
-        const SET: &str = "SET password_hash = :h, tokens_valid_after_ms = :t, updated_at = :u";
-        let login = update(
-            email_key(&account.email),
-            &format!("{SET} REMOVE #f, #w"),
-            "user_id = :id",
-        )?;
-        let record = update(account_key(&account.id), SET, "attribute_exists(pk)")?;
+        let (update, names, login_values) = cleared.expression(Some(SET));
+        let mut login_values = values(login_values);
+        login_values.insert(":id".into(), s(&account.id));
+        let login = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(email_key(&account.email)))
+            .update_expression(update)
+            .condition_expression("user_id = :id")
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(login_values))
+            .build()
+            .map_err(build_error)?;
+        let record = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(account_key(&account.id)))
+            .update_expression(format!("SET {SET}"))
+            .condition_expression("attribute_exists(pk)")
+            .set_expression_attribute_values(Some(values(Default::default())))
+            .build()
+            .map_err(build_error)?;
         self.transact_on_login_item(vec![
             TransactWriteItem::builder().update(login).build(),
             TransactWriteItem::builder().update(record).build(),
@@ -702,48 +843,121 @@ fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Other(e.to_string())
 }
 
-/// Where an email's failed logins are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Counter {
-    /// On the login item of a registered email.
-    LoginItem,
-    /// On an item of its own, expiring with the window, for an email no account has.
-    NoAccount,
+/// What reserving a login attempt found: the email's account (`None`: no account has it)
+/// and its failed logins, this attempt counted.
+#[derive(Debug)]
+pub struct Reserved {
+    pub account: Option<Account>,
+    pub failures: LoginFailures,
 }
 
-impl Counter {
-    /// The attributes of the count and the window's start.
-    fn attributes(self) -> (&'static str, &'static str) {
-        match self {
-            Counter::LoginItem => (FAILURES, FAILURES_SINCE),
-            Counter::NoAccount => ("count", "window_start"),
-        }
-    }
-
-    /// The failed-login window on an item of this counter (none open: count 0).
-    fn failures(self, item: &Item) -> LoginFailures {
-        let (failures, since) = self.attributes();
-        let number = |name: &str| {
-            item.get(name)
-                .and_then(|v| v.as_n().ok())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        LoginFailures {
-            count: number(failures),
-            window_start: number(since),
+impl Reserved {
+    /// What the right password clears: all addresses' count and `source`'s (API.md: a
+    /// successful login resets the count), and the windows of other addresses that have
+    /// passed. Other addresses' open windows stay: a success elsewhere does not give an
+    /// attacker new guesses.
+    pub fn cleared(&self, source: &str, now: i64) -> FailuresCleared {
+        FailuresCleared {
+            sources: std::iter::once(source)
+                .chain(
+                    self.failures
+                        .passed_sources(now)
+                        .into_iter()
+                        .filter(|s| *s != source),
+                )
+                .take(PRUNED_PER_WRITE)
+                .map(str::to_string)
+                .collect(),
         }
     }
 }
 
-/// What counting one attempt on a `Counter` found.
-enum Reservation {
-    /// Counted; the item as updated.
-    Counted(Item),
-    /// The window is full for this many more seconds.
-    Locked(u64),
-    /// There is no such item (no account has the email, for the login item).
-    NoItem,
-    /// Another write got in the way: worth another try.
-    Busy(StoreError),
+/// The failure counts a successful attempt removes from the email's item.
+#[derive(Debug, Clone)]
+pub struct FailuresCleared {
+    sources: Vec<String>,
+}
+
+impl FailuresCleared {
+    /// Clears the count across all addresses and no address's own (a password set
+    /// outside a login, e.g. by an import).
+    pub fn across_addresses() -> Self {
+        Self {
+            sources: Vec::new(),
+        }
+    }
+
+    /// Clears all addresses' count and `source`'s only.
+    pub fn source(source: &str) -> Self {
+        Self {
+            sources: vec![source.to_string()],
+        }
+    }
+
+    /// The update expression (with `set` added to its SET clause), its names and values.
+    fn expression(
+        &self,
+        set: Option<&str>,
+    ) -> (
+        String,
+        std::collections::HashMap<String, String>,
+        std::collections::HashMap<String, AttributeValue>,
+    ) {
+        let mut names = std::collections::HashMap::from([
+            ("#f".to_string(), FAILURES.to_string()),
+            ("#w".to_string(), FAILURES_SINCE.to_string()),
+            ("#v".to_string(), FAILURES_VERSION.to_string()),
+        ]);
+        let mut removed = vec!["#f".to_string(), "#w".to_string()];
+        for (i, source) in self.sources.iter().enumerate() {
+            for (suffix, prefix) in [("f", SOURCE_FAILURES), ("w", SOURCE_SINCE)] {
+                let placeholder = format!("#s{i}{suffix}");
+                names.insert(placeholder.clone(), format!("{prefix}{source}"));
+                removed.push(placeholder);
+            }
+        }
+        let mut update = "SET #v = if_not_exists(#v, :zero) + :one".to_string();
+        if let Some(set) = set {
+            update.push_str(", ");
+            update.push_str(set);
+        }
+        update.push_str(" REMOVE ");
+        update.push_str(&removed.join(", "));
+        let values = std::collections::HashMap::from([
+            (":zero".to_string(), n(0)),
+            (":one".to_string(), n(1)),
+        ]);
+        (update, names, values)
+    }
+}
+
+/// The failed logins on an email's item, and the version they were written at (0: never).
+fn failures_of(item: &Item) -> (LoginFailures, i64) {
+    let number = |name: &str| {
+        item.get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let window = |count: &str, since: &str| {
+        Some(FailureWindow {
+            count: number(count)?,
+            start: number(since)?,
+        })
+    };
+    let sources = item
+        .keys()
+        .filter_map(|k| k.strip_prefix(SOURCE_FAILURES))
+        .filter_map(|source| {
+            let w = window(
+                &format!("{SOURCE_FAILURES}{source}"),
+                &format!("{SOURCE_SINCE}{source}"),
+            )?;
+            Some((source.to_string(), w))
+        })
+        .collect();
+    let failures = LoginFailures {
+        all: window(FAILURES, FAILURES_SINCE),
+        sources,
+    };
+    (failures, number(FAILURES_VERSION).unwrap_or(0))
 }

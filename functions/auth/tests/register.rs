@@ -15,8 +15,8 @@ use axum::{
     routing::post,
     Router,
 };
-use gymit_auth::{handlers::register, profiles::Profiles, store::AuthStore, Auth, Registration};
-use gymit_shared::{jwt::Tokens, Request, Response};
+use gymit_auth::{handlers::register, profiles::Profiles, store::AuthStore, Registration};
+use gymit_shared::{Request, Response};
 use lambda_http::Body;
 use serde_json::{json, Value};
 
@@ -40,10 +40,7 @@ async fn registration(store: &AuthStore, lambda_endpoint: &str) -> Arc<Registrat
             .build(),
     );
     Arc::new(Registration {
-        auth: Auth {
-            store: store.clone(),
-            tokens: Tokens::new("register-test-secret-register-test-secret"),
-        },
+        store: store.clone(),
         profiles: Profiles::new(lambda, "users-create".into()),
     })
 }

@@ -134,10 +134,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
             .build(),
     );
     let registration = Arc::new(Registration {
-        auth: Auth {
-            store: store.clone(),
-            tokens: tokens.clone(),
-        },
+        store: store.clone(),
         profiles: Profiles::new(lambda, "users-create".into()),
     });
     let authorizer = Authorizer {
@@ -185,7 +182,8 @@ async fn each_route_sends_exactly_its_listed_requests() {
         .await;
     let answer = answer.expect("the table is reachable");
     assert_eq!(answer["context"]["verdict"], "allow", "{answer}");
-    table.expect("authorizer", &ops, &["GetItem"]);
+    // The account and whether the token's session has ended, in one batch.
+    table.expect("authorizer", &ops, &["BatchGetItem"]);
 
     let ((status, answer), ops) = trips
         .during(call(
@@ -231,7 +229,7 @@ async fn each_route_sends_exactly_its_listed_requests() {
 
     let ((status, answer), ops) = trips
         .during(call(
-            &auth,
+            &Arc::new(store.clone()),
             logout::handle,
             event(
                 "POST",

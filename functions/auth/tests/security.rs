@@ -400,22 +400,46 @@ async fn an_email_without_an_account_is_locked_out_the_same_way() {
     assert_eq!(status, 429, "{body}");
 }
 
-/// Moves the open failed-login window of a registered email `seconds` into the past, as
-/// if that much time had passed (the window is on the email's login item).
+/// Moves the open failed-login windows of an email (all addresses' and each address's)
+/// `seconds` into the past, as if that much time had passed (they are on the email's item).
 async fn age_login_window(auth: &Auth, email: &str, seconds: i64) {
     let since = gymit_shared::time::epoch_seconds() - seconds;
-    auth.store
+    let item = auth
+        .store
+        .db()
+        .get_item()
+        .table_name(auth.store.table())
+        .key("pk", s(format!("EMAIL#{email}")))
+        .key("sk", s("EMAIL"))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("read")
+        .item
+        .expect("the email's item");
+    let windows: Vec<&String> = item
+        .keys()
+        .filter(|k| k.starts_with("failures_since"))
+        .collect();
+    assert!(!windows.is_empty(), "an open window to age");
+    let mut update = auth
+        .store
         .db()
         .update_item()
         .table_name(auth.store.table())
         .key("pk", s(format!("EMAIL#{email}")))
         .key("sk", s("EMAIL"))
-        .update_expression("SET failures_since = :t")
-        .condition_expression("attribute_exists(failures_since)")
-        .expression_attribute_values(":t", gymit_shared::dynamo::n(since))
+        .expression_attribute_values(":t", gymit_shared::dynamo::n(since));
+    let mut sets = Vec::new();
+    for (i, name) in windows.into_iter().enumerate() {
+        update = update.expression_attribute_names(format!("#w{i}"), name);
+        sets.push(format!("#w{i} = :t"));
+    }
+    update
+        .update_expression(format!("SET {}", sets.join(", ")))
         .send()
         .await
-        .expect("an open window to age");
+        .expect("aged");
 }
 
 #[tokio::test]
@@ -530,12 +554,15 @@ async fn a_revoked_family_stays_revoked_after_the_ttl_of_the_reused_token() {
         rotated: false,
         issued_at_ms: now.timestamp_millis() - 29 * 86_400_000,
         expires_at: now.timestamp() + 86_400,
+        // Its session has longer to live than the token itself.
+        session_ends_at: now.timestamp() + 29 * 86_400,
     };
     auth.store
         .put_refresh_token(&refresh_token_hash(&old_raw), &old)
         .await
         .unwrap();
-    // The owner refreshes (the newer token lives 30 days), then a thief replays the old one.
+    // The owner refreshes (the newer token lives to the session's end, 29 days), then a
+    // thief replays the old one.
     let (status, rotated) = refresh(&auth, &old_raw).await;
     assert_eq!(status, 200, "{rotated}");
     let newer = rotated["refresh_token"].as_str().unwrap().to_string();

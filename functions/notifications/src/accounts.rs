@@ -3,11 +3,14 @@
 //! refuses the connection with 401), asked of the service that owns accounts: the auth
 //! service's `auth-authorizer` — the HTTP API's own authorizer — invoked through the Lambda
 //! Invoke API with the token as an authorizer request. Its verdict is the one every HTTP
-//! request gets, and the notification service never reads the auth table (DESIGN.md).
+//! request gets, and the notification service never reads the auth table (DESIGN.md). A
+//! circuit breaker (`breaker`) stops asking while the authorizer keeps failing: `$connect`
+//! with a token then answers 503 at once (anonymous spectators never need it).
 
 use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
+use gymit_shared::breaker::{Breaker, Settings};
 use serde_json::{json, Value};
 
 /// An invoke may include an authorizer instance's cold start.
@@ -16,6 +19,8 @@ const ATTEMPT: Duration = Duration::from_secs(5);
 pub struct Accounts {
     lambda: aws_sdk_lambda::Client,
     function: String,
+    /// Whether the authorizer is worth asking (this instance's experience of it).
+    pub breaker: Breaker,
 }
 
 /// Whether a token's account may connect, and with which role.
@@ -36,10 +41,12 @@ impl Accounts {
                     .operation_timeout(ATTEMPT)
                     .build(),
             )
+            .interceptor(gymit_shared::trace::Calls)
             .build();
         Self {
             lambda: aws_sdk_lambda::Client::from_conf(config),
             function,
+            breaker: Breaker::new("auth-authorizer", Settings::STANDARD),
         }
     }
 

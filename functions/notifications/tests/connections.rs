@@ -132,6 +132,7 @@ async fn an_invalid_or_forged_token_refuses_the_connection_and_records_nothing()
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
         jti: uuid::Uuid::now_v7().to_string(),
+        sid: uuid::Uuid::now_v7().to_string(),
     };
     let other_key = Tokens::new("somebody-elses-secret-somebody-elses-secret")
         .sign(&claims("admin", now + 900))

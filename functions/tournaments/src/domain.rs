@@ -1,7 +1,6 @@
 //! Tournament rules with no I/O: the shapes clients see, what each body may contain, who
 //! may do what, and the ordering keys that keep seeds 1..n without gaps.
 
-use chrono::{DateTime, Utc};
 use gymit_shared::{
     identity::{Caller, Role},
     validate::Validator,
@@ -318,9 +317,8 @@ impl TournamentFields {
             t.description = v.text("description", d, 0, 2000);
         }
         if let Some(d) = &self.start_date {
-            match DateTime::parse_from_rfc3339(d.trim()) {
-                Ok(at) => t.start_date = gymit_shared::time::rfc3339(at.with_timezone(&Utc)),
-                Err(_) => v.fail("start_date", "must be an RFC 3339 date-time"),
+            if let Some(at) = v.timestamp("start_date", d) {
+                t.start_date = at;
             }
         }
         if let Some(m) = self.max_participants {
@@ -404,8 +402,8 @@ fn check_in_opens_at(start_date: &str, minutes: u32) -> Option<String> {
     if minutes == 0 {
         return None;
     }
-    let start = DateTime::parse_from_rfc3339(start_date).ok()?;
-    let opens = start.with_timezone(&Utc) - chrono::Duration::minutes(i64::from(minutes));
+    let start = chrono::DateTime::parse_from_rfc3339(start_date).ok()?;
+    let opens = start.with_timezone(&chrono::Utc) - chrono::Duration::minutes(i64::from(minutes));
     Some(gymit_shared::time::rfc3339(opens))
 }
 

@@ -35,7 +35,7 @@ impl Tournaments {
     /// From `TOURNAMENTS_TABLE` and the token keys (`JWT_SECRET_ARN` or `JWT_SECRET`).
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let table = config::required("TOURNAMENTS_TABLE")?;
-        let keys = config::jwt_keys().await?;
+        let keys = gymit_shared::jwt::KeySet::from_env().await?;
         let db = gymit_shared::aws::dynamodb().await;
         Ok(Self::new(TournamentsStore::new(db, table), &keys))
     }

@@ -48,7 +48,9 @@ use gymit_shared::{
 };
 use serde::{Deserialize, Serialize};
 
+mod imported;
 mod members;
+pub use imported::ImportedResult;
 pub use members::Member;
 
 use crate::{
@@ -182,29 +184,6 @@ fn key(id: &str, sk: String) -> Item {
     Item::from([("pk".to_string(), pk(id)), ("sk".to_string(), s(sk))])
 }
 
-/// A generated match of start attempt `gen`, `order`-th in its bracket. Results are
-/// recorded separately (`result_update`); the generated state needs none.
-fn match_item(tournament_id: &str, gen: &str, order: usize, m: &Match) -> Result<Item, StoreError> {
-    let mut item = to_item(m)?;
-    item.extend(key(tournament_id, format!("MATCH#{gen}#{}", m.id)));
-    item.insert("kind".into(), s("match"));
-    item.insert("gen".into(), s(gen));
-    item.insert("order".into(), n(order));
-    item.remove("winner_id");
-    item.remove("score");
-    Ok(item)
-}
-
-/// The item of participant `p` at ordering key `position` (its seed is computed on read).
-fn participant_item(p: &Participant, position: &str) -> Result<Item, StoreError> {
-    let mut item = to_item(p)?;
-    item.remove("seed");
-    item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
-    item.insert("kind".into(), s("participant"));
-    item.insert("position".into(), s(position));
-    Ok(item)
-}
-
 /// The item of waitlist entry `e` at ordering key `position` (its position is computed on
 /// read).
 fn waitlist_item(e: &WaitlistEntry, position: &str) -> Result<Item, StoreError> {
@@ -254,6 +233,36 @@ fn meta_item(meta: &Meta) -> Result<Item, StoreError> {
     item.insert("kind".into(), s("tournament"));
     item.insert("list_pk".into(), s("TOURNAMENT"));
     item.insert("start_key".into(), s(start_key(&meta.tournament)));
+    Ok(item)
+}
+
+/// A participant's item at `position` (its seed is computed from the position when read).
+fn participant_item(p: &Participant, position: &str) -> Result<Item, StoreError> {
+    let mut item = to_item(p)?;
+    item.remove("seed");
+    item.extend(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id)));
+    item.insert("kind".into(), s("participant"));
+    item.insert("position".into(), s(position));
+    Ok(item)
+}
+
+/// The marker of `user_id`'s registration in a tournament.
+fn registration_item(tournament_id: &str, user_id: &str) -> Item {
+    let mut item = key(tournament_id, format!("REG#{user_id}"));
+    item.insert("kind".into(), s("registration"));
+    item
+}
+
+/// A generated match of start attempt `gen`, at `order` in the bracket, without a result
+/// (results are recorded on it separately: `result_update`).
+fn match_item(tournament_id: &str, gen: &str, order: usize, m: &Match) -> Result<Item, StoreError> {
+    let mut item = to_item(m)?;
+    item.extend(key(tournament_id, format!("MATCH#{gen}#{}", m.id)));
+    item.insert("kind".into(), s("match"));
+    item.insert("gen".into(), s(gen));
+    item.insert("order".into(), n(order));
+    item.remove("winner_id");
+    item.remove("score");
     Ok(item)
 }
 
@@ -811,9 +820,7 @@ impl TournamentsStore {
         tournament_id: &str,
         user_id: &str,
     ) -> Result<TransactWriteItem, StoreError> {
-        let mut item = key(tournament_id, format!("REG#{user_id}"));
-        item.insert("kind".into(), s("registration"));
-        self.put_new(item)
+        self.put_new(registration_item(tournament_id, user_id))
     }
 
     /// Removes a participant (and their registration, when they are a user).

@@ -20,7 +20,7 @@ pub struct Users {
 impl Users {
     pub async fn from_env() -> Result<Self, config::ConfigError> {
         let table = config::required("USERS_TABLE")?;
-        let keys = config::jwt_keys().await?;
+        let keys = gymit_shared::jwt::KeySet::from_env().await?;
         Ok(Self {
             store: UsersStore::new(gymit_shared::aws::dynamodb().await, table),
             tokens: Tokens::from_keys(&keys),

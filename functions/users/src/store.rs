@@ -34,7 +34,9 @@ fn profile_key(id: &str) -> Item {
     ])
 }
 
-fn profile_item(profile: &Profile) -> Result<Item, StoreError> {
+/// A profile's item, as every write of the service stores it (`gymit-migrate` imports
+/// legacy accounts' profiles as this same item, without an event).
+pub fn profile_item(profile: &Profile) -> Result<Item, StoreError> {
     let mut item = to_item(profile)?;
     item.extend(profile_key(&profile.user.id));
     item.insert("list_pk".into(), s("USER"));

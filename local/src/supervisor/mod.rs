@@ -78,6 +78,10 @@ pub struct Stack {
     pub emulator_pid: Option<u32>,
     /// The functions' environment file (`.gymit/functions-<port>.env`), removed at stop.
     env_file: Option<PathBuf>,
+    /// The functions' metrics, read from their output (`/_local/metrics`).
+    pub metrics: Arc<crate::metrics::Registry>,
+    /// The requests' traces: the functions' X-Ray daemon (`/_local/traces/{id}`).
+    pub traces: Arc<crate::traces::Traces>,
 }
 
 fn spawn(name: &'static str, cmd: &mut Command) -> Result<Supervised, Error> {
@@ -121,6 +125,8 @@ impl Stack {
             env: Default::default(),
             emulator_pid,
             env_file: None,
+            metrics: Default::default(),
+            traces: Default::default(),
         };
         match stack.bring_up(&root, &path, &ports, hot_reload).await {
             Ok(()) => Ok(stack),
@@ -141,12 +147,10 @@ impl Stack {
         // 2. Tables, topics and the functions' environment.
         let mut template = Template::load(&root.join("template.yaml"))?;
         provision::provision(&mut template, true).await?;
-        let env = provision::local_environment(
-            &template,
-            &self.endpoint,
-            &self.lambda_url,
-            &self.gateway_url,
-        )?;
+        let mut env = provision::local_environment(&template, &self.endpoint, &self.gateway_url)?;
+        // The functions' X-Ray daemon is this process (`traces`), as Lambda's is on AWS.
+        let daemon = self.traces.clone().listen().await?;
+        env.insert("AWS_XRAY_DAEMON_ADDRESS".into(), daemon.to_string());
         let env_file = root
             .join(".gymit")
             .join(format!("functions-{}.env", ports.lambda));
@@ -171,12 +175,16 @@ impl Stack {
             ports.lambda,
             &env_file,
             hot_reload,
+            &self.metrics,
         )?);
         readiness::wait_for_port(ports.lambda, "cargo lambda watch", Duration::from_secs(120))
             .await?;
 
         // 5. The gateway, in this process.
-        let gateway = Arc::new(Gateway::new(&template, &self.lambda_url));
+        let mut gateway = Gateway::new(&template, &self.lambda_url);
+        gateway.metrics = self.metrics.clone();
+        gateway.traces = self.traces.clone();
+        let gateway = Arc::new(gateway);
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.gateway)).await?;
         let serve = crate::gateway::serve(gateway.clone(), listener);
         self.tasks.push(tokio::spawn(async move {

@@ -109,6 +109,7 @@ fn request(method: &str, path: &str) -> (Incoming, CompiledRoute, HashMap<String
         }
     }
     let inc = Incoming {
+        source_ip: "127.0.0.1".into(),
         method: method.to_string(),
         path: if raw.is_empty() { "/".into() } else { raw },
         raw_query: String::new(),

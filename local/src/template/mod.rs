@@ -2,7 +2,8 @@
 //! `!Join`, long and short forms), and the pieces local emulation needs (functions with
 //! their routes, topics and streams; tables; topics; the HTTP API's CORS and authorizer).
 //!
-//! This module loads the document and finds its resources; the rest is by subject:
+//! This module loads the document (with `for_each` expanding the `AWS::LanguageExtensions`
+//! loops first, as CloudFormation does) and finds its resources; the rest is by subject:
 //! `intrinsics` resolves values to their local names, `functions` is the function model
 //! (routes, topics, stream event sources), `apis` the HTTP API (CORS, authorizer) and the
 //! WebSocket API, `resources` the tables, queues, topics and the functions' environment.
@@ -14,6 +15,7 @@ use serde_yaml::Value;
 use crate::Error;
 
 mod apis;
+mod for_each;
 mod functions;
 mod intrinsics;
 mod resources;
@@ -43,13 +45,20 @@ impl Template {
     }
 
     pub fn parse(text: &str) -> Result<Template, Error> {
-        let root: Value = serde_yaml::from_str(text)?;
+        let mut root: Value = serde_yaml::from_str(text)?;
+        for_each::expand(&mut root)?;
         Ok(Template {
             root,
             stack: std::env::var("GYMIT_STACK").unwrap_or_else(|_| "gymit".into()),
             region: std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into()),
             stream_arns: HashMap::new(),
         })
+    }
+
+    /// The whole template as CloudFormation sees it once the language extensions ran
+    /// (`Fn::ForEach` expanded).
+    pub fn document(&self) -> &Value {
+        &self.root
     }
 
     fn resources(&self) -> impl Iterator<Item = (&str, &Value)> {

@@ -3,6 +3,7 @@
 //! route responds), and `$disconnect` when either side closes it, it idles or it is too old.
 
 use std::{
+    net::SocketAddr,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -10,10 +11,11 @@ use std::{
 use axum::{
     extract::{
         ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
-        RawQuery, State,
+        ConnectInfo, RawQuery, State,
     },
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
+    Extension,
 };
 use base64::{engine::general_purpose::URL_SAFE, Engine};
 use chrono::{DateTime, Utc};
@@ -30,6 +32,14 @@ fn connection_id() -> String {
     URL_SAFE.encode(bytes)
 }
 
+/// Who is at the other end of a connection, as API Gateway reports it in every event's
+/// `requestContext.identity`.
+struct Peer<'a> {
+    /// The TCP peer's address (`127.0.0.2` when a client connects from there).
+    source_ip: &'a str,
+    user_agent: &'a str,
+}
+
 /// The common part of every event's `requestContext`.
 fn context(
     live: &Live,
@@ -38,7 +48,7 @@ fn context(
     event: &str,
     route: &str,
     host: &str,
-    ua: &str,
+    peer: &Peer,
 ) -> Value {
     let now = Utc::now();
     let request_id = uuid::Uuid::now_v7().to_string();
@@ -51,7 +61,7 @@ fn context(
         "stage": live.api.stage,
         "connectedAt": conn_at.timestamp_millis(),
         "requestTimeEpoch": now.timestamp_millis(),
-        "identity": { "sourceIp": "127.0.0.1", "userAgent": ua },
+        "identity": { "sourceIp": peer.source_ip, "userAgent": peer.user_agent },
         "requestId": request_id,
         "domainName": host,
         "connectionId": id,
@@ -59,10 +69,13 @@ fn context(
     })
 }
 
-/// `GET /<stage>`: the upgrade, gated by `$connect`.
+/// `GET /<stage>`: the upgrade, gated by `$connect`. Like an HTTP request that finds every
+/// instance busy, a `$connect` waits for one (`Invoker::invoke`, within the same bound)
+/// rather than failing the handshake.
 pub async fn upgrade<H: Host>(
     State(gw): State<Arc<H>>,
     RawQuery(query): RawQuery,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
@@ -83,6 +96,11 @@ pub async fn upgrade<H: Host>(
             .to_string()
     };
     let (host, ua) = (header("host"), header("user-agent"));
+    let source_ip = peer.map_or_else(|| "127.0.0.1".to_string(), |p| p.0 .0.ip().to_string());
+    let who = Peer {
+        source_ip: &source_ip,
+        user_agent: &ua,
+    };
     if let Some(route) = live.route("$connect") {
         let mut event = json!({
             "headers": crate::events::headers_json(&headers),
@@ -90,7 +108,7 @@ pub async fn upgrade<H: Host>(
                 .into_iter()
                 .map(|(k, v)| (k, json!([v])))
                 .collect::<serde_json::Map<_, _>>(),
-            "requestContext": context(&live, &id, connected_at, "CONNECT", "$connect", &host, &ua),
+            "requestContext": context(&live, &id, connected_at, "CONNECT", "$connect", &host, &who),
             "isBase64Encoded": false,
         });
         let query = crate::events::query_json(query.as_deref().unwrap_or_default());
@@ -118,7 +136,7 @@ pub async fn upgrade<H: Host>(
     }
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(gw, live, id, connected_at, host, ua, socket))
+        .on_upgrade(move |socket| serve(gw, live, id, connected_at, host, ua, source_ip, socket))
 }
 
 /// Why a connection ended: the close code and reason `$disconnect` is told.
@@ -131,8 +149,13 @@ async fn serve<H: Host>(
     connected_at: DateTime<Utc>,
     host: String,
     ua: String,
+    source_ip: String,
     socket: WebSocket,
 ) {
+    let who = Peer {
+        source_ip: &source_ip,
+        user_agent: &ua,
+    };
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Message>(QUEUE);
     let conn = Conn {
@@ -141,6 +164,7 @@ async fn serve<H: Host>(
         connected_at,
         last_active: Arc::new(Mutex::new(connected_at)),
         user_agent: ua.clone(),
+        source_ip: source_ip.clone(),
     };
     live.connections
         .lock()
@@ -191,7 +215,7 @@ async fn serve<H: Host>(
             continue;
         };
         let mut event = json!({
-            "requestContext": context(&live, &id, connected_at, "MESSAGE", &route.key, &host, &ua),
+            "requestContext": context(&live, &id, connected_at, "MESSAGE", &route.key, &host, &who),
             "body": text,
             "isBase64Encoded": false,
         });
@@ -231,7 +255,7 @@ async fn serve<H: Host>(
     tracing::info!(connection_id = %id, code = ending.0, reason = ending.1, "ws disconnected");
     if let Some(route) = live.route("$disconnect") {
         let mut event = json!({
-            "requestContext": context(&live, &id, connected_at, "DISCONNECT", "$disconnect", &host, &ua),
+            "requestContext": context(&live, &id, connected_at, "DISCONNECT", "$disconnect", &host, &who),
             "isBase64Encoded": false,
         });
         event["requestContext"]["disconnectStatusCode"] = json!(ending.0);
@@ -261,6 +285,10 @@ mod tests {
     fn events_are_what_lambda_http_reads_as_websocket_requests() {
         let l = live();
         let now = Utc::now();
+        let peer = Peer {
+            source_ip: "127.0.0.2",
+            user_agent: "test",
+        };
         let ctx = context(
             &l,
             "abc",
@@ -268,7 +296,7 @@ mod tests {
             "MESSAGE",
             "$default",
             "127.0.0.1:8000",
-            "test",
+            &peer,
         );
         let event = json!({ "requestContext": ctx, "body": "{}", "isBase64Encoded": false });
         let parsed: aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest =
@@ -279,5 +307,10 @@ mod tests {
             Some("MESSAGE")
         );
         assert_eq!(parsed.request_context.connected_at, now.timestamp_millis());
+        assert_eq!(
+            parsed.request_context.identity.source_ip.as_deref(),
+            Some("127.0.0.2"),
+            "the TCP peer, so anonymous caps count per address"
+        );
     }
 }

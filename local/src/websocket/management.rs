@@ -81,7 +81,7 @@ pub async fn describe<H: Host>(State(gw): State<Arc<H>>, Path(id): Path<String>)
     let last = *conn.last_active.lock().expect("not poisoned");
     axum::Json(json!({
         "ConnectedAt": conn.connected_at.to_rfc3339(),
-        "Identity": { "SourceIp": "127.0.0.1", "UserAgent": conn.user_agent },
+        "Identity": { "SourceIp": conn.source_ip, "UserAgent": conn.user_agent },
         "LastActiveAt": last.to_rfc3339(),
     }))
     .into_response()

@@ -71,6 +71,7 @@ struct Conn {
     connected_at: DateTime<Utc>,
     last_active: Arc<Mutex<DateTime<Utc>>>,
     user_agent: String,
+    source_ip: String,
 }
 
 fn seconds_from_env(name: &str, default: u64) -> Duration {

@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Page, type User } from '../api';
-import { Alert, message, useAction, useUser } from '../ui';
+import { onResync } from '../live';
+import { Alert, Confirm, message, useAction, useTitle, useUser } from '../ui';
 
 function UserRow(props: { u: User; me: User; onChange: (u: User | null) => void }) {
   const { u, me } = props;
   const [run, st] = useAction();
   const [reason, setReason] = useState('');
+  const [confirm, setConfirm] = useState<'ban' | 'delete' | null>(null);
   const locked = u.is_root_admin || u.id === me.id;
   const act = (f: () => Promise<User | null>) => run(async () => props.onChange(await f()));
   const post = (path: string, body?: unknown) => api<{ user: User }>('POST', `/users/${u.id}/${path}`, body ?? {}).then((r) => r.user);
@@ -40,7 +42,7 @@ function UserRow(props: { u: User; me: User; onChange: (u: User | null) => void 
             <input class="small" aria-label={`Ban reason for ${u.full_name}`} placeholder="Reason (optional)" maxLength={500}
               value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
             <button type="button" class="small secondary" aria-label={`Ban ${u.full_name}`} disabled={st.busy}
-              onClick={() => act(() => post('ban', reason ? { reason } : {}))}>
+              onClick={() => setConfirm('ban')}>
               Ban
             </button>
           </span>
@@ -52,17 +54,38 @@ function UserRow(props: { u: User; me: User; onChange: (u: User | null) => void 
         )}
         {!locked && u.is_active && (
           <button type="button" class="small danger" aria-label={`Delete ${u.full_name}`} disabled={st.busy}
-            onClick={() => act(() => api('DELETE', `/users/${u.id}`).then(() => ({ ...u, is_active: false })))}>
+            onClick={() => setConfirm('delete')}>
             Delete
           </button>
         )}
         <Alert error={st.error} />
+        {confirm === 'ban' && (
+          <Confirm title={`Ban ${u.full_name}?`} confirmLabel="Ban" danger onClose={() => setConfirm(null)}
+            onConfirm={async () => props.onChange(await post('ban', reason ? { reason } : {}))}>
+            <p>
+              <span class="full-name">{u.full_name}</span> ({u.email}) can no longer log in, and their open sessions stop working within a
+              minute. You can unban them later.
+            </p>
+          </Confirm>
+        )}
+        {confirm === 'delete' && (
+          <Confirm title={`Delete ${u.full_name}'s account?`} confirmLabel="Delete the account" danger onClose={() => setConfirm(null)}
+            onConfirm={async () => {
+              await api('DELETE', `/users/${u.id}`);
+              props.onChange({ ...u, is_active: false });
+            }}>
+            <p>
+              <span class="full-name">{u.full_name}</span> ({u.email}) can no longer log in. Their results in past tournaments stay. There is
+              no undo in the app.
+            </p>
+          </Confirm>
+        )}
       </td>
     </tr>
   );
 }
 
-function UserTable(props: { title: string; query: Record<string, string>; me: User; filters?: boolean }) {
+function UserTable(props: { title: string; query: Record<string, string>; me: User; filters?: boolean; hideInactive?: boolean }) {
   const [filters, setFilters] = useState<Record<string, string>>({});
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [page, setPage] = useState<Page<User> | null>(null);
@@ -73,7 +96,20 @@ function UserTable(props: { title: string; query: Record<string, string>; me: Us
     const q = new URLSearchParams({ limit: '20', ...props.query });
     for (const [k, v] of Object.entries(filters)) if (v) q.set(k, v);
     if (cursor) q.set('cursor', cursor);
-    api<Page<User>>('GET', `/users?${q}`).then(setPage, (e) => setError(message(e)));
+    const load = () =>
+      api<Page<User>>('GET', `/users?${q}`).then(
+        (p) => {
+          setPage(p);
+          setError(null);
+        },
+        (e) => {
+          setError(message(e));
+          throw e;
+        },
+      );
+    load().catch(() => {});
+    // Back online or back to the tab: the list is read again.
+    return onResync(load);
   }, [key]);
   const filter = (k: string, v: string) => {
     setFilters({ ...filters, [k]: v });
@@ -106,13 +142,13 @@ function UserTable(props: { title: string; query: Record<string, string>; me: Us
       {page && page.items.length === 0 ? (
         <p>Nobody here.</p>
       ) : (
-        <div class="scroll" tabIndex={0} role="region" aria-label={props.title}>
+        <div class="scroll" tabIndex={0} role="region" aria-label={`${props.title}: table`}>
           <table class="users">
             <thead>
               <tr><th scope="col">Person</th><th scope="col">Role</th><th scope="col">State</th><th scope="col">Actions</th></tr>
             </thead>
             <tbody>
-              {page?.items.map((u) => (
+              {page?.items.filter((u) => !props.hideInactive || u.is_active !== false).map((u) => (
                 <UserRow key={u.id} u={u} me={props.me}
                   onChange={(n) => n && setPage((p) => p && { ...p, items: p.items.map((x) => (x.id === n.id ? n : x)) })} />
               ))}
@@ -129,12 +165,13 @@ function UserTable(props: { title: string; query: Record<string, string>; me: Us
 }
 
 export function AdminView() {
+  useTitle('Admin');
   const me = useUser();
   if (!me || me.role !== 'admin') return <Alert error="This page is for admins. Log in as an admin." />;
   return (
     <section>
       <h1>Admin</h1>
-      <UserTable title="Pending approvals" query={{ is_approved: 'false' }} me={me} />
+      <UserTable title="Pending approvals" query={{ is_approved: 'false' }} me={me} hideInactive />
       <UserTable title="All users" query={{}} me={me} filters />
     </section>
   );

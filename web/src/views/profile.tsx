@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api, dropSession, updateUser, type User } from '../api';
-import { Alert, Link, navigate, useAction, useUser } from '../ui';
+import { Alert, Link, navigate, useAction, useTitle, useUser } from '../ui';
 
 export function ProfileView() {
+  useTitle('My profile');
   const user = useUser();
   const [name, setName] = useState(user?.full_name ?? '');
   const [current, setCurrent] = useState('');
@@ -32,7 +33,7 @@ export function ProfileView() {
       }}>
         <h2>Name</h2>
         <label>Full name
-          <input name="full_name" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input name="full_name" required value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </label>
         <Alert error={nameSt.error} notice={nameSt.notice} />
         <button type="submit" disabled={nameSt.busy}>Save name</button>

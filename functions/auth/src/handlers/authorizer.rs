@@ -11,6 +11,10 @@
 //! only when the token verified (and for `allow`, the account's *current* role, email and
 //! approval, which replace the token's).
 //!
+//! One BatchGetItem reads the account and whether the token's session (`sid`) has ended:
+//! after a logout, its access tokens are `token_expired` as soon as the gateway's cache of
+//! this answer runs out (`ReauthorizeEvery`), like those issued before a password change.
+//!
 //! Failing closed: when the auth table cannot be read, the authorizer returns an error, so
 //! API Gateway answers `500 {"message":"Internal Server Error"}` and no function runs. It
 //! never lets a request through on a verdict it could not establish.
@@ -68,8 +72,12 @@ pub async fn handle(
         Ok(claims) => claims,
         Err(e) => return Ok(verdict_only(verdict_of(&e))),
     };
-    let account = match state.store.account(&claims.sub).await {
-        Ok(account) => account,
+    let (account, session_ended) = match state
+        .store
+        .account_and_session(&claims.sub, &claims.sid)
+        .await
+    {
+        Ok(read) => read,
         Err(e) => {
             tracing::error!(error = %e, "authorizer cannot read the account: failing closed");
             return Err(e);
@@ -80,6 +88,7 @@ pub async fn handle(
         Some(a) if !a.is_active => Verdict::AccountInactive,
         Some(a) if a.is_banned => Verdict::AccountBanned,
         Some(a) if claims.issued_at_ms() < a.tokens_valid_after_ms => Verdict::TokenExpired,
+        Some(_) if session_ended => Verdict::TokenExpired,
         Some(_) => Verdict::Allow,
     };
     Ok(match account {

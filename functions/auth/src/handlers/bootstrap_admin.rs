@@ -41,12 +41,11 @@ impl RootAdmin {
 pub async fn handle(state: &Registration, root: &RootAdmin) -> Result<Value, String> {
     let mut v = Validator::new();
     let email = check_email(&mut v, &root.email);
-    check_password(&mut v, "ROOT_ADMIN_PASSWORD", &root.password);
+    check_password(&mut v, "ROOT_ADMIN_PASSWORD", &root.password, Some(&email));
     v.finish()
         .map_err(|e| format!("invalid root admin configuration: {:?}", e.errors))?;
 
     let (account, created) = match state
-        .auth
         .store
         .account_by_email(&email)
         .await
@@ -68,7 +67,7 @@ pub async fn handle(state: &Registration, root: &RootAdmin) -> Result<Value, Str
             account.role = Role::Admin;
             account.is_approved = true;
             account.is_root_admin = true;
-            match state.auth.store.create_account(&account).await {
+            match state.store.create_account(&account).await {
                 Ok(()) => (account, true),
                 Err(CreateError::EmailTaken) => {
                     return Err("the root admin was created concurrently; run again".into())

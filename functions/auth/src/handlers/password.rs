@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::{
     blocking,
     domain::{check_password, hash_password, verify_password},
-    Auth,
+    source_address, Auth,
 };
 
 #[derive(Deserialize)]
@@ -28,19 +28,27 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
     let caller = identity::caller(&req, &state.tokens)?;
     let body: Body = http::json_body(&req)?;
     let mut v = Validator::new();
-    check_password(&mut v, "new_password", &body.new_password);
+    check_password(
+        &mut v,
+        "new_password",
+        &body.new_password,
+        Some(&caller.email),
+    );
     v.finish()?;
     // The reservation returns the account of the token's email (emails never change); it
     // must still be the caller's, and active.
-    let account = match state
+    let (source, now) = (source_address(&req), time::epoch_seconds());
+    let reserved = match state
         .store
-        .reserve_login_attempt(&caller.email, time::epoch_seconds())
+        .reserve_login_attempt(&caller.email, &source, now)
         .await?
     {
-        Ok(account) => account,
+        Ok(reserved) => reserved,
         Err(wait) => return Err(ApiError::rate_limited(wait)),
     };
-    let account = account
+    let cleared = reserved.cleared(&source, now);
+    let account = reserved
+        .account
         .filter(|a| a.id == caller.user_id && a.is_active)
         .ok_or_else(gone)?;
     let (current, stored) = (body.current_password, account.password_hash.clone());
@@ -61,6 +69,7 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
             &new_hash,
             now.timestamp_millis(),
             &time::rfc3339(now),
+            &cleared,
         )
         .await?
     {

@@ -1,4 +1,6 @@
-//! `POST /api/auth/refresh` `{refresh_token}` → `200` like login; the token rotates.
+//! `POST /api/auth/refresh` `{refresh_token, remember?}` → `200` like login; the token
+//! rotates. An empty body uses the `gymit_refresh` cookie, and the rotated token goes back
+//! into it (as with `remember: true`).
 //! Reusing a rotated token revokes its whole family (401). A banned account's tokens answer
 //! 403 `account_banned`, a deactivated one's 401; a password change kills older tokens.
 //! Two DynamoDB round trips: one BatchGetItem (the token, its account, its family's
@@ -10,6 +12,7 @@ use gymit_shared::{http, ApiError, Ctx, Request, Response};
 use serde::Deserialize;
 
 use crate::{
+    cookie,
     domain::{refresh_token_hash, refresh_token_ids},
     session::new_session,
     Auth,
@@ -17,7 +20,11 @@ use crate::{
 
 #[derive(Deserialize)]
 struct Body {
-    refresh_token: String,
+    /// Absent (or an empty body): the `gymit_refresh` cookie's.
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    remember: bool,
 }
 
 fn invalid() -> ApiError {
@@ -25,14 +32,19 @@ fn invalid() -> ApiError {
 }
 
 pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
-    let body: Body = http::json_body(&req)?;
-    if body.refresh_token.is_empty() || body.refresh_token.len() > 256 {
+    let body: Body = http::optional_json_body(&req)?;
+    // A token from the cookie is rotated into the cookie: the client keeps no other copy.
+    let (presented, into_cookie) = match body.refresh_token {
+        Some(token) => (token, body.remember),
+        None => (cookie::refresh_token(&req).ok_or_else(invalid)?, true),
+    };
+    if presented.is_empty() || presented.len() > 256 {
         return Err(invalid());
     }
-    let hash = refresh_token_hash(&body.refresh_token);
+    let hash = refresh_token_hash(&presented);
     // The token names its user and family, so the token, the account and the family's
     // revocation are one read. A token from before it named them: its ids are read first.
-    let (user_id, family) = match refresh_token_ids(&body.refresh_token) {
+    let (user_id, family) = match refresh_token_ids(&presented) {
         Some((user, family)) => (user.to_string(), family.to_string()),
         None => {
             let token = state
@@ -48,7 +60,7 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
         .filter(|t| t.user_id == user_id && t.family_id == family)
         .ok_or_else(invalid)?;
     let now = gymit_shared::time::now();
-    if token.expires_at <= now.timestamp() {
+    if token.expires_at.min(token.session_ends()) <= now.timestamp() {
         return Err(invalid());
     }
     if token.rotated {
@@ -66,7 +78,9 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
     if account.is_banned {
         return Err(ApiError::account_banned());
     }
-    let (body, new_hash, stored) = new_session(&state, &account, &token.family_id)?;
+    // Rotation keeps the session's end: a session lives at most 30 days from its login.
+    let (body, new_hash, stored) =
+        new_session(&state, &account, &token.family_id, token.session_ends())?;
     if !state
         .store
         .rotate_refresh_token(&hash, &new_hash, &stored)
@@ -79,5 +93,14 @@ pub async fn handle(state: Arc<Auth>, req: Request, _ctx: Ctx) -> Result<Respons
             .await?;
         return Err(invalid());
     }
-    http::json(200, &body)
+    let mut response = http::json(200, &body)?;
+    if let (true, Some(token)) = (into_cookie, body["refresh_token"].as_str()) {
+        cookie::set(
+            &req,
+            &mut response,
+            token,
+            stored.session_ends_at - now.timestamp(),
+        );
+    }
+    Ok(response)
 }

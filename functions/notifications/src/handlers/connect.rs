@@ -14,7 +14,7 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, metrics, ApiError, Ctx, Request, Response};
 use lambda_http::{request::RequestContext, RequestExt};
 
 use crate::{
@@ -53,6 +53,7 @@ pub async fn handle(
         user_id = connection.user_id.as_deref().unwrap_or("anonymous"),
         "connected"
     );
+    metrics::count("websocket_connections", 1.0, &[]);
     http::no_content()
 }
 
@@ -63,10 +64,20 @@ async fn signed_in(
     token: &str,
 ) -> Result<Connection, ApiError> {
     let claims = state.tokens.verify(token)?;
-    let standing = state.accounts.standing(token).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot ask the auth service about the account");
-        ApiError::dependency_unavailable("the account cannot be checked, try again")
-    })?;
+    let permit = state.accounts.breaker.admit()?;
+    let standing = match state.accounts.standing(token).await {
+        Ok(standing) => {
+            permit.succeeded();
+            standing
+        }
+        Err(e) => {
+            permit.failed();
+            tracing::error!(error = %e, "cannot ask the auth service about the account");
+            return Err(ApiError::dependency_unavailable(
+                "the account cannot be checked, try again",
+            ));
+        }
+    };
     let role = match standing {
         Standing::Active { role } => role,
         Standing::Refused => {

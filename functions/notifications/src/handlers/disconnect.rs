@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, metrics, ApiError, Ctx, Request, Response};
 
 use crate::{handlers::connection_id, store::ConnectionsStore};
 
@@ -18,5 +18,8 @@ pub async fn handle<S: AsRef<ConnectionsStore>>(
     let connection_id = connection_id(&req)?;
     let deleted = (*state).as_ref().remove_connection(&connection_id).await?;
     tracing::info!(%connection_id, deleted, "disconnected");
+    if deleted > 0 {
+        metrics::count("websocket_connections", -1.0, &[]);
+    }
     http::no_content()
 }

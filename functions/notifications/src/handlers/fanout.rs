@@ -32,6 +32,7 @@ use gymit_shared::{
     config,
     dynamo::StoreError,
     events::{sns_messages, SnsEvent},
+    metrics,
     retry::{retry, Attempt, Policy},
 };
 use serde::Serialize;
@@ -63,6 +64,7 @@ impl Fanout {
                     .operation_timeout(post_timeout)
                     .build(),
             )
+            .interceptor(gymit_shared::trace::Calls)
             .build();
         Self {
             store,
@@ -106,6 +108,9 @@ pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
             tracing::warn!(event_id = %e.event_id, "not a tournament event: skipped");
             continue;
         }
+        if let Some(trace) = &e.trace {
+            gymit_shared::trace::link(trace);
+        }
         let recipients = recipients(&state.store, &e.event_type, &e.entity.1)
             .await
             .map_err(|err| err.to_string())?;
@@ -134,11 +139,33 @@ pub async fn handle(state: &Fanout, event: SnsEvent) -> Result<Report, String> {
             failed = this.failed,
             "fanned out"
         );
+        record(&e, &this);
         report.delivered += this.delivered;
         report.gone += this.gone;
         report.failed += this.failed;
     }
     Ok(report)
+}
+
+/// The event's posts by outcome, and the time from its commit (`occurred_at`, written in
+/// the same transaction as the change) to now, when its last post is done.
+fn record(e: &gymit_shared::events::Event, posts: &Report) {
+    for (outcome, n) in [
+        ("delivered", posts.delivered),
+        ("gone", posts.gone),
+        ("failed", posts.failed),
+    ] {
+        if n > 0 {
+            metrics::count("fanout_posts_total", n as f64, &[("outcome", outcome)]);
+        }
+    }
+    if let Some(since) = gymit_shared::time::since(&e.occurred_at) {
+        metrics::seconds(
+            "event_delivery_seconds",
+            since,
+            &[("event_type", &e.event_type)],
+        );
+    }
 }
 
 /// Who receives an event of `event_type` about tournament `tid`, each once; records the

@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, identity, metrics, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
 use crate::{domain::joining::Joining, registration::Joined, Tournaments};
@@ -24,7 +24,14 @@ pub async fn handle(
     if let Joining::Myself = joining {
         caller.require_approved()?;
     }
-    match state.join(&id, &caller, &joining).await? {
+    let joined = state.join(&id, &caller, &joining).await;
+    let outcome = match &joined {
+        Ok(Joined::Participant(_)) => "joined",
+        Ok(Joined::Waitlisted(_)) => "waitlisted",
+        Err(e) => e.code,
+    };
+    metrics::count("tournament_joins_total", 1.0, &[("outcome", outcome)]);
+    match joined? {
         Joined::Participant(participant) => {
             tracing::info!(tournament_id = %id, participant_id = %participant.id, seed = participant.seed, "participant joined");
             http::json(201, &json!({ "participant": participant }))

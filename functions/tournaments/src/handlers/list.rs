@@ -25,7 +25,7 @@ pub async fn handle(
     };
     let filter = ListFilter { status };
     let cursors = CursorKey::derive(&state.cursor_secret);
-    let start = http::query_param(&req, "cursor")
+    let start = http::page_cursor(&req)
         .map(|c| cursors.decode(&filter.scope(), &c))
         .transpose()?;
     let (items, last) = state.store.list(&filter, limit as usize, start).await?;

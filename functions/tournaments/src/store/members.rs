@@ -46,7 +46,7 @@ impl Member {
     }
 }
 
-fn member_key(user_id: &str) -> Item {
+pub(super) fn member_key(user_id: &str) -> Item {
     Item::from([
         ("pk".to_string(), s(format!("MEMBER#{user_id}"))),
         ("sk".to_string(), s("MEMBER")),
@@ -87,14 +87,21 @@ impl TournamentsStore {
             .collect())
     }
 
-    /// Records `user` as of profile `version`, unless a newer or the same version is
-    /// already there. Returns whether the projection changed.
-    pub async fn apply_member(&self, user: &User, version: i64) -> Result<bool, StoreError> {
+    /// The member item of `user` as of profile `version` (what `apply_member` writes, and
+    /// what `gymit-migrate` imports for each account).
+    pub fn member_item(user: &User, version: i64) -> Item {
         let member = Member::of(user);
         let mut item = member_key(&user.id);
         item.insert("full_name".into(), s(&member.full_name));
         item.insert("active".into(), AttributeValue::Bool(member.active));
         item.insert("version".into(), n(version));
+        item
+    }
+
+    /// Records `user` as of profile `version`, unless a newer or the same version is
+    /// already there. Returns whether the projection changed.
+    pub async fn apply_member(&self, user: &User, version: i64) -> Result<bool, StoreError> {
+        let item = Self::member_item(user, version);
         let put = self
             .db
             .put_item()

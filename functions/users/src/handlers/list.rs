@@ -46,7 +46,7 @@ pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Respon
     };
     v.finish()?;
     let cursors = CursorKey::derive(&state.cursor_secret);
-    let start = http::query_param(&req, "cursor")
+    let start = http::page_cursor(&req)
         .map(|c| cursors.decode(&filter.scope(), &c))
         .transpose()?;
     let (profiles, last) = state.store.list(&filter, limit as usize, start).await?;
