@@ -164,9 +164,9 @@ impl Tournaments {
             return Err(Refusal::TournamentFull.into());
         }
         let mut meta = next_meta_of(&read);
-        meta.tournament.waitlist_count = line.len() as u32 + 1;
-        let (mut entry, position) = new_entry(&meta.tournament, &caller.user_id, name);
-        entry.position = line.len() as u32 + 1;
+        meta.tournament.waitlist_count = line.len() as u32;
+        let (entry, position) = new_entry(&meta.tournament, &caller.user_id, name);
+        meta.tournament.waitlist_count += 1;
         let mut now_in_line = line;
         now_in_line.push(entry.clone());
         let updated = event("waitlist.updated", id, waitlist_view(&now_in_line));

@@ -4,7 +4,7 @@
 //! Order is an ordering key per entry (`append_position`, time-ordered), so positions are
 //! ranks 1..k without gaps whatever leaves; capacity is the META counters
 //! (`participant_count`, `waitlist_count`), which every write changes under the
-//! tournament's version or a condition on them (see `store::TournamentsStore::wait`).
+//! tournament's version or a condition on them (`registration.rs`, `store.rs`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,8 +28,8 @@ pub struct WaitlistEntry {
     pub checked_in_at: Option<String>,
 }
 
-/// A new entry for `user_id` at the end of the line, and its ordering key. Its position is
-/// known once it is in line (`in_line`).
+/// A new entry for `user_id` at the end of the line (position `waitlist_count + 1` of `t`),
+/// and its ordering key.
 pub fn new_entry(t: &Tournament, user_id: &str, name: String) -> (WaitlistEntry, String) {
     let entry = WaitlistEntry {
         tournament_id: t.id.clone(),
@@ -42,8 +42,9 @@ pub fn new_entry(t: &Tournament, user_id: &str, name: String) -> (WaitlistEntry,
     (entry, append_position())
 }
 
-/// Whether a member's own join to this tournament goes to the waitlist: the field is full
-/// and the tournament has a waitlist (full or not: a full one refuses in the write).
+/// Whether a member's own join to this tournament goes to the waitlist: registration is
+/// open, the field is full and the tournament has a waitlist (a full waitlist is refused
+/// when the join reads the line).
 pub fn joins_waitlist(t: &Tournament) -> bool {
     t.status == Status::RegistrationOpen
         && t.participant_count >= t.max_participants

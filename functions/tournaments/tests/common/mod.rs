@@ -717,3 +717,20 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
     }
     out
 }
+
+/// Runs a test whose one future calls every route in turn on a runtime whose threads have
+/// 16 MiB stacks: a debug build of that future outgrows the test thread's 2 MiB (the
+/// functions themselves each run one route and stay far below it).
+pub fn on_large_stacks<F>(body: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .thread_stack_size(16 << 20)
+        .enable_all()
+        .build()
+        .expect("a test runtime")
+        .block_on(async { tokio::spawn(body).await.expect("the test's body") })
+}
