@@ -149,10 +149,7 @@ async fn leaves_racing_joins_never_overfill_and_promote_in_line_order() {
     }
     let (field, line_before, _) = lists(&s, &id).await;
     assert_eq!((field.len(), line_before.len()), (8, 6));
-    let participant_of: HashMap<String, String> = s
-        .get_json(&path, None)
-        .await
-        .body["items"]
+    let participant_of: HashMap<String, String> = s.get_json(&path, None).await.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -207,7 +204,10 @@ async fn leaves_racing_joins_never_overfill_and_promote_in_line_order() {
         .iter()
         .position(|u| newcomers.contains(u))
         .is_some_and(|first_new| line[first_new..].iter().any(|u| waited.contains(&u)));
-    assert!(!promoted_after_newcomer, "a newcomer got ahead in line: {line:?}");
+    assert!(
+        !promoted_after_newcomer,
+        "a newcomer got ahead in line: {line:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -272,7 +272,10 @@ async fn a_trainer_pastes_a_list_of_sixty_four_players() {
     let a = s
         .post(&path, Some(&owner.access_token), json!({ "items": bad }))
         .await;
-    assert_eq!((a.status.as_u16(), a.problem_code()), (422, "validation_failed"));
+    assert_eq!(
+        (a.status.as_u16(), a.problem_code()),
+        (422, "validation_failed")
+    );
     assert_eq!(a.body["errors"][0]["field"], "items[3].name", "{a:?}");
     let started = std::time::Instant::now();
     let a = s

@@ -298,7 +298,12 @@ async fn week_at_a_gym_routes() {
         &["Query", "TransactWriteItems"],
     );
     let ((status, answer), ops) = env
-        .counted(Route::LeaveWaitlist, &[&week, &other.id], Some(&other), None)
+        .counted(
+            Route::LeaveWaitlist,
+            &[&week, &other.id],
+            Some(&other),
+            None,
+        )
         .await;
     assert_eq!(status, 204, "{answer}");
     table.expect("leave the waitlist", &ops, &["Query", "TransactWriteItems"]);

@@ -82,7 +82,10 @@ async fn a_full_field_sends_members_to_the_waitlist_and_a_freed_place_promotes_t
     assert_eq!(entry["waitlist_entry"]["name"], "Cal");
     assert_eq!(events[0].data["items"][0]["name"], "Cal");
     let (status, entry) = env.call(Route::Join, &[&id], Some(&people[3]), None).await;
-    assert_eq!((status, &entry["waitlist_entry"]["position"]), (202, &json!(2)));
+    assert_eq!(
+        (status, &entry["waitlist_entry"]["position"]),
+        (202, &json!(2))
+    );
 
     // Full field and full line; waiting twice; owners never add to the line.
     env.refused(
@@ -228,7 +231,10 @@ async fn leaving_the_waitlist_moves_those_behind_up_and_only_they_or_managers_ma
     assert_eq!(line(&env, &id).await, pairs(&[("Waiter 3", 1)]));
     // Having left the line, she may join it again, at its end.
     let (status, entry) = env.call(Route::Join, &[&id], Some(&people[2]), None).await;
-    assert_eq!((status, &entry["waitlist_entry"]["position"]), (202, &json!(2)));
+    assert_eq!(
+        (status, &entry["waitlist_entry"]["position"]),
+        (202, &json!(2))
+    );
     env.accepted(
         Route::LeaveWaitlist,
         &[&id, &people[3].id],
@@ -270,7 +276,10 @@ async fn forty_simultaneous_joins_fill_eight_places_and_eight_waitlist_places_ex
         ),
         (8, 8, 24),
         "{:?}",
-        answers.iter().map(|(s, a)| (s, &a["code"])).collect::<Vec<_>>()
+        answers
+            .iter()
+            .map(|(s, a)| (s, &a["code"]))
+            .collect::<Vec<_>>()
     );
     let positions: Vec<u64> = line(&env, &id).await.iter().map(|(_, p)| *p).collect();
     assert_eq!(positions, (1..=8).collect::<Vec<u64>>());
@@ -315,7 +324,10 @@ async fn a_check_in_start_replaces_no_shows_from_the_waitlist_in_one_write() {
             &["participant.checked_in"],
         )
         .await;
-    assert!(answer["participant"]["checked_in_at"].is_string(), "{answer}");
+    assert!(
+        answer["participant"]["checked_in_at"].is_string(),
+        "{answer}"
+    );
     // Checking in again is 200 and changes nothing.
     let before = env.snapshot().await;
     let (status, again) = env
@@ -426,7 +438,9 @@ async fn check_in_outside_its_window_and_a_start_that_would_leave_one_player_are
         )
         .await;
     let later = later["id"].as_str().unwrap().to_string();
-    let (status, _) = env.call(Route::Join, &[&later], Some(&people[0]), None).await;
+    let (status, _) = env
+        .call(Route::Join, &[&later], Some(&people[0]), None)
+        .await;
     assert_eq!(status, 201);
     env.refused(
         Route::CheckIn,
@@ -459,7 +473,9 @@ async fn check_in_outside_its_window_and_a_start_that_would_leave_one_player_are
         let (status, _) = env.call(Route::Join, &[&soon], Some(p), None).await;
         assert_eq!(status, 201);
     }
-    let (status, _) = env.call(Route::CheckIn, &[&soon], Some(&people[0]), None).await;
+    let (status, _) = env
+        .call(Route::CheckIn, &[&soon], Some(&people[0]), None)
+        .await;
     assert_eq!(status, 200);
     env.refused(
         Route::Start,

@@ -5,5 +5,10 @@ use gymit_tournaments::{handlers::check_in, Tournaments};
 async fn main() -> Result<(), lambda_http::Error> {
     gymit_shared::telemetry::init();
     let state = Tournaments::from_env().await?;
-    http::run("tournaments-participant-check-in", state, check_in::participant).await
+    http::run(
+        "tournaments-participant-check-in",
+        state,
+        check_in::participant,
+    )
+    .await
 }

@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    append_position, append_positions, Participant, ParticipantStatus, Refusal, Status,
-    Tournament, Write,
+    append_position, append_positions, Participant, ParticipantStatus, Refusal, Status, Tournament,
+    Write,
 };
 
 /// The `waitlist_entry` of API.md. `position` is computed from the ordering key on read.
@@ -318,7 +318,10 @@ mod tests {
         };
         assert!(!check_in_open(&t, at("2026-12-01T08:59:00Z")));
         assert!(check_in_open(&t, at("2026-12-01T09:00:00Z")));
-        assert!(check_in_open(&t, at("2026-12-01T11:00:00Z")), "until the start");
+        assert!(
+            check_in_open(&t, at("2026-12-01T11:00:00Z")),
+            "until the start"
+        );
         t.status = Status::InProgress;
         assert!(!check_in_open(&t, at("2026-12-01T09:30:00Z")));
         t.status = Status::RegistrationOpen;

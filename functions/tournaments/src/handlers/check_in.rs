@@ -60,7 +60,8 @@ pub async fn myself(
                     .find(|w| w.user_id == e.user_id)
                     .cloned()
                     .ok_or(Refusal::NotFound(Missing::WaitlistEntry))?;
-                let mut change = Decision::new(next_meta(loaded), json!({ "waitlist_entry": entry }));
+                let mut change =
+                    Decision::new(next_meta(loaded), json!({ "waitlist_entry": entry }));
                 change.writes.push(Write::CheckInWaitlisted {
                     user_id: e.user_id.clone(),
                     at,

@@ -437,7 +437,13 @@ impl Env {
             Route::Standings => handle("tournaments-standings", s, req, standings::handle).await,
             Route::CheckIn => handle("tournaments-check-in", s, req, check_in::myself).await,
             Route::CheckInParticipant => {
-                handle("tournaments-participant-check-in", s, req, check_in::participant).await
+                handle(
+                    "tournaments-participant-check-in",
+                    s,
+                    req,
+                    check_in::participant,
+                )
+                .await
             }
             Route::Waitlist => {
                 handle("tournaments-waitlist-list", s, req, waitlist_list::handle).await
