@@ -351,8 +351,14 @@ async fn http_api(State(gw): State<Arc<Gateway>>, req: Request<Body>) -> Respons
     let span = crate::traces::Span::start();
     let function_segment = crate::traces::segment_id();
     let mut headers = parts.headers;
-    if let Ok(v) = span.header(&function_segment).parse() {
-        headers.insert("x-amzn-trace-id", v);
+    if let Ok(v) = span
+        .header(&function_segment)
+        .parse::<axum::http::HeaderValue>()
+    {
+        // cargo-lambda replaces the first with a trace of its own (`http::request_trace`
+        // in shared reads the second).
+        headers.insert("x-amzn-trace-id", v.clone());
+        headers.insert("x-gymit-trace-id", v);
     }
     let inc = Incoming {
         source_ip,

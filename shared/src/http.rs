@@ -143,9 +143,15 @@ fn request_trace(req: &Request) -> Option<TraceHeader> {
         .lambda_context_ref()
         .and_then(|c| c.xray_trace_id.as_deref())
         .and_then(TraceHeader::parse);
-    let header = req
-        .headers()
-        .get("x-amzn-trace-id")
+    // Locally the runtime (cargo-lambda) gives every invocation a trace of its own, which
+    // lambda_http writes over the event's `x-amzn-trace-id`; gymit-local repeats the
+    // gateway's trace in `x-gymit-trace-id`, read only against the emulator (on AWS it
+    // would be any client's header).
+    let local = crate::config::emulator_endpoint().is_some();
+    let header = [(local, "x-gymit-trace-id"), (true, "x-amzn-trace-id")]
+        .into_iter()
+        .filter(|(read, _)| *read)
+        .find_map(|(_, name)| req.headers().get(name))
         .and_then(|v| v.to_str().ok())
         .and_then(TraceHeader::parse);
     match (lambda, header) {

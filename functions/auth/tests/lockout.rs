@@ -204,32 +204,45 @@ fn median(mut samples: Vec<Duration>) -> f64 {
 #[tokio::test]
 async fn an_unknown_email_answers_in_about_the_time_of_a_wrong_password() {
     let auth = fresh().await;
-    let a = account(&auth, "timed@example.com").await;
-    wrong_login(&auth, "10.9.0.1", &a.email).await; // warm up
-    let (mut known, mut unknown) = (Vec::new(), Vec::new());
-    // Pairs in alternating order, each attempt from an address of its own (so the
-    // lockout never answers instead: all addresses together stay under 100), so that a
-    // slow moment of this shared machine hits both alike.
-    for i in 0..41 {
-        let source = |net: u8| format!("10.{net}.{}.{}", i / 200, i % 200);
-        if i % 2 == 0 {
-            known.push(wrong_login(&auth, &source(10), &a.email).await);
-            unknown.push(wrong_login(&auth, &source(20), "nobody@example.com").await);
-        } else {
-            unknown.push(wrong_login(&auth, &source(20), "nobody@example.com").await);
-            known.push(wrong_login(&auth, &source(10), &a.email).await);
+    // Timing on a shared 2-core machine (and beside the other tests of this binary) is
+    // noisy: a round passes when its medians are within 20 %, and the test when one of
+    // three rounds does. A systematic difference (an unknown email making other requests
+    // than a known one, as before issue 27: 24 %) fails every round.
+    let mut rounds = Vec::new();
+    for round in 0..3u8 {
+        // An account and an unknown email of the round's own, so that no round adds
+        // to another's failures (100 across all addresses would lock the email out).
+        let a = account(&auth, &format!("timed{round}@example.com")).await;
+        let nobody = format!("nobody{round}@example.com");
+        wrong_login(&auth, "10.9.0.1", &a.email).await; // warm up
+        let (mut known, mut unknown) = (Vec::new(), Vec::new());
+        // Pairs in alternating order, each attempt from an address of its own (so the
+        // lockout never answers instead: all addresses together stay under 100), so
+        // that a slow moment hits both alike.
+        for i in 0..41u8 {
+            let source = |net: u8| format!("10.{net}.{round}.{i}");
+            if i % 2 == 0 {
+                known.push(wrong_login(&auth, &source(10), &a.email).await);
+                unknown.push(wrong_login(&auth, &source(20), &nobody).await);
+            } else {
+                unknown.push(wrong_login(&auth, &source(20), &nobody).await);
+                known.push(wrong_login(&auth, &source(10), &a.email).await);
+            }
+        }
+        let (k, u) = (median(known), median(unknown));
+        println!(
+            "round {round}: median wrong login (41 each): known email {:.1} ms, unknown email {:.1} ms",
+            k * 1e3,
+            u * 1e3
+        );
+        rounds.push(format!(
+            "known {:.1} ms vs unknown {:.1} ms",
+            k * 1e3,
+            u * 1e3
+        ));
+        if (k - u).abs() <= 0.2 * k.max(u) {
+            return;
         }
     }
-    let (k, u) = (median(known), median(unknown));
-    println!(
-        "median wrong login (41 each): known email {:.1} ms, unknown email {:.1} ms",
-        k * 1e3,
-        u * 1e3
-    );
-    assert!(
-        (k - u).abs() <= 0.2 * k.max(u),
-        "known {:.1} ms vs unknown {:.1} ms",
-        k * 1e3,
-        u * 1e3
-    );
+    panic!("the medians differ by more than 20 % in every round: {rounds:?}");
 }

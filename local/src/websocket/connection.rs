@@ -34,10 +34,10 @@ fn connection_id() -> String {
 
 /// Who is at the other end of a connection, as API Gateway reports it in every event's
 /// `requestContext.identity`.
-struct Peer<'a> {
+struct Peer {
     /// The TCP peer's address (`127.0.0.2` when a client connects from there).
-    source_ip: &'a str,
-    user_agent: &'a str,
+    source_ip: String,
+    user_agent: String,
 }
 
 /// The common part of every event's `requestContext`.
@@ -96,10 +96,9 @@ pub async fn upgrade<H: Host>(
             .to_string()
     };
     let (host, ua) = (header("host"), header("user-agent"));
-    let source_ip = peer.map_or_else(|| "127.0.0.1".to_string(), |p| p.0 .0.ip().to_string());
     let who = Peer {
-        source_ip: &source_ip,
-        user_agent: &ua,
+        source_ip: peer.map_or_else(|| "127.0.0.1".to_string(), |p| p.0 .0.ip().to_string()),
+        user_agent: ua,
     };
     if let Some(route) = live.route("$connect") {
         let mut event = json!({
@@ -136,7 +135,7 @@ pub async fn upgrade<H: Host>(
     }
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(gw, live, id, connected_at, host, ua, source_ip, socket))
+        .on_upgrade(move |socket| serve(gw, live, id, connected_at, host, who, socket))
 }
 
 /// Why a connection ended: the close code and reason `$disconnect` is told.
@@ -148,14 +147,9 @@ async fn serve<H: Host>(
     id: String,
     connected_at: DateTime<Utc>,
     host: String,
-    ua: String,
-    source_ip: String,
+    who: Peer,
     socket: WebSocket,
 ) {
-    let who = Peer {
-        source_ip: &source_ip,
-        user_agent: &ua,
-    };
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Message>(QUEUE);
     let conn = Conn {
@@ -163,8 +157,8 @@ async fn serve<H: Host>(
         close: Arc::new(Notify::new()),
         connected_at,
         last_active: Arc::new(Mutex::new(connected_at)),
-        user_agent: ua.clone(),
-        source_ip: source_ip.clone(),
+        user_agent: who.user_agent.clone(),
+        source_ip: who.source_ip.clone(),
     };
     live.connections
         .lock()
@@ -286,8 +280,8 @@ mod tests {
         let l = live();
         let now = Utc::now();
         let peer = Peer {
-            source_ip: "127.0.0.2",
-            user_agent: "test",
+            source_ip: "127.0.0.2".into(),
+            user_agent: "test".into(),
         };
         let ctx = context(
             &l,
