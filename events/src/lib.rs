@@ -108,7 +108,10 @@ pub fn caller_of(binary: &str) -> Caller {
         | "tournaments-start"
         | "tournaments-result-report"
         | "tournaments-result-correct"
-        | "tournaments-disqualify" => TRAINER,
+        | "tournaments-disqualify"
+        | "tournaments-drop"
+        | "tournaments-participant-check-in"
+        | "tournaments-participants-bulk" => TRAINER,
         _ => MEMBER,
     }
 }
@@ -154,6 +157,9 @@ pub fn body_of(binary: &str) -> Option<Value> {
         "tournaments-update" => json!({"description": "Bring your own racket."}),
         "tournaments-join" => json!({}),
         "tournaments-start" => json!({"seeding": "by_seed"}),
+        "tournaments-participants-bulk" => json!({
+            "items": [{"name": "Bo Chen"}, {"name": "Ana Lopez", "user_id": USER_ID}],
+        }),
         "tournaments-result-report" => json!({ "winner_id": PARTICIPANT_ID, "score": SCORE }),
         "tournaments-result-correct" => {
             json!({ "winner_id": PARTICIPANT_ID, "score": "21-17,21-15" })
@@ -376,6 +382,7 @@ fn path_parameters(path: &str, match_id: &str) -> Result<BTreeMap<String, String
             "id" if path.starts_with("/api/users/") => USER_ID,
             "id" if path.starts_with("/api/tournaments/") => TOURNAMENT_ID,
             "participant_id" => PARTICIPANT_ID,
+            "user_id" => USER_ID,
             "match_id" => match_id,
             other => {
                 return Err(format!(

@@ -316,6 +316,24 @@ async fn answer(binary: &str, req: Request, s: &States) -> Response {
         "tournaments-disqualify" => {
             handle(name, s.tournaments.clone(), req, t::disqualify::handle).await
         }
+        "tournaments-drop" => handle(name, s.tournaments.clone(), req, t::drop::handle).await,
+        "tournaments-check-in" => {
+            handle(name, s.tournaments.clone(), req, t::check_in::myself).await
+        }
+        "tournaments-participant-check-in" => {
+            handle(name, s.tournaments.clone(), req, t::check_in::participant).await
+        }
+        "tournaments-waitlist-list" => {
+            let handler = t::waitlist_list::handle;
+            handle(name, s.tournaments.clone(), req, handler).await
+        }
+        "tournaments-waitlist-leave" => {
+            let handler = t::waitlist_leave::handle;
+            handle(name, s.tournaments.clone(), req, handler).await
+        }
+        "tournaments-participants-bulk" => {
+            handle(name, s.tournaments.clone(), req, t::bulk::handle).await
+        }
         "tournaments-get" => handle(name, s.tournaments.clone(), req, t::get::handle).await,
         "tournaments-join" => handle(name, s.tournaments.clone(), req, t::join::handle).await,
         "tournaments-list" => handle(name, s.tournaments.clone(), req, t::list::handle).await,

@@ -324,6 +324,7 @@ fn plan_one(
             tournament,
             bracket_gen: started.as_ref().map(|_| IMPORTED_GEN.to_string()),
             disqualified: Vec::new(),
+            bulk_batches: Vec::new(),
         },
         roster,
         started,

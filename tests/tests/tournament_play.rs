@@ -398,6 +398,61 @@ async fn a_disqualified_player_forfeits_and_the_bracket_still_finishes() {
     assert_ne!(table[0].0, "P1");
 }
 
+/// API.md v1.1 "Dropping out": a round-robin player who drops out forfeits every
+/// unplayed match at once, through the gateway and the `tournaments-drop` function.
+#[tokio::test]
+async fn a_round_robin_player_who_drops_out_forfeits_every_match_at_once() {
+    let s = Stack::get();
+    let owner = s.user_with_role("owner", "trainer").await;
+    let id = create(&s, &owner, tournament("round_robin", 5)).await;
+    let ids = add_players(&s, &owner, &id, 5).await;
+    let drop = |p: &str| {
+        let path = format!("/api/tournaments/{id}/participants/{p}/drop");
+        let token = owner.access_token.clone();
+        let s = &s;
+        async move { s.post(&path, Some(&token), json!({})).await }
+    };
+    let early = drop(&ids["P3"]).await;
+    assert_eq!(early.status, 409);
+    assert_eq!(early.problem_code(), "invalid_state");
+    assert_eq!(start(&s, &owner, &id).await.status, 200);
+    let a = drop(&ids["P3"]).await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.body["participant"]["status"], "dropped");
+    // The answer's bracket already shows every one of P3's four matches forfeited.
+    let p3 = json!(ids["P3"]);
+    let theirs: Vec<&Value> = a.body["bracket"]["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .filter(|m| m["participant1_id"] == p3 || m["participant2_id"] == p3)
+        .collect();
+    assert_eq!(theirs.len(), 4);
+    for m in theirs {
+        assert_eq!(
+            (&m["status"], &m["score"]),
+            (&json!("completed"), &json!("forfeit")),
+            "{m}"
+        );
+        assert_ne!(m["winner_id"], p3);
+    }
+    let again = drop(&ids["P3"]).await;
+    assert_eq!(again.status, 409);
+    assert_eq!(again.problem_code(), "invalid_state");
+    let provisional = s
+        .get_json(&format!("/api/tournaments/{id}/standings"), None)
+        .await;
+    assert_eq!(provisional.body["provisional"], true, "{provisional:?}");
+    let last = play_out(&s, &owner, &id, better_seed(&ids)).await;
+    assert_eq!(last.body["tournament"]["status"], "completed");
+    let table = standings(&s, &id, &ids).await;
+    assert_eq!(table.len(), 5, "the player who dropped out keeps a place");
+    let finished = s
+        .get_json(&format!("/api/tournaments/{id}/standings"), None)
+        .await;
+    assert_eq!(finished.body["provisional"], false);
+}
+
 #[tokio::test]
 async fn capacity_holds_under_a_rush_and_seeds_have_no_gaps() {
     let s = Stack::get();

@@ -12,6 +12,7 @@ use crate::bracket::{Format, GrandFinal, Kind};
 pub mod joining;
 mod refusal;
 pub mod staged;
+pub mod waitlist;
 mod write;
 pub use refusal::{Missing, Refusal};
 pub use write::Write;
@@ -185,8 +186,16 @@ impl Participant {
 }
 
 /// Participants ordered by their position key, with seeds 1..n assigned in that order.
+/// No-shows (out of the field since the start) follow everyone else, so the field keeps
+/// seeds 1..n without gaps.
 pub fn seeded(mut entries: Vec<(String, Participant)>) -> Vec<(String, Participant)> {
-    entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    entries.sort_by(|a, b| {
+        let no_show = |p: &Participant| p.status == ParticipantStatus::NoShow;
+        no_show(&a.1)
+            .cmp(&no_show(&b.1))
+            .then_with(|| a.0.cmp(&b.0))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
     for (i, (_, p)) in entries.iter_mut().enumerate() {
         p.seed = i as u32 + 1;
     }
@@ -205,6 +214,14 @@ pub fn seeded(mut entries: Vec<(String, Participant)>) -> Vec<(String, Participa
 /// A key after every key handed out before it, for an append.
 pub fn append_position() -> String {
     format!("{:039}", uuid::Uuid::now_v7().as_u128())
+}
+
+/// `n` keys in increasing order, after every key handed out before them (several appends
+/// in one write: a bulk add, promotions), whatever the clock's resolution.
+pub fn append_positions(n: usize) -> Vec<String> {
+    let base = append_position();
+    // A fixed-width suffix ending in 1: no key ends in 0, and all sort after `base`.
+    (0..n).map(|i| format!("{base}{i:04}1")).collect()
 }
 
 /// A key strictly between `low` (or the start) and `high`.

@@ -3,6 +3,11 @@
 //! one transaction whose conditions hold capacity, and try again while racing writes or an
 //! added user's `user.created` event is still on its way to the members projection.
 //!
+//! A member's own join to a full tournament with a waitlist joins the line instead: it reads
+//! META and the line (one Query), and commits the entry under the tournament's version, so
+//! the line it answers (and puts in `waitlist.updated`) is the line as it is written, and
+//! the waitlist's capacity is the version's condition.
+//!
 //! Joins do not read-and-check the tournament's version: the transaction's conditional
 //! count increment is what holds capacity, so a rush of joins does not retry against
 //! itself; they bump the version so that a start or an edit in flight notices.
@@ -21,12 +26,21 @@ use crate::{
     busy,
     domain::{
         joining::{new_participant, own_name, refuse_if_closed, Joining},
-        Missing, Participant, Refusal, Tournament,
+        waitlist::{joins_waitlist, new_entry, waitlist_view, WaitlistEntry},
+        Missing, Participant, Refusal, Status, Tournament, Write,
     },
     event,
-    store::{JoinError, Member},
+    handlers::next_meta_of,
+    store::{CommitError, JoinError, Member},
     Tournaments,
 };
+
+/// What a join did: a place in the field (201) or in line (202).
+#[derive(Debug, Clone)]
+pub enum Joined {
+    Participant(Participant),
+    Waitlisted(WaitlistEntry),
+}
 
 /// How long after a user's id was minted its `user.created` event may still be on its way
 /// to the members projection: an add of such a user waits for it instead of answering 404.
@@ -45,6 +59,8 @@ struct Read {
     roster: Option<Vec<(String, Participant)>>,
     /// The joining member (a self-join only).
     member: Option<Member>,
+    /// The joining member is registered already, in the field or in line (a self-join).
+    registered: bool,
 }
 
 impl Tournaments {
@@ -55,7 +71,7 @@ impl Tournaments {
         id: &str,
         caller: &Caller,
         joining: &Joining,
-    ) -> Result<Participant, ApiError> {
+    ) -> Result<Joined, ApiError> {
         retry(&JOINS, |_| async move {
             // Round trip 1: what the decision needs, in one read.
             let read = self.read_for_join(id, caller, joining).await?;
@@ -76,6 +92,13 @@ impl Tournaments {
                     )
                 }
             };
+            let myself = matches!(joining, Joining::Myself);
+            if myself && read.registered && t.status == Status::RegistrationOpen {
+                return Err(Refusal::AlreadyRegistered.into());
+            }
+            if myself && joins_waitlist(t) {
+                return self.wait(id, caller, name).await;
+            }
             refuse_if_closed(t)?;
             let (participant, position) =
                 new_participant(t, name, user_id, seed, read.roster.as_deref());
@@ -95,15 +118,19 @@ impl Tournaments {
                 .join(&participant, &position, &joined, added)
                 .await
             {
-                Ok(()) => Ok(Attempt::Done(participant)),
+                Ok(()) => Ok(Attempt::Done(Joined::Participant(participant))),
                 Err(JoinError::AlreadyRegistered) => Err(Refusal::AlreadyRegistered.into()),
                 Err(JoinError::UserUnavailable) => {
                     let user = participant.user_id.as_deref().unwrap_or_default();
                     self.user_unavailable(user).await
                 }
                 Err(JoinError::Closed) => {
-                    // Full or no longer open: read it again to say which.
-                    refuse_if_closed(&self.tournament(id).await?)?;
+                    // Full or no longer open: read it again to say which (or, for a
+                    // member's own join to a full field, to join the line next time).
+                    let now = self.tournament(id).await?;
+                    if !(myself && joins_waitlist(&now)) {
+                        refuse_if_closed(&now)?;
+                    }
                     Ok(Attempt::Retry(busy()))
                 }
                 Err(JoinError::Conflict) => Ok(Attempt::Retry(busy())),
@@ -111,6 +138,52 @@ impl Tournaments {
             }
         })
         .await
+    }
+
+    /// One attempt at joining the waitlist as `name`: read META and the line, decide, and
+    /// commit the entry under the version read (another write meanwhile: try again).
+    async fn wait(
+        &self,
+        id: &str,
+        caller: &Caller,
+        name: String,
+    ) -> Result<Attempt<Joined, ApiError>, ApiError> {
+        let (read, line) = self
+            .store
+            .meta_and_line(id)
+            .await?
+            .ok_or(Refusal::NotFound(Missing::Tournament))?;
+        if !joins_waitlist(&read.tournament) {
+            // The field has room again (or registration closed): decide afresh.
+            return Ok(Attempt::Retry(busy()));
+        }
+        if line.iter().any(|e| e.user_id == caller.user_id) {
+            return Err(Refusal::AlreadyRegistered.into());
+        }
+        if line.len() as u32 >= read.tournament.waitlist_size {
+            return Err(Refusal::TournamentFull.into());
+        }
+        let mut meta = next_meta_of(&read);
+        meta.tournament.waitlist_count = line.len() as u32;
+        let (entry, position) = new_entry(&meta.tournament, &caller.user_id, name);
+        meta.tournament.waitlist_count += 1;
+        let mut now_in_line = line;
+        now_in_line.push(entry.clone());
+        let updated = event("waitlist.updated", id, waitlist_view(&now_in_line));
+        let write = Write::PutWaitlistEntry {
+            entry: entry.clone(),
+            position,
+        };
+        match self
+            .store
+            .commit(&meta, Some(read.tournament.version), &[write], &[updated])
+            .await
+        {
+            Ok(()) => Ok(Attempt::Done(Joined::Waitlisted(entry))),
+            // Another write won (or the user registered meanwhile): read and decide again.
+            Err(CommitError::Stale) => Ok(Attempt::Retry(busy())),
+            Err(CommitError::Store(e)) => Err(e.into()),
+        }
     }
 
     async fn read_for_join(
@@ -121,21 +194,24 @@ impl Tournaments {
     ) -> Result<Read, ApiError> {
         let found = match joining {
             Joining::Myself => {
-                let (meta, member) = self.store.meta_with_member(id, &caller.user_id).await?;
-                meta.map(|m| (m, None, member))
+                let (meta, member, registered) =
+                    self.store.meta_with_member(id, &caller.user_id).await?;
+                meta.map(|m| (m, None, member, registered))
             }
             _ if joining.needs_roster() => self
                 .store
                 .meta_and_roster(id)
                 .await?
-                .map(|(m, roster)| (m, Some(roster), None)),
-            Joining::Add(_) => self.store.meta(id).await?.map(|m| (m, None, None)),
+                .map(|(m, roster)| (m, Some(roster), None, false)),
+            Joining::Add(_) => self.store.meta(id).await?.map(|m| (m, None, None, false)),
         };
-        let (meta, roster, member) = found.ok_or(Refusal::NotFound(Missing::Tournament))?;
+        let (meta, roster, member, registered) =
+            found.ok_or(Refusal::NotFound(Missing::Tournament))?;
         Ok(Read {
             tournament: meta.tournament,
             roster,
             member,
+            registered,
         })
     }
 

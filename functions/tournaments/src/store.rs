@@ -8,6 +8,10 @@
 //!   events. Capacity, one result per match and seeds without gaps all follow from it.
 //! - `PARTICIPANT#<id>`: a participant and its `position` (the ordering key of its seed,
 //!   see domain); `REG#<user_id>`: one per registered user, so a user joins once.
+//! - `NEXT#<user_id>`: a waitlist entry (next in line) and its `position` (ordering key);
+//!   the user's `REG#` marker is written with it, so nobody is both in the field and in
+//!   line. `NEXT#` sorts right after `META`, so META and the whole line are one Query
+//!   (`meta_and_line`, the sort keys `META` ..= `NEXT$`).
 //! - `MATCH#<gen>#<match_id>`: the generated bracket of start attempt `gen`, and on each
 //!   match the reported result (`reported`, `result_winner`, `result_score`, and
 //!   `result_seq`: the tournament version it was reported at). Only results and
@@ -57,7 +61,11 @@ pub use members::Member;
 
 use crate::{
     bracket::{Bracket, Entry, Match},
-    domain::{seeded, Participant, ParticipantStatus, Status, Tournament, Write},
+    domain::{
+        seeded,
+        waitlist::{in_line, WaitlistEntry},
+        Participant, ParticipantStatus, Status, Tournament, Write,
+    },
 };
 
 /// Deleting an abandoned start's matches is best effort: four sends of what is unprocessed.
@@ -73,6 +81,21 @@ pub struct Meta {
     pub bracket_gen: Option<String>,
     #[serde(default)]
     pub disqualified: Vec<Disqualification>,
+    /// The bulk adds that committed: a participant item written by a bulk add (`batch`)
+    /// belongs to the roster only once its batch is listed here.
+    #[serde(default)]
+    pub bulk_batches: Vec<String>,
+}
+
+impl Meta {
+    /// Whether a participant item belongs to the roster: written by a join, or by a bulk
+    /// add that committed.
+    fn confirms(&self, item: &Item) -> bool {
+        match item.get("batch") {
+            Some(AttributeValue::S(batch)) => self.bulk_batches.contains(batch),
+            _ => true,
+        }
+    }
 }
 
 /// A disqualification and when it happened (the tournament version it was written at),
@@ -90,6 +113,8 @@ pub struct Loaded {
     /// In seed order, each with its position key.
     pub roster: Vec<(String, Participant)>,
     pub registered_users: BTreeSet<String>,
+    /// The waitlist in line (positions 1..k).
+    pub waitlist: Vec<WaitlistEntry>,
     /// The bracket of the current generation, rebuilt from its results.
     pub bracket: Option<Bracket>,
 }
@@ -106,6 +131,33 @@ impl Loaded {
     pub fn participants(&self) -> impl Iterator<Item = &Participant> {
         self.roster.iter().map(|(_, p)| p)
     }
+
+    /// The participants in the field: everyone but the no-shows of a check-in start.
+    pub fn field(&self) -> impl Iterator<Item = &Participant> {
+        self.participants()
+            .filter(|p| p.status != ParticipantStatus::NoShow)
+    }
+
+    /// The participant (or else the waitlist entry) of user `user_id`.
+    pub fn of_user(&self, user_id: &str) -> Option<Registered<'_>> {
+        let mine = |u: &Option<String>| u.as_deref() == Some(user_id);
+        self.participants()
+            .find(|p| mine(&p.user_id))
+            .map(Registered::Participant)
+            .or_else(|| {
+                self.waitlist
+                    .iter()
+                    .find(|e| e.user_id == user_id)
+                    .map(Registered::Waitlisted)
+            })
+    }
+}
+
+/// Where a registered user stands: in the field or in line.
+#[derive(Debug, Clone, Copy)]
+pub enum Registered<'a> {
+    Participant(&'a Participant),
+    Waitlisted(&'a WaitlistEntry),
 }
 
 /// Why a join did not happen.
@@ -136,6 +188,26 @@ fn pk(id: &str) -> AttributeValue {
 
 fn key(id: &str, sk: String) -> Item {
     Item::from([("pk".to_string(), pk(id)), ("sk".to_string(), s(sk))])
+}
+
+/// The item of waitlist entry `e` at ordering key `position` (its position is computed on
+/// read).
+fn waitlist_item(e: &WaitlistEntry, position: &str) -> Result<Item, StoreError> {
+    let mut item = to_item(e)?;
+    item.remove("position");
+    item.extend(key(&e.tournament_id, format!("NEXT#{}", e.user_id)));
+    item.insert("kind".into(), s("waitlist_entry"));
+    item.insert("line".into(), s(position));
+    Ok(item)
+}
+
+/// A waitlist entry item and its ordering key.
+fn lined(sk: &str, item: Item) -> Result<(String, WaitlistEntry), StoreError> {
+    let line = match item.get("line") {
+        Some(AttributeValue::S(p)) => p.clone(),
+        _ => return Err(StoreError::Corrupt(format!("{sk} has no place in line"))),
+    };
+    Ok((line, from_item::<WaitlistEntry>(item)?))
 }
 
 /// A participant item and its position key.
@@ -260,8 +332,9 @@ impl TournamentsStore {
         )
         .await?;
         let mut meta: Option<Meta> = None;
-        let mut roster = Vec::new();
+        let mut participant_items = Vec::new();
         let mut registered_users = BTreeSet::new();
+        let mut line = Vec::new();
         let mut match_items: Vec<Item> = Vec::new();
         for item in items {
             let sk = match item.get("sk") {
@@ -271,7 +344,9 @@ impl TournamentsStore {
             if sk == "META" {
                 meta = Some(from_item(item)?);
             } else if sk.starts_with("PARTICIPANT#") {
-                roster.push(positioned(&sk, item)?);
+                participant_items.push((sk, item));
+            } else if sk.starts_with("NEXT#") {
+                line.push(lined(&sk, item)?);
             } else if let Some(user) = sk.strip_prefix("REG#") {
                 registered_users.insert(user.to_string());
             } else if sk.starts_with("MATCH#") || sk.starts_with("STAGE#") {
@@ -279,6 +354,7 @@ impl TournamentsStore {
             }
         }
         let Some(meta) = meta else { return Ok(None) };
+        let roster = Self::roster_of(&meta, participant_items)?;
         let bracket = match &meta.bracket_gen {
             Some(gen) => Some(Self::bracket_of(gen, match_items, &meta)?),
             None => None,
@@ -287,8 +363,21 @@ impl TournamentsStore {
             meta,
             roster: seeded(roster),
             registered_users,
+            waitlist: in_line(line).into_iter().map(|(_, e)| e).collect(),
             bracket,
         }))
+    }
+
+    /// The participants of `items` that belong to the roster (see `Meta::confirms`).
+    fn roster_of(
+        meta: &Meta,
+        items: Vec<(String, Item)>,
+    ) -> Result<Vec<(String, Participant)>, StoreError> {
+        items
+            .into_iter()
+            .filter(|(_, item)| meta.confirms(item))
+            .map(|(sk, item)| positioned(&sk, item))
+            .collect()
     }
 
     fn bracket_of(gen: &str, items: Vec<Item>, meta: &Meta) -> Result<Bracket, StoreError> {
@@ -395,13 +484,21 @@ impl TournamentsStore {
         out.item.map(from_item::<Meta>).transpose()
     }
 
-    /// META and, in the same round trip, what the service knows of member `user_id`:
-    /// one TransactGetItems, both read as of the same moment.
+    /// META and, in the same round trip, what the service knows of member `user_id` and
+    /// whether they are registered (in the field or in line): one TransactGetItems, all
+    /// read as of the same moment.
     pub async fn meta_with_member(
         &self,
         id: &str,
         user_id: &str,
-    ) -> Result<(Option<Meta>, Option<Member>), StoreError> {
+    ) -> Result<(Option<Meta>, Option<Member>, bool), StoreError> {
+        let registration_get = build(
+            Get::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(id, format!("REG#{user_id}"))))
+                .projection_expression("pk")
+                .build(),
+        )?;
         let meta_get = build(
             Get::builder()
                 .table_name(&self.table)
@@ -417,6 +514,7 @@ impl TournamentsStore {
                     .get(self.member_get(user_id)?)
                     .build(),
             )
+            .transact_items(TransactGetItem::builder().get(registration_get).build())
             .send()
             .await
             .map_err(StoreError::from_sdk)?;
@@ -431,7 +529,8 @@ impl TournamentsStore {
             .and_then(|r| r.item)
             .as_ref()
             .map(Member::from_item);
-        Ok((meta, member))
+        let registered = responses.next().and_then(|r| r.item).is_some();
+        Ok((meta, member, registered))
     }
 
     /// META and the roster in seed order, without the matches (one strongly consistent
@@ -452,19 +551,53 @@ impl TournamentsStore {
                 .consistent_read(true),
         )
         .await?;
-        let mut meta = None;
-        let mut roster = Vec::new();
+        let mut meta: Option<Meta> = None;
+        let mut participant_items = Vec::new();
         for item in items {
             match item.get("sk") {
                 Some(AttributeValue::S(sk)) if sk == "META" => meta = Some(from_item(item)?),
                 Some(AttributeValue::S(sk)) if sk.starts_with("PARTICIPANT#") => {
-                    let sk = sk.clone();
-                    roster.push(positioned(&sk, item)?);
+                    participant_items.push((sk.clone(), item));
                 }
                 _ => {}
             }
         }
-        Ok(meta.map(|m| (m, seeded(roster))))
+        let Some(meta) = meta else { return Ok(None) };
+        let roster = Self::roster_of(&meta, participant_items)?;
+        Ok(Some((meta, seeded(roster))))
+    }
+
+    /// META and the waitlist in line (one strongly consistent Query of the sort keys
+    /// `META` ..= `NEXT$`): for the changes of the waitlist and of capacity.
+    pub async fn meta_and_line(
+        &self,
+        id: &str,
+    ) -> Result<Option<(Meta, Vec<WaitlistEntry>)>, StoreError> {
+        let items = query_all(
+            self.db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", pk(id))
+                .expression_attribute_values(":from", s("META"))
+                .expression_attribute_values(":to", s("NEXT$"))
+                .consistent_read(true),
+        )
+        .await?;
+        let mut meta = None;
+        let mut line = Vec::new();
+        for item in items {
+            match item.get("sk") {
+                Some(AttributeValue::S(sk)) if sk == "META" => meta = Some(from_item(item)?),
+                Some(AttributeValue::S(sk)) if sk.starts_with("NEXT#") => {
+                    let sk = sk.clone();
+                    line.push(lined(&sk, item)?);
+                }
+                _ => {}
+            }
+        }
+        let line = in_line(line).into_iter().map(|(_, e)| e).collect();
+        Ok(meta.map(|m| (m, line)))
     }
 
     /// Writes the generated matches of start attempt `gen`. They are not the bracket until
@@ -504,6 +637,45 @@ impl TournamentsStore {
             requests.push(WriteRequest::builder().put_request(put).build());
         }
         Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
+    }
+
+    /// Writes the participants of bulk add `batch` outside any transaction, in batches:
+    /// they belong to the roster once a commit lists `batch` in `bulk_batches`.
+    pub async fn put_bulk(
+        &self,
+        batch: &str,
+        roster: &[(Participant, String)],
+    ) -> Result<(), StoreError> {
+        let mut requests = Vec::new();
+        for (p, position) in roster {
+            let mut item = participant_item(p, position)?;
+            item.insert("batch".into(), s(batch));
+            let put = build(
+                aws_sdk_dynamodb::types::PutRequest::builder()
+                    .set_item(Some(item))
+                    .build(),
+            )?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
+    }
+
+    /// Deletes the participants of a bulk add whose commit lost (best effort, as
+    /// `delete_matches`).
+    pub async fn delete_bulk(&self, roster: &[(Participant, String)]) -> Result<(), StoreError> {
+        let mut requests = Vec::new();
+        for (p, _) in roster {
+            let delete = build(
+                DeleteRequest::builder()
+                    .set_key(Some(key(&p.tournament_id, format!("PARTICIPANT#{}", p.id))))
+                    .build(),
+            )?;
+            requests.push(WriteRequest::builder().delete_request(delete).build());
+        }
+        match batch_write_all(&self.db, &self.table, requests, &CLEANUP).await {
+            Ok(()) | Err(BatchError::Unprocessed(_)) => Ok(()),
+            Err(BatchError::Store(e)) => Err(e),
+        }
     }
 
     /// Deletes the matches of start attempt `gen` that lost its commit, so an abandoned
@@ -610,6 +782,41 @@ impl TournamentsStore {
                     ],
                 )?]
             }
+            Write::DropParticipant { participant_id } => {
+                vec![self.participant_set(id, participant_id, &[("status", s("dropped"))])?]
+            }
+            Write::RegisterUsers { user_ids } => user_ids
+                .iter()
+                .map(|u| self.registration_put(id, u))
+                .collect::<Result<_, _>>()?,
+            Write::MarkNoShow { participant_id } => {
+                vec![self.participant_set(id, participant_id, &[("status", s("no_show"))])?]
+            }
+            Write::CheckInParticipant { participant_id, at } => {
+                vec![self.participant_set(id, participant_id, &[("checked_in_at", s(at))])?]
+            }
+            Write::PutWaitlistEntry { entry, position } => vec![
+                self.put_new(waitlist_item(entry, position)?)?,
+                self.registration_put(id, &entry.user_id)?,
+            ],
+            Write::CheckInWaitlisted { user_id, at } => {
+                vec![self.item_set(
+                    key(id, format!("NEXT#{user_id}")),
+                    &[("checked_in_at", s(at))],
+                )?]
+            }
+            Write::RemoveWaitlistEntry { user_id } => vec![
+                self.delete_existing(key(id, format!("NEXT#{user_id}")))?,
+                self.delete_existing(key(id, format!("REG#{user_id}")))?,
+            ],
+            Write::PromoteFromWaitlist {
+                user_id,
+                participant,
+                position,
+            } => vec![
+                self.delete_existing(key(id, format!("NEXT#{user_id}")))?,
+                self.participant_put(participant, position)?,
+            ],
             Write::RecordResult {
                 match_id,
                 winner,
@@ -673,16 +880,21 @@ impl TournamentsStore {
             keys.push(key(&p.tournament_id, format!("REG#{u}")));
         }
         for k in keys {
-            let delete = build(
-                Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(k))
-                    .condition_expression("attribute_exists(pk)")
-                    .build(),
-            )?;
-            out.push(TransactWriteItem::builder().delete(delete).build());
+            out.push(self.delete_existing(k)?);
         }
         Ok(out)
+    }
+
+    /// The delete of an item that must exist.
+    fn delete_existing(&self, k: Item) -> Result<TransactWriteItem, StoreError> {
+        let delete = build(
+            Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(k))
+                .condition_expression("attribute_exists(pk)")
+                .build(),
+        )?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
     /// Sets `fields` (attribute, value) on an existing participant's item.
@@ -692,12 +904,21 @@ impl TournamentsStore {
         participant_id: &str,
         fields: &[(&str, AttributeValue)],
     ) -> Result<TransactWriteItem, StoreError> {
+        self.item_set(
+            key(tournament_id, format!("PARTICIPANT#{participant_id}")),
+            fields,
+        )
+    }
+
+    /// Sets `fields` (attribute, value) on the existing item at `k`.
+    fn item_set(
+        &self,
+        k: Item,
+        fields: &[(&str, AttributeValue)],
+    ) -> Result<TransactWriteItem, StoreError> {
         let mut update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(
-                tournament_id,
-                format!("PARTICIPANT#{participant_id}"),
-            )))
+            .set_key(Some(k))
             .condition_expression("attribute_exists(pk)");
         let mut set = Vec::new();
         for (i, (name, value)) in fields.iter().enumerate() {
@@ -775,11 +996,15 @@ impl TournamentsStore {
                 .update_expression(
                     "SET participant_count = participant_count + :one, version = version + :one, updated_at = :now",
                 )
+                // Nobody joins the field past a waitlist: places that free up go to the
+                // line in the write that frees them, so a line means a full field.
                 .condition_expression(
-                    "attribute_exists(pk) AND #s = :open AND participant_count < max_participants",
+                    "attribute_exists(pk) AND #s = :open AND participant_count < max_participants \
+                     AND (attribute_not_exists(waitlist_count) OR waitlist_count = :zero)",
                 )
                 .expression_attribute_names("#s", "status")
                 .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":zero", n(0))
                 .expression_attribute_values(":open", s(Status::RegistrationOpen.as_str()))
                 .expression_attribute_values(":now", s(gymit_shared::time::now_rfc3339()))
                 .build(),

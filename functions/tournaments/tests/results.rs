@@ -1185,3 +1185,63 @@ async fn a_round_robin_with_a_draw_ranks_by_points_then_score_difference() {
     );
     assert_eq!(answer["items"][0]["name"], "A");
 }
+
+/// API.md v1.1 "Dropping out": a member drops out of a round robin themselves; every
+/// unplayed match of theirs is forfeited in that one write, nobody else may drop them, and
+/// dropping twice is 409.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_drops_out_of_a_round_robin_and_forfeits_every_match_at_once() {
+    let env = Env::new().await;
+    let owner = env.trainer("Tina").await;
+    let mia = env.member("Mia").await;
+    let otto = env.member("Otto").await;
+    let (id, _) = env
+        .with_participants(
+            &owner,
+            json!({ "tournament_type": "round_robin", "max_participants": 6 }),
+            &["A", "B", "C", "D", "E"],
+        )
+        .await;
+    let (status, joined) = env.call(Route::Join, &[&id], Some(&mia), None).await;
+    assert_eq!(status, 201, "{joined}");
+    let mine = joined["participant"]["id"].as_str().unwrap().to_string();
+    env.start(&owner, &id).await;
+
+    let (status, _) = env
+        .call(Route::Drop, &[&id, &mine], Some(&otto), None)
+        .await;
+    assert_eq!(status, 403, "only she, the owner or an admin");
+    let (status, answer) = env.call(Route::Drop, &[&id, &mine], Some(&mia), None).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["participant"]["status"], "dropped");
+    let theirs: Vec<&Value> = answer["bracket"]["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["participant1_id"] == mine.as_str() || m["participant2_id"] == mine.as_str())
+        .collect();
+    assert_eq!(theirs.len(), 5);
+    for m in &theirs {
+        assert_eq!(
+            (&m["status"], &m["score"]),
+            (&json!("completed"), &json!("forfeit")),
+            "{m}"
+        );
+    }
+    let (status, again) = env.call(Route::Drop, &[&id, &mine], Some(&mia), None).await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (409, Some("invalid_state"))
+    );
+    let (_, listed) = env.call(Route::Participants, &[&id], None, None).await;
+    let her = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == mine.as_str())
+        .cloned()
+        .expect("still listed");
+    assert_eq!(her["status"], "dropped");
+    let (_, standings) = env.call(Route::Standings, &[&id], None, None).await;
+    assert_eq!(standings["provisional"], true);
+}

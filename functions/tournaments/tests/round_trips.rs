@@ -14,9 +14,13 @@ use serde_json::{json, Value};
 
 /// Start writes its matches in batches of 25 (the one exception to two).
 const START: &str = "start (3 players; +1 BatchWriteItem per 25 matches)";
+/// A member's own join to a full field reads the line before it writes (API.md v1.1).
+const WAITLIST_JOIN: &str = "join (to the waitlist)";
+/// A bulk add writes its players before the commit that makes them real (docs/week-at-a-gym.md).
+const BULK: &str = "bulk add (3 names, 1 user; +1 BatchWriteItem per 25 players)";
 
 /// The function that serves each route (template.yaml), whose policy must allow its requests.
-const FUNCTIONS: [(&str, &str); 14] = [
+const FUNCTIONS: [(&str, &str); 20] = [
     ("create", "TournamentsCreateFunction"),
     ("get", "TournamentsGetFunction"),
     ("list", "TournamentsListFunction"),
@@ -30,6 +34,12 @@ const FUNCTIONS: [(&str, &str); 14] = [
     ("correct a result", "TournamentsResultCorrectFunction"),
     ("standings", "TournamentsStandingsFunction"),
     ("disqualify", "TournamentsDisqualifyFunction"),
+    ("drop", "TournamentsDropFunction"),
+    ("waitlist", "TournamentsWaitlistListFunction"),
+    ("leave the waitlist", "TournamentsWaitlistLeaveFunction"),
+    ("check-in (self)", "TournamentsCheckInFunction"),
+    ("check-in (owner", "TournamentsParticipantCheckInFunction"),
+    ("bulk add", "TournamentsParticipantsBulkFunction"),
     ("cancel", "TournamentsCancelFunction"),
 ];
 
@@ -37,13 +47,14 @@ fn id_of(v: &Value) -> String {
     v["id"].as_str().expect("an id").to_string()
 }
 
+// Each of the two tests below is one large future (every route in turn): run on large
+// stacks (`common::on_large_stacks`).
 #[test]
 fn every_route_takes_at_most_two_round_trips() {
-    // One future drives every route: in a debug build it outgrows a test thread's 2 MiB.
-    common::on_big_stack(every_route_in_turn);
+    common::on_large_stacks(every_route())
 }
 
-async fn every_route_in_turn() {
+async fn every_route() {
     let env = Env::new().await;
     let owner = env.trainer("Tina").await;
     let member = env.member("Mia").await;
@@ -81,9 +92,9 @@ async fn every_route_in_turn() {
         .await;
     assert_eq!(status, 200, "{answer}");
     table.expect(
-        "update (META only)",
+        "update (META and the waitlist)",
         &ops,
-        &["GetItem", "TransactWriteItems"],
+        &["Query", "TransactWriteItems"],
     );
 
     // A self-join reads the tournament and the member's profile in one request.
@@ -209,6 +220,22 @@ async fn every_route_in_turn() {
     assert_eq!(status, 200, "{answer}");
     table.expect("disqualify", &ops, &["Query", "TransactWriteItems"]);
 
+    // Dropping out, in a tournament of its own (this one would complete).
+    let (other_id, _) = env
+        .with_participants(&owner, json!({}), &["A", "B", "C", "D"])
+        .await;
+    let started = env.start(&owner, &other_id).await;
+    let leaving = started["matches"][0]["participant1_id"]
+        .as_str()
+        .expect("a first-round player")
+        .to_string();
+    let ((status, answer), ops) = env
+        .counted(Route::Drop, &[&other_id, &leaving], Some(&owner), None)
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["participant"]["status"], "dropped");
+    table.expect("drop", &ops, &["Query", "TransactWriteItems"]);
+
     let ((status, answer), ops) = env.counted(Route::Cancel, &ids, Some(&owner), None).await;
     assert_eq!(status, 200, "{answer}");
     table.expect(
@@ -218,9 +245,103 @@ async fn every_route_in_turn() {
     );
     assert_eq!(
         table.len(),
-        17,
-        "every route, joins three ways, a bracket read twice"
+        18,
+        "every route of v1, joins three ways, a bracket read twice"
     );
+}
+
+/// The routes of API.md v1.1 "Formats and flows gyms run every week" (README's table too).
+#[test]
+fn the_week_at_a_gym_routes_take_their_round_trips() {
+    common::on_large_stacks(week_at_a_gym_routes())
+}
+
+async fn week_at_a_gym_routes() {
+    let env = Env::new().await;
+    let owner = env.trainer("Tina").await;
+    let member = env.member("Mia").await;
+    let other = env.member("Otto").await;
+    let mut table = Budget::new(&[WAITLIST_JOIN, BULK]).checking_iam(&env.trips, &FUNCTIONS);
+    // A two-place tournament with a waitlist and check-in open now.
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(30)).to_rfc3339();
+    let week = env
+        .create(
+            &owner,
+            json!({
+                "max_participants": 2, "waitlist_size": 2,
+                "check_in_minutes": 60, "start_date": soon,
+            }),
+        )
+        .await;
+    let week = id_of(&week);
+    let wk = [week.as_str()];
+    let named = env.add(&owner, &week, "Named").await;
+    let (status, _) = env.call(Route::Join, &wk, Some(&member), None).await;
+    assert_eq!(status, 201);
+    let ((status, answer), ops) = env.counted(Route::Join, &wk, Some(&other), None).await;
+    assert_eq!(status, 202, "{answer}");
+    table.expect(
+        WAITLIST_JOIN,
+        &ops,
+        &["TransactGetItems", "Query", "TransactWriteItems"],
+    );
+    let ((status, _), ops) = env.counted(Route::Waitlist, &wk, None, None).await;
+    assert_eq!(status, 200);
+    table.expect("waitlist", &ops, &["Query"]);
+    let ((status, answer), ops) = env.counted(Route::CheckIn, &wk, Some(&member), None).await;
+    assert_eq!(status, 200, "{answer}");
+    table.expect("check-in (self)", &ops, &["Query", "TransactWriteItems"]);
+    let ((status, answer), ops) = env
+        .counted(
+            Route::CheckInParticipant,
+            &[&week, &id_of(&named)],
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    table.expect(
+        "check-in (owner, a named participant)",
+        &ops,
+        &["Query", "TransactWriteItems"],
+    );
+    let ((status, answer), ops) = env
+        .counted(
+            Route::LeaveWaitlist,
+            &[&week, &other.id],
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{answer}");
+    table.expect("leave the waitlist", &ops, &["Query", "TransactWriteItems"]);
+    let bulk = env.create(&owner, json!({})).await;
+    let bulk = id_of(&bulk);
+    let ((status, answer), ops) = env
+        .counted(
+            Route::Bulk,
+            &[&bulk],
+            Some(&owner),
+            Some(json!({ "items": [
+                { "name": "A" }, { "name": "B" }, { "name": "C" },
+                { "name": "Otto O.", "user_id": other.id },
+            ] })),
+        )
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    table.expect(
+        BULK,
+        &ops,
+        &[
+            "GetItem",
+            "TransactGetItems",
+            "Query",
+            "BatchWriteItem",
+            "TransactWriteItems",
+        ],
+    );
+
+    assert_eq!(table.len(), 6, "every route of v1.1 built here");
 }
 
 #[tokio::test]

@@ -132,3 +132,97 @@ pub fn new_participant(
     };
     (participant, position)
 }
+
+// ---- adding many players at once (API.md v1.1) -----------------------------------------
+
+/// Most players one bulk add takes (a tournament's largest field).
+pub const MAX_BULK_ITEMS: usize = 256;
+
+/// Most players with a `user_id` one bulk add takes: each is a registration marker in the
+/// one transaction that commits the add (DynamoDB holds 100 items: META, the event and
+/// these), while named players are written before it, out of sight until it commits.
+pub const MAX_BULK_USERS: usize = 90;
+
+/// The body of `POST …/participants/bulk`: `{items: [{name, user_id?}]}`. Items are read
+/// as raw JSON so that each problem names its index.
+#[derive(Debug, Deserialize, Default)]
+pub struct BulkBody {
+    pub items: Option<serde_json::Value>,
+}
+
+impl BulkBody {
+    /// Every item checked (all problems at once, each named `items[i].field`).
+    pub fn validate(&self) -> Result<Vec<Addition>, Refusal> {
+        let mut v = Validator::new();
+        let Some(items) = self.items.as_ref().and_then(|i| i.as_array()) else {
+            v.fail("items", "is required: a list of players ({name, user_id?})");
+            checked(v)?;
+            return Ok(Vec::new());
+        };
+        if items.is_empty() || items.len() > MAX_BULK_ITEMS {
+            v.fail("items", "must list between 1 and 256 players");
+        }
+        let mut out = Vec::new();
+        let mut users = std::collections::BTreeSet::new();
+        for (i, item) in items.iter().enumerate() {
+            let field = |f: &str| format!("items[{i}].{f}");
+            let name = match item.get("name").and_then(|n| n.as_str()) {
+                Some(n) => v.text(&field("name"), n, 1, 100),
+                None => {
+                    v.fail(&field("name"), "is required and must be text");
+                    String::new()
+                }
+            };
+            let user_id = match item.get("user_id") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(u)) if !u.trim().is_empty() => {
+                    if !users.insert(u.clone()) {
+                        v.fail(&field("user_id"), "names a user listed earlier in items");
+                    }
+                    Some(u.clone())
+                }
+                Some(_) => {
+                    v.fail(&field("user_id"), "must be a user's id");
+                    None
+                }
+            };
+            out.push(Addition {
+                name,
+                user_id,
+                seed: None,
+            });
+        }
+        if users.len() > MAX_BULK_USERS {
+            v.fail(
+                "items",
+                "may name at most 90 players with a user_id at once (add the rest in another request)",
+            );
+        }
+        checked(v)?;
+        Ok(out)
+    }
+}
+
+/// The participants a bulk add appends, in the given order, with the seeds after the
+/// current ones, and their ordering keys.
+pub fn bulk_participants(t: &Tournament, adds: &[Addition]) -> Vec<(Participant, String)> {
+    let positions = super::append_positions(adds.len());
+    adds.iter()
+        .zip(positions)
+        .enumerate()
+        .map(|(i, (a, position))| {
+            let participant = Participant {
+                id: uuid::Uuid::now_v7().to_string(),
+                tournament_id: t.id.clone(),
+                user_id: a.user_id.clone(),
+                name: a.name.clone(),
+                seed: t.participant_count + i as u32 + 1,
+                joined_at: time::now_rfc3339(),
+                disqualified: false,
+                status: ParticipantStatus::Active,
+                checked_in_at: None,
+            };
+            (participant, position)
+        })
+        .collect()
+}

@@ -58,6 +58,8 @@ pub enum Refusal {
     NotEnoughParticipants(String),
     /// Check-in is not open now (or the tournament has none).
     CheckInNotOpen,
+    /// One write would change more items than a DynamoDB transaction holds (100).
+    TooManyChanges(String),
     /// The participant has already dropped out or was disqualified.
     AlreadyOut,
     /// The bracket engine refused (a result, a correction, a disqualification).

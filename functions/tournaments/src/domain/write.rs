@@ -4,7 +4,7 @@
 //! type crosses the seam. Every write of one change is committed in one atomic
 //! transaction, under the tournament's version.
 
-use super::Participant;
+use super::{waitlist::WaitlistEntry, Participant};
 use crate::bracket::Match;
 
 /// One write of a decided change.
@@ -20,6 +20,33 @@ pub enum Write {
     RemoveParticipant(Participant),
     /// A participant is disqualified: they forfeit every unplayed match.
     DisqualifyParticipant { participant_id: String },
+    /// A participant drops out: as a disqualification, with status `dropped`.
+    DropParticipant { participant_id: String },
+    /// A waitlisted user becomes a participant at ordering key `position`: their entry
+    /// leaves the waitlist (it must still be there) and their registration marker stays.
+    PromoteFromWaitlist {
+        user_id: String,
+        participant: Participant,
+        position: String,
+    },
+    /// A user joins the end of the waitlist at ordering key `position`, with their
+    /// registration marker: neither may exist yet.
+    PutWaitlistEntry {
+        entry: WaitlistEntry,
+        position: String,
+    },
+    /// A user leaves the waitlist (or is taken off it): the entry and their registration
+    /// marker go.
+    RemoveWaitlistEntry { user_id: String },
+    /// A participant checks in at `at` (RFC 3339).
+    CheckInParticipant { participant_id: String, at: String },
+    /// A waitlisted user checks in at `at`.
+    CheckInWaitlisted { user_id: String, at: String },
+    /// Users added together (a bulk add, whose participants are written before the commit)
+    /// are registered: none may be yet.
+    RegisterUsers { user_ids: Vec<String> },
+    /// A participant who had not checked in when the tournament started leaves the field.
+    MarkNoShow { participant_id: String },
     /// A first result on a match of the current bracket, recorded at tournament version
     /// `seq` (which orders it among the other results): none may be recorded yet.
     RecordResult {

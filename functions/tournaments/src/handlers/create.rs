@@ -57,6 +57,7 @@ pub async fn handle(
         tournament: t.clone(),
         bracket_gen: None,
         disqualified: Vec::new(),
+        bulk_batches: Vec::new(),
     };
     let created = event("tournament.created", &t.id, json!({ "tournament": t }));
     state

@@ -12,9 +12,9 @@ use serde_json::json;
 
 use super::{bracket_view, champion, event, match_completed, mutate, next_meta, Decision};
 use crate::{
-    bracket::{MatchStatus, FORFEIT},
-    domain::{staged, Missing, ParticipantStatus, Refusal, Status, Write},
-    store::Disqualification,
+    bracket::{Bracket, MatchStatus, FORFEIT},
+    domain::{staged, Missing, Participant, ParticipantStatus, Refusal, Status, Tournament, Write},
+    store::{Disqualification, Loaded},
     Tournaments,
 };
 
@@ -27,66 +27,8 @@ pub async fn handle(
     let id = http::path_param(&req, "id")?;
     let participant_id = http::path_param(&req, "participant_id")?;
     let (participant, t, bracket) = mutate(&state, &id, |loaded| {
-        let t = loaded.tournament();
-        t.require_manager(&caller)?;
-        let p = loaded
-            .participant(&participant_id)
-            .ok_or(Refusal::NotFound(Missing::Participant))?;
-        t.require_status(&[Status::InProgress], "disqualify in")?;
-        let before = loaded
-            .bracket
-            .as_ref()
-            .ok_or(Refusal::NotFound(Missing::Bracket))?;
-        let mut after = before.clone();
-        after.disqualify(&p.id).map_err(Refusal::Engine)?;
-        let mut meta = next_meta(loaded);
-        let drawn = staged::leave_pairing(
-            &mut meta.tournament,
-            loaded.participants(),
-            &p.id,
-            &mut after,
-        );
-        let changed = after.changed_since(before);
-
-        meta.disqualified.push(Disqualification {
-            participant_id: p.id.clone(),
-            seq: meta.tournament.version,
-        });
-        let finished = after.is_finished();
-        if finished {
-            meta.tournament.status = Status::Completed;
-        }
-        let t2 = meta.tournament.clone();
-        let mut participant = p.clone();
-        participant.set_status(ParticipantStatus::Disqualified);
-        let mut change = Decision::new(meta, (participant.clone(), t2.clone(), after.clone()));
-        change.writes.push(Write::DisqualifyParticipant {
-            participant_id: p.id.clone(),
-        });
-        change.writes.extend(drawn);
-        for forfeit in changed
-            .iter()
-            .filter(|m| m.status == MatchStatus::Completed && m.score.as_deref() == Some(FORFEIT))
-        {
-            let others: Vec<_> = changed
-                .iter()
-                .copied()
-                .filter(|o| o.id != forfeit.id)
-                .collect();
-            change.events.push(event(
-                "match.completed",
-                &t2.id,
-                match_completed(forfeit, &others),
-            ));
-        }
-        if finished {
-            change.events.push(event(
-                "tournament.completed",
-                &t2.id,
-                json!({ "tournament": t2, "champion_id": champion(&t2, &after, loaded) }),
-            ));
-        }
-        Ok(change)
+        loaded.tournament().require_manager(&caller)?;
+        take_out(loaded, &participant_id, ParticipantStatus::Disqualified)
     })
     .await?;
     tracing::info!(tournament_id = %id, %participant_id, by = %caller.user_id, "participant disqualified");
@@ -94,4 +36,88 @@ pub async fn handle(
         200,
         &json!({ "participant": participant, "bracket": bracket_view(&t, Some(&bracket)) }),
     )
+}
+
+/// Takes participant `participant_id` out of a tournament in progress, as `status`
+/// (disqualified or dropped): every unplayed match of theirs is a forfeit at once,
+/// opponents advance, byes cascade, and the tournament completes if that decided it.
+pub(super) fn take_out(
+    loaded: &Loaded,
+    participant_id: &str,
+    status: ParticipantStatus,
+) -> Result<Decision<(Participant, Tournament, Bracket)>, ApiError> {
+    let t = loaded.tournament();
+    let p = loaded
+        .participant(participant_id)
+        .ok_or(Refusal::NotFound(Missing::Participant))?;
+    let action = match status {
+        ParticipantStatus::Dropped => "drop out of",
+        _ => "disqualify in",
+    };
+    t.require_status(&[Status::InProgress], action)?;
+    if status == ParticipantStatus::Dropped && !p.is_active() {
+        return Err(Refusal::AlreadyOut.into());
+    }
+    // Elimination and round robin forfeit every unplayed match at once; in Swiss the
+    // engine forfeits the current round's match, `staged::leave_pairing` keeps the player
+    // out of every later pairing and pairs the next round in this write when that forfeit
+    // completed the round (API.md v1.1).
+    let before = loaded
+        .bracket
+        .as_ref()
+        .ok_or(Refusal::NotFound(Missing::Bracket))?;
+    let mut after = before.clone();
+    after.disqualify(&p.id).map_err(Refusal::Engine)?;
+    let mut meta = next_meta(loaded);
+    let drawn = staged::leave_pairing(&mut meta.tournament, loaded.field(), &p.id, &mut after);
+    let changed = after.changed_since(before);
+
+    meta.disqualified.push(Disqualification {
+        participant_id: p.id.clone(),
+        seq: meta.tournament.version,
+    });
+    let finished = after.is_finished();
+    if finished {
+        meta.tournament.status = Status::Completed;
+    }
+    let t2 = meta.tournament.clone();
+    let mut participant = p.clone();
+    participant.set_status(status);
+    let mut change = Decision::new(meta, (participant.clone(), t2.clone(), after.clone()));
+    let participant_id = p.id.clone();
+    change.writes.push(match status {
+        ParticipantStatus::Dropped => Write::DropParticipant { participant_id },
+        _ => Write::DisqualifyParticipant { participant_id },
+    });
+    change.writes.extend(drawn);
+    if status == ParticipantStatus::Dropped {
+        change.events.push(event(
+            "participant.dropped",
+            &t2.id,
+            json!({ "participant": participant }),
+        ));
+    }
+    for forfeit in changed
+        .iter()
+        .filter(|m| m.status == MatchStatus::Completed && m.score.as_deref() == Some(FORFEIT))
+    {
+        let others: Vec<_> = changed
+            .iter()
+            .copied()
+            .filter(|o| o.id != forfeit.id)
+            .collect();
+        change.events.push(event(
+            "match.completed",
+            &t2.id,
+            match_completed(forfeit, &others),
+        ));
+    }
+    if finished {
+        change.events.push(event(
+            "tournament.completed",
+            &t2.id,
+            json!({ "tournament": t2, "champion_id": champion(&t2, &after, loaded) }),
+        ));
+    }
+    Ok(change)
 }

@@ -4,9 +4,12 @@
 //! becomes the client's problem+json (`impl From<Refusal> for ApiError`).
 
 pub mod bracket;
+pub mod bulk;
 pub mod cancel;
+pub mod check_in;
 pub mod create;
 pub mod disqualify;
+pub mod drop;
 pub mod get;
 pub mod healthz;
 pub mod join;
@@ -18,6 +21,8 @@ pub mod standings;
 pub mod start;
 pub mod sync_user;
 pub mod update;
+pub mod waitlist_leave;
+pub mod waitlist_list;
 
 use std::time::Duration;
 
@@ -30,7 +35,11 @@ use serde_json::{json, Value};
 
 use crate::{
     bracket::{stages, standings, Bracket, EngineError, Kind, Match},
-    domain::{staged, Missing, Refusal, Tournament, Write},
+    domain::{
+        staged,
+        waitlist::{promote, remaining, waitlist_view, WaitlistEntry},
+        Missing, Participant, Refusal, Status, Tournament, Write,
+    },
     store::{CommitError, Loaded, Meta},
     Tournaments,
 };
@@ -45,6 +54,11 @@ pub struct Decision<R> {
     pub answer: R,
     /// Matches to write before the commit (a start): (generation, bracket).
     pub matches: Option<(String, Bracket)>,
+    /// Participants to write before the commit (a bulk add): (batch, participants with
+    /// their ordering keys).
+    pub bulk: Option<(String, Vec<(Participant, String)>)>,
+    /// Nothing to write: the request is already satisfied (a second check-in).
+    pub unchanged: bool,
 }
 
 impl<R> Decision<R> {
@@ -55,6 +69,16 @@ impl<R> Decision<R> {
             events: Vec::new(),
             answer,
             matches: None,
+            bulk: None,
+            unchanged: false,
+        }
+    }
+
+    /// The answer of a request that changes nothing: no write at all.
+    pub fn unchanged(meta: Meta, answer: R) -> Self {
+        Self {
+            unchanged: true,
+            ..Self::new(meta, answer)
         }
     }
 }
@@ -113,6 +137,79 @@ pub async fn mutate_meta<R>(
     commit_loop(state, id, read, |m: &Meta| m.tournament.version, decide).await
 }
 
+/// `mutate` for the changes of the waitlist and of capacity: reads META and the line (one
+/// Query), not the roster or the bracket.
+pub async fn mutate_line<R>(
+    state: &Tournaments,
+    id: &str,
+    decide: impl Fn(&(Meta, Vec<WaitlistEntry>)) -> Result<Decision<R>, ApiError>,
+) -> Result<R, ApiError> {
+    let read = || async {
+        state
+            .store
+            .meta_and_line(id)
+            .await?
+            .ok_or(Refusal::NotFound(Missing::Tournament))
+            .map_err(ApiError::from)
+    };
+    commit_loop(
+        state,
+        id,
+        read,
+        |(m, _): &(Meta, Vec<WaitlistEntry>)| m.tournament.version,
+        decide,
+    )
+    .await
+}
+
+/// The most promotions one write makes: each is three items of a transaction (the entry
+/// leaves, the participant comes, its event), which holds at most 100.
+pub const MAX_PROMOTIONS: usize = 30;
+
+/// Promotion (API.md v1.1 "Waitlist"): while registration is open, the places free in
+/// `change.meta` go to the first of `line`, in this same write, each with a
+/// `participant.joined` event (`from_waitlist`), and `waitlist.updated` shows the rest.
+pub fn promote_waiting<R>(
+    change: &mut Decision<R>,
+    line: &[WaitlistEntry],
+) -> Result<Vec<Participant>, Refusal> {
+    let t = &change.meta.tournament;
+    if t.status != Status::RegistrationOpen {
+        return Ok(Vec::new());
+    }
+    let free = t.max_participants.saturating_sub(t.participant_count) as usize;
+    let first: Vec<&WaitlistEntry> = line.iter().take(free).collect();
+    if first.is_empty() {
+        return Ok(Vec::new());
+    }
+    if first.len() > MAX_PROMOTIONS {
+        return Err(Refusal::TooManyChanges(format!(
+            "this would promote {} people from the waitlist in one write; at most {MAX_PROMOTIONS} at a time",
+            first.len()
+        )));
+    }
+    let promoted = promote(t, &first, t.participant_count);
+    let gone: Vec<&str> = first.iter().map(|e| e.user_id.as_str()).collect();
+    let rest = remaining(line, &gone);
+    let id = t.id.clone();
+    change.meta.tournament.participant_count += promoted.len() as u32;
+    change.meta.tournament.waitlist_count = rest.len() as u32;
+    let mut out = Vec::new();
+    for (p, write) in promoted {
+        change.writes.push(write);
+        change.events.push(event(
+            "participant.joined",
+            &id,
+            json!({ "participant": p, "from_waitlist": true }),
+        ));
+        out.push(p);
+    }
+    change
+        .events
+        .push(event("waitlist.updated", &id, waitlist_view(&rest)));
+    Ok(out)
+}
+
 async fn commit_loop<T, R, F>(
     state: &Tournaments,
     id: &str,
@@ -127,8 +224,14 @@ where
     let outcome = retry(&CONTENDED, |_| async move {
         let current = read().await?;
         let change = decide(&current)?;
+        if change.unchanged {
+            return Ok(Attempt::Done(change.answer));
+        }
         if let Some((gen, bracket)) = &change.matches {
             state.store.put_matches(id, gen, bracket).await?;
+        }
+        if let Some((batch, roster)) = &change.bulk {
+            state.store.put_bulk(batch, roster).await?;
         }
         let result = state
             .store
@@ -138,6 +241,12 @@ where
             // This start attempt lost: its matches would stay in the partition, unread.
             if let Err(e) = state.store.delete_matches(id, gen, bracket).await {
                 tracing::warn!(tournament_id = id, error = %e, "deleting an abandoned start's matches failed");
+            }
+        }
+        if let (Err(_), Some((_, roster))) = (&result, &change.bulk) {
+            // This bulk add lost: its participants never joined the roster.
+            if let Err(e) = state.store.delete_bulk(roster).await {
+                tracing::warn!(tournament_id = id, error = %e, "deleting a lost bulk add's participants failed");
             }
         }
         match result {
@@ -195,6 +304,7 @@ impl From<Refusal> for ApiError {
             Refusal::CheckInNotOpen => {
                 ApiError::conflict("check_in_not_open", "check-in is not open now")
             }
+            Refusal::TooManyChanges(detail) => ApiError::conflict("too_many_changes", detail),
             Refusal::AlreadyOut => ApiError::conflict(
                 "invalid_state",
                 "this participant has already dropped out or been disqualified",
@@ -269,13 +379,13 @@ pub fn champion(t: &Tournament, b: &Bracket, loaded: &Loaded) -> Option<String> 
     match t.tournament_type {
         Kind::RoundRobin => {}
         Kind::Swiss | Kind::GroupStage => {
-            let entrants = staged::entrants(loaded.participants(), None);
+            let entrants = staged::entrants(loaded.field(), None);
             return stages::champion(t.tournament_type, b, &entrants);
         }
         _ => return b.champion(),
     }
     let names: Vec<(String, String)> = loaded
-        .participants()
+        .field()
         .map(|p| (p.id.clone(), p.name.clone()))
         .collect();
     let table = standings(b, &names);

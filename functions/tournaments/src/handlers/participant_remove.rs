@@ -1,12 +1,13 @@
 //! `DELETE /api/tournaments/{id}/participants/{participant_id}` (that user, the owner or an
-//! admin; only while registration is open) → `204`. Those below move up one seed.
+//! admin; only while registration is open) → `204`. Those below move up one seed, and the
+//! first on the waitlist takes the freed place in the same write (API.md v1.1).
 
 use std::sync::Arc;
 
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{event, mutate, next_meta, Decision};
+use super::{event, mutate, next_meta, promote_waiting, Decision};
 use crate::{
     domain::{Missing, Refusal, Status, Write},
     Tournaments,
@@ -37,11 +38,13 @@ pub async fn handle(
         meta.tournament.participant_count = meta.tournament.participant_count.saturating_sub(1);
         let mut change = Decision::new(meta, ());
         change.writes.push(Write::RemoveParticipant(p.clone()));
+        let reason = if themselves { "left" } else { "removed" };
         change.events.push(event(
             "participant.left",
             &t.id,
-            json!({ "participant": p }),
+            json!({ "participant": p, "reason": reason }),
         ));
+        promote_waiting(&mut change, &loaded.waitlist)?;
         Ok(change)
     })
     .await?;

@@ -71,7 +71,7 @@ async fn record(
         }
         .map_err(Refusal::Engine)?;
         let mut meta = next_meta(loaded);
-        let entrants = staged::entrants(loaded.participants(), None);
+        let entrants = staged::entrants(loaded.field(), None);
         let drawn = staged::draw_due_stages(&mut meta.tournament, &entrants, &mut after);
         let m = after
             .get(&match_id)

@@ -21,8 +21,9 @@ pub async fn handle(
 ) -> Result<Response, ApiError> {
     let id = http::path_param(&req, "id")?;
     let loaded = state.current(&id).await?;
+    // The field: no-shows of a check-in start never played.
     let names: Vec<(String, String)> = loaded
-        .participants()
+        .field()
         .map(|p| (p.id.clone(), p.name.clone()))
         .collect();
     let empty;

@@ -1,12 +1,13 @@
 //! `PATCH /api/tournaments/{id}` (owner or admin, only while registration is open): any of
-//! the create fields → `200 {tournament}`.
+//! the create fields → `200 {tournament}`. A raised `max_participants` promotes the first
+//! on the waitlist into the new places in the same write (API.md v1.1).
 
 use std::sync::Arc;
 
 use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
-use super::{event, mutate_meta, next_meta_of, Decision};
+use super::{event, mutate_line, next_meta_of, promote_waiting, Decision};
 use crate::{
     domain::{Refusal, Status, TournamentFields},
     Tournaments,
@@ -23,7 +24,7 @@ pub async fn handle(
     if fields.is_empty() {
         return Err(ApiError::bad_request("the body names no field to change"));
     }
-    let t = mutate_meta(&state, &id, |read| {
+    let t = mutate_line(&state, &id, |(read, line)| {
         read.tournament.require_manager(&caller)?;
         read.tournament
             .require_status(&[Status::RegistrationOpen], "edit")?;
@@ -33,11 +34,13 @@ pub async fn handle(
         if t.max_participants < t.participant_count {
             return Err(Refusal::CapacityBelowParticipants(t.participant_count).into());
         }
-        let mut change = Decision::new(meta, t.clone());
+        let mut change = Decision::new(meta, t);
+        promote_waiting(&mut change, line)?;
+        change.answer = change.meta.tournament.clone();
         change.events.push(event(
             "tournament.updated",
-            &t.id,
-            json!({ "tournament": t }),
+            &change.answer.id,
+            json!({ "tournament": change.answer }),
         ));
         Ok(change)
     })

@@ -9,7 +9,9 @@
 //! carry neither `kind` nor `start_key`, so the stream filter and the listing indexes never
 //! see them.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Get, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Get, TransactGetItem, TransactWriteItem,
+};
 use gymit_shared::{
     dynamo::{n, s, Item, StoreError},
     user::User,
@@ -64,6 +66,25 @@ impl TournamentsStore {
             .await
             .map_err(StoreError::from_sdk)?;
         Ok(out.item.as_ref().map(Member::from_item))
+    }
+
+    /// What the service knows of each of `user_ids` (at most 100: one TransactGetItems),
+    /// in their order.
+    pub async fn members(&self, user_ids: &[String]) -> Result<Vec<Option<Member>>, StoreError> {
+        if user_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.db.transact_get_items();
+        for u in user_ids {
+            tx = tx.transact_items(TransactGetItem::builder().get(self.member_get(u)?).build());
+        }
+        let out = tx.send().await.map_err(StoreError::from_sdk)?;
+        Ok(out
+            .responses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.item.as_ref().map(Member::from_item))
+            .collect())
     }
 
     /// The member item of `user` as of profile `version` (what `apply_member` writes, and

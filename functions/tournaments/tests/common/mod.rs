@@ -24,8 +24,9 @@ use gymit_shared::{
 };
 use gymit_tournaments::{
     handlers::{
-        bracket, cancel, create, disqualify, get, join, list, participant_remove,
-        participants_list, results, standings, start, sync_user, update,
+        bracket, bulk, cancel, check_in, create, disqualify, drop, get, join, list,
+        participant_remove, participants_list, results, standings, start, sync_user, update,
+        waitlist_leave, waitlist_list,
     },
     store::TournamentsStore,
     Tournaments,
@@ -144,7 +145,13 @@ pub enum Route {
     Report,
     Correct,
     Disqualify,
+    Drop,
     Standings,
+    CheckIn,
+    CheckInParticipant,
+    Waitlist,
+    LeaveWaitlist,
+    Bulk,
 }
 
 impl Route {
@@ -169,7 +176,19 @@ impl Route {
                 "POST",
                 "/api/tournaments/{id}/participants/{participant_id}/disqualify",
             ),
+            Route::Drop => (
+                "POST",
+                "/api/tournaments/{id}/participants/{participant_id}/drop",
+            ),
             Route::Standings => ("GET", "/api/tournaments/{id}/standings"),
+            Route::CheckIn => ("POST", "/api/tournaments/{id}/check-in"),
+            Route::CheckInParticipant => (
+                "POST",
+                "/api/tournaments/{id}/participants/{participant_id}/check-in",
+            ),
+            Route::Waitlist => ("GET", "/api/tournaments/{id}/waitlist"),
+            Route::LeaveWaitlist => ("DELETE", "/api/tournaments/{id}/waitlist/{user_id}"),
+            Route::Bulk => ("POST", "/api/tournaments/{id}/participants/bulk"),
         }
     }
 }
@@ -414,7 +433,25 @@ impl Env {
             Route::Report => handle("tournaments-result-report", s, req, results::report).await,
             Route::Correct => handle("tournaments-result-correct", s, req, results::correct).await,
             Route::Disqualify => handle("tournaments-disqualify", s, req, disqualify::handle).await,
+            Route::Drop => handle("tournaments-drop", s, req, drop::handle).await,
             Route::Standings => handle("tournaments-standings", s, req, standings::handle).await,
+            Route::CheckIn => handle("tournaments-check-in", s, req, check_in::myself).await,
+            Route::CheckInParticipant => {
+                handle(
+                    "tournaments-participant-check-in",
+                    s,
+                    req,
+                    check_in::participant,
+                )
+                .await
+            }
+            Route::Waitlist => {
+                handle("tournaments-waitlist-list", s, req, waitlist_list::handle).await
+            }
+            Route::LeaveWaitlist => {
+                handle("tournaments-waitlist-leave", s, req, waitlist_leave::handle).await
+            }
+            Route::Bulk => handle("tournaments-participants-bulk", s, req, bulk::handle).await,
         };
         let status = response.status().as_u16();
         if status >= 400 {
@@ -687,26 +724,19 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<String> {
     out
 }
 
-/// Runs the test `body` on a multi-threaded runtime (4 workers) driven from a thread with a
-/// 16 MiB stack, for a test whose future is too large for a test thread's 2 MiB in a debug
-/// build. A panic in `body` fails the test.
-pub fn on_big_stack<F, Fut>(body: F)
+/// Runs a test whose one future calls every route in turn on a runtime whose threads have
+/// 16 MiB stacks: a debug build of that future outgrows the test thread's 2 MiB (the
+/// functions themselves each run one route and stay far below it).
+pub fn on_large_stacks<F>(body: F) -> F::Output
 where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()>,
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
 {
-    let thread = std::thread::Builder::new()
-        .stack_size(16 << 20)
-        .spawn(move || {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(4)
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(body())
-        })
-        .expect("a test thread");
-    if let Err(panic) = thread.join() {
-        std::panic::resume_unwind(panic);
-    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .thread_stack_size(16 << 20)
+        .enable_all()
+        .build()
+        .expect("a test runtime")
+        .block_on(async { tokio::spawn(body).await.expect("the test's body") })
 }

@@ -1,0 +1,14 @@
+use gymit_shared::http;
+use gymit_tournaments::{handlers::check_in, Tournaments};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    gymit_shared::telemetry::init();
+    let state = Tournaments::from_env().await?;
+    http::run(
+        "tournaments-participant-check-in",
+        state,
+        check_in::participant,
+    )
+    .await
+}
