@@ -28,7 +28,11 @@ use lambda_http::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::{http::Request, http::Response, ApiError};
+use crate::ApiError;
+
+// `http`'s aliases, named here so that `http` (which runs these checks) stays below `edge`.
+type Request = lambda_http::Request;
+type Response = lambda_http::Response<Body>;
 
 /// The header CloudFront adds to every request it passes to the APIs.
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";

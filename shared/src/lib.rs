@@ -19,8 +19,9 @@
 //!    (→ `time`), `cursor`, `dynamo`, `validate`.
 //! 3. Tokens: `jwt` (→ `config`, `role`, `ids`, `time`, `error`). It loads its own keys
 //!    (`KeySet::from_env`); `config` knows nothing of tokens. The circuit breaker:
-//!    `breaker` (→ `metrics`, `error`).
-//! 4. Wrappers a function runs in: `http`, `lambda`, `batch`.
+//!    `breaker` (→ `metrics`, `error`). What the edge (CloudFront) adds: `edge`
+//!    (→ `error`): the origin-verify check and cacheable public reads.
+//! 4. Wrappers a function runs in: `http` (→ `edge`), `lambda`, `batch`.
 //! 5. The caller: `identity` (→ `jwt`, `http`, `role`; re-exports `Role`).
 //! 6. What builds on all of that: `events`, `health`.
 //! 7. `user` (→ `events`, `role`).

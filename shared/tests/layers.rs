@@ -9,7 +9,7 @@ const LAYERS: &[&[&str]] = &[
     &["trace"],
     &["error", "time", "telemetry", "retry", "aws", "role"],
     &["config", "ids", "metrics", "cursor", "dynamo", "validate"],
-    &["jwt", "breaker"],
+    &["jwt", "breaker", "edge"],
     &["http", "lambda", "batch"],
     &["identity"],
     &["events", "health"],
