@@ -137,6 +137,12 @@ async fn the_metrics_page_is_prometheus_text_with_the_documents_names_after_traf
             &[login[0], ("status_class", "4xx")],
             1.0,
         ) && moved("tournaments_started_total", &[], 1.0)
+            && moved("tournament_joins_total", &[("outcome", "joined")], 3.0)
+            && moved(
+                "events_published_total",
+                &[("event_type", "tournament.started")],
+                1.0,
+            )
             && moved("fanout_posts_total", &[("outcome", "delivered")], 2.0)
             && moved(
                 "event_delivery_seconds_count",
