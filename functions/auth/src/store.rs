@@ -238,16 +238,10 @@ impl AuthStore {
 
     /// The login item of `email`, if the email is registered (one GetItem).
     async fn login_item(&self, email: &str) -> Result<Option<Item>, StoreError> {
-        let out = self
-            .db
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(email_key(email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        Ok(out.item.filter(|i| i.contains_key("user_id")))
+        Ok(self
+            .email_item(email)
+            .await?
+            .filter(|i| i.contains_key("user_id")))
     }
 
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StoreError> {

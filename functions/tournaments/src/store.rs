@@ -608,9 +608,20 @@ impl TournamentsStore {
         gen: &str,
         bracket: &Bracket,
     ) -> Result<(), StoreError> {
-        let mut requests = Vec::new();
-        for (order, m) in bracket.matches().iter().enumerate() {
-            let item = match_item(tournament_id, gen, order, m)?;
+        let items = bracket
+            .matches()
+            .iter()
+            .enumerate()
+            .map(|(order, m)| match_item(tournament_id, gen, order, m))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_all(items).await
+    }
+
+    /// Puts `items` outside any transaction, 25 to a BatchWriteItem, resending what
+    /// DynamoDB leaves unprocessed.
+    async fn put_all(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        let mut requests = Vec::with_capacity(items.len());
+        for item in items {
             let put = build(
                 aws_sdk_dynamodb::types::PutRequest::builder()
                     .set_item(Some(item))
@@ -627,16 +638,11 @@ impl TournamentsStore {
         &self,
         roster: &[(Participant, String)],
     ) -> Result<(), StoreError> {
-        let mut requests = Vec::new();
-        for (p, position) in roster {
-            let put = build(
-                aws_sdk_dynamodb::types::PutRequest::builder()
-                    .set_item(Some(participant_item(p, position)?))
-                    .build(),
-            )?;
-            requests.push(WriteRequest::builder().put_request(put).build());
-        }
-        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
+        let items = roster
+            .iter()
+            .map(|(p, position)| participant_item(p, position))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.put_all(items).await
     }
 
     /// Writes the participants of bulk add `batch` outside any transaction, in batches:
@@ -646,18 +652,15 @@ impl TournamentsStore {
         batch: &str,
         roster: &[(Participant, String)],
     ) -> Result<(), StoreError> {
-        let mut requests = Vec::new();
-        for (p, position) in roster {
-            let mut item = participant_item(p, position)?;
-            item.insert("batch".into(), s(batch));
-            let put = build(
-                aws_sdk_dynamodb::types::PutRequest::builder()
-                    .set_item(Some(item))
-                    .build(),
-            )?;
-            requests.push(WriteRequest::builder().put_request(put).build());
-        }
-        Ok(batch_write_all(&self.db, &self.table, requests, &RESEND_UNPROCESSED).await?)
+        let items = roster
+            .iter()
+            .map(|(p, position)| {
+                let mut item = participant_item(p, position)?;
+                item.insert("batch".into(), s(batch));
+                Ok(item)
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.put_all(items).await
     }
 
     /// Deletes the participants of a bulk add whose commit lost (best effort, as
