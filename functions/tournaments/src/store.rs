@@ -540,17 +540,7 @@ impl TournamentsStore {
         &self,
         id: &str,
     ) -> Result<Option<(Meta, Vec<(String, Participant)>)>, StoreError> {
-        let items = query_all(
-            self.db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", pk(id))
-                .expression_attribute_values(":from", s("META"))
-                .expression_attribute_values(":to", s("PARTICIPANT$"))
-                .consistent_read(true),
-        )
-        .await?;
+        let items = self.sort_key_range(id, "META", "PARTICIPANT$").await?;
         let mut meta: Option<Meta> = None;
         let mut participant_items = Vec::new();
         for item in items {
@@ -567,23 +557,34 @@ impl TournamentsStore {
         Ok(Some((meta, seeded(roster))))
     }
 
+    /// Every item of tournament `id` whose sort key lies in `from ..= to` (one strongly
+    /// consistent Query, every page).
+    async fn sort_key_range(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        query_all(
+            self.db
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":pk", pk(id))
+                .expression_attribute_values(":from", s(from))
+                .expression_attribute_values(":to", s(to))
+                .consistent_read(true),
+        )
+        .await
+    }
+
     /// META and the waitlist in line (one strongly consistent Query of the sort keys
     /// `META` ..= `NEXT$`): for the changes of the waitlist and of capacity.
     pub async fn meta_and_line(
         &self,
         id: &str,
     ) -> Result<Option<(Meta, Vec<WaitlistEntry>)>, StoreError> {
-        let items = query_all(
-            self.db
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", pk(id))
-                .expression_attribute_values(":from", s("META"))
-                .expression_attribute_values(":to", s("NEXT$"))
-                .consistent_read(true),
-        )
-        .await?;
+        let items = self.sort_key_range(id, "META", "NEXT$").await?;
         let mut meta = None;
         let mut line = Vec::new();
         for item in items {
