@@ -144,6 +144,9 @@ fn side_name(s: Side) -> &'static str {
         Side::GrandFinal => "grand_final",
         Side::ThirdPlace => "third_place",
         Side::RoundRobin => "round_robin",
+        Side::Swiss | Side::Group | Side::Playoff => {
+            unreachable!("the monolith has no Swiss or group stages (LEGACY.md)")
+        }
     }
 }
 
@@ -152,6 +155,9 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::SingleElimination => "single_elimination",
         Kind::DoubleElimination => "double_elimination",
         Kind::RoundRobin => "round_robin",
+        Kind::Swiss | Kind::GroupStage => {
+            unreachable!("the monolith has no Swiss or group stages (LEGACY.md)")
+        }
     }
 }
 
