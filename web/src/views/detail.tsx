@@ -381,7 +381,7 @@ function Players(props: { d: Data; manage: boolean; mine?: Participant }) {
                         await api('DELETE', `/tournaments/${t.id}/waitlist/${w.user_id}`);
                         await d.loadWaitlist(t);
                       }, user?.id === w.user_id ? 'You left the waitlist.' : undefined)}>
-                      {user?.id === w.user_id ? 'Leave waitlist' : 'Remove'}
+                      {user?.id === w.user_id ? 'Leave the waitlist' : 'Remove'}
                     </button>
                   )}
                 </li>
