@@ -80,9 +80,9 @@ test:
 	cargo test --workspace --lib -- --ignored hot_reload
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo test --workspace --test legacy_import
-	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 	$(TARGET_DIR)/debug/gymit-local test-env -- node web/tests/e2e.mjs
 	$(TARGET_DIR)/debug/gymit-local test-env -- node local/tests/ops_page.mjs
+	$(TARGET_DIR)/debug/gymit-local test-env -- $(VENV)/bin/python tests/contract.py
 
 test-bins:
 	cargo build --workspace --bins --tests
