@@ -56,10 +56,12 @@ use gymit_notifications::{
 };
 use gymit_sample_events::{self as samples, Source};
 use gymit_shared::{
+    cursor::CursorKey,
     events::{sns_messages, Event, Publisher},
     health::Health,
     identity::Role,
-    jwt::{KeySet, Tokens},
+    jwt::Tokens,
+    keys::Keys,
     user::User,
     Request, Response,
 };
@@ -226,12 +228,11 @@ impl States {
             }),
             users: Arc::new(Users {
                 store: UsersStore::new(db.clone(), "gymit-users".into()),
-                tokens: tokens.clone(),
-                cursor_secret: SECRET.into(),
+                keys: Keys::given(Some(tokens.clone()), Some(CursorKey::derive(SECRET))),
             }),
             tournaments: Arc::new(Tournaments::new(
                 TournamentsStore::new(db.clone(), "gymit-tournaments".into()),
-                &KeySet::single(SECRET),
+                Keys::given(Some(tokens.clone()), Some(CursorKey::derive(SECRET))),
             )),
             notifications: Arc::new(Notifications {
                 store: store(),

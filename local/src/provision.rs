@@ -18,6 +18,7 @@ use crate::{
 };
 
 pub const DEV_JWT_SECRET: &str = "gymit-local-development-secret-not-for-production";
+pub const DEV_CURSOR_SECRET: &str = "gymit-local-development-cursor-key-not-for-production";
 pub const DEV_ROOT_ADMIN_PASSWORD: &str = "gymit-root-admin-password";
 
 /// Creates `name` from the template's table properties unless it exists; waits until ACTIVE.
@@ -185,9 +186,10 @@ pub async fn create_email_identity(
 
 /// The template's secrets in the emulator (security: the functions read their keys from
 /// Secrets Manager at cold start, locally through the same code path as on AWS, since
-/// `JWT_SECRET_ARN` / `ROOT_ADMIN_SECRET_ARN` resolve to the logical ids here). Their
-/// values are the development ones that the environment also names (`JWT_SECRET`,
-/// `ROOT_ADMIN_PASSWORD`), so tests that sign their own tokens agree. Idempotent.
+/// `JWT_SECRET_ARN`, `CURSOR_SECRET_ARN` and `ROOT_ADMIN_SECRET_ARN` resolve to the logical
+/// ids here). Their values are the development ones that the environment also names
+/// (`JWT_SECRET`, `CURSOR_SECRET`, `ROOT_ADMIN_PASSWORD`), so tests that sign their own
+/// tokens agree. Idempotent.
 pub async fn put_secrets(sdk: &aws_config::SdkConfig) -> Result<(), Error> {
     let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_string());
     let client = aws_sdk_secretsmanager::Client::new(sdk);
@@ -195,6 +197,10 @@ pub async fn put_secrets(sdk: &aws_config::SdkConfig) -> Result<(), Error> {
         (
             "JwtSecret",
             serde_json::json!({ "secret": var("JWT_SECRET", DEV_JWT_SECRET) }),
+        ),
+        (
+            "CursorSecret",
+            serde_json::json!({ "secret": var("CURSOR_SECRET", DEV_CURSOR_SECRET) }),
         ),
         (
             "RootAdminSecret",
@@ -246,6 +252,7 @@ pub fn local_environment(
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ("LOG_FORMAT", "text".to_string()),
         ("JWT_SECRET", var("JWT_SECRET", DEV_JWT_SECRET)),
+        ("CURSOR_SECRET", var("CURSOR_SECRET", DEV_CURSOR_SECRET)),
         (
             "ROOT_ADMIN_EMAIL",
             var("ROOT_ADMIN_EMAIL", DEV_ROOT_ADMIN_EMAIL),

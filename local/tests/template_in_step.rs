@@ -464,3 +464,110 @@ fn no_function_names_another_services_table_in_its_policy_environment_or_trigger
     tables_named(join, &tables, &mut named);
     assert_eq!(named, BTreeSet::from(["TournamentsTable".to_string()]));
 }
+
+/// The secrets (logical ids) that a function's policies let it read.
+fn secrets_readable(function: &Value) -> BTreeSet<String> {
+    function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| named(&p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The paths of openapi.yaml's operations that take a `cursor` (the paginated listings).
+fn paginated_routes() -> BTreeSet<(String, String)> {
+    let api = yaml("openapi.yaml");
+    let mut out = BTreeSet::new();
+    for (path, item) in api["paths"].as_mapping().expect("paths") {
+        for (method, op) in item.as_mapping().into_iter().flatten() {
+            let takes_cursor = op["parameters"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .any(|p| {
+                    let p = match ref_of(&p["$ref"].clone()).or(p["$ref"].as_str()) {
+                        Some(r) => {
+                            api["components"]["parameters"][r.rsplit('/').next().unwrap()].clone()
+                        }
+                        None => p.clone(),
+                    };
+                    p["name"].as_str() == Some("cursor")
+                });
+            if takes_cursor {
+                let (m, p) = (
+                    method.as_str().unwrap_or_default(),
+                    path.as_str().unwrap_or_default(),
+                );
+                out.insert((m.to_uppercase(), p.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_the_functions_that_sign_or_verify_tokens_can_read_the_token_keys() {
+    let template = Template::load(&root().join("template.yaml")).unwrap();
+    let t = template.document().clone();
+    let all = resources(&t);
+    let paginated = paginated_routes();
+    assert!(
+        paginated.len() >= 2,
+        "no paginated listing in openapi.yaml: {paginated:?}"
+    );
+    // Besides the functions behind a protected route (each verifies the caller's token
+    // itself, defense in depth): the two that sign, and the two that verify a token that
+    // comes another way (the authorizer's, and the WebSocket connect's `?token=`).
+    let sign_or_verify_off_route = [
+        "AuthLoginFunction",
+        "AuthRefreshFunction",
+        "AuthAuthorizerFunction",
+        "NotificationsConnectFunction",
+    ];
+    let mut wrong = Vec::new();
+    for f in template.functions() {
+        let readable = secrets_readable(&all[&f.logical]);
+        let verifies = f.routes.iter().any(|r| r.authorized)
+            || sign_or_verify_off_route.contains(&f.logical.as_str());
+        let lists = f
+            .routes
+            .iter()
+            .any(|r| paginated.contains(&(r.method.clone(), r.path.clone())));
+        for (secret, needed) in [("JwtSecret", verifies), ("CursorSecret", lists)] {
+            if readable.contains(secret) != needed {
+                wrong.push(format!(
+                    "{}: {secret} readable {}, needed {needed}",
+                    f.logical, !needed
+                ));
+            }
+        }
+        // A binary that says what it reads at cold start (`Needs::…`) says the same.
+        let source = std::fs::read_dir(root().join("functions"))
+            .unwrap()
+            .map(|s| s.unwrap().path().join(format!("src/bin/{}.rs", f.binary)))
+            .find(|p| p.exists())
+            .map(|p| std::fs::read_to_string(p).unwrap())
+            .unwrap_or_default();
+        if let Some(i) = source.find("Needs::") {
+            let said = source[i + "Needs::".len()..]
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or_default();
+            let expected = match (verifies, lists) {
+                (true, true) => "TokensAndCursors",
+                (true, false) => "Tokens",
+                (false, true) => "Cursors",
+                (false, false) => "Nothing",
+            };
+            if said != expected {
+                wrong.push(format!(
+                    "{}: its binary reads Needs::{said}, its routes need Needs::{expected}",
+                    f.logical
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

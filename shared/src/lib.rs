@@ -21,7 +21,8 @@
 //!    (`KeySet::from_env`); `config` knows nothing of tokens. The circuit breaker:
 //!    `breaker` (→ `metrics`, `error`). What the edge (CloudFront) adds: `edge`
 //!    (→ `error`): the origin-verify check and cacheable public reads.
-//! 4. Wrappers a function runs in: `http` (→ `edge`), `lambda`, `batch`.
+//! 4. Wrappers a function runs in: `http` (→ `edge`), `lambda`, `batch`. The secrets a
+//!    function holds: `keys` (→ `jwt`, `cursor`, `config`).
 //! 5. The caller: `identity` (→ `jwt`, `http`, `role`; re-exports `Role`).
 //! 6. What builds on all of that: `events`, `health`.
 //! 7. `user` (→ `events`, `role`).
@@ -40,6 +41,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod jwt;
+pub mod keys;
 pub mod lambda;
 pub mod metrics;
 pub mod retry;

@@ -10,7 +10,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "time", "telemetry", "retry", "aws", "role"],
     &["config", "ids", "metrics", "cursor", "dynamo", "validate"],
     &["jwt", "breaker", "edge"],
-    &["http", "lambda", "batch"],
+    &["http", "lambda", "batch", "keys"],
     &["identity"],
     &["events", "health"],
     &["user"],

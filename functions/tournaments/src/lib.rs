@@ -10,7 +10,12 @@ pub mod reads;
 pub mod registration;
 pub mod store;
 
-use gymit_shared::{config, events::Event, jwt::KeySet, jwt::Tokens, ApiError};
+use gymit_shared::{
+    config,
+    events::Event,
+    keys::{Keys, Needs},
+    ApiError,
+};
 use serde_json::Value;
 
 use crate::store::TournamentsStore;
@@ -19,29 +24,28 @@ use crate::store::TournamentsStore;
 /// table: what the service knows of users is its own projection (`store::Member`).
 pub struct Tournaments {
     pub store: TournamentsStore,
-    pub tokens: Tokens,
-    /// Signs pagination cursors (derived key, see shared::cursor).
-    pub cursor_secret: String,
+    /// The token keys for a protected route, the cursor key for the listing, nothing for
+    /// the other public reads (each binary says what it [`Needs`]).
+    pub keys: Keys,
     /// The tournaments this instance loaded for the public reads (`reads`).
     pub loads: reads::Loads,
 }
 
 impl Tournaments {
-    pub fn new(store: TournamentsStore, keys: &KeySet) -> Self {
+    pub fn new(store: TournamentsStore, keys: Keys) -> Self {
         Self {
             store,
-            tokens: Tokens::from_keys(keys),
-            cursor_secret: keys.current.secret.clone(),
+            keys,
             loads: reads::Loads::default(),
         }
     }
 
-    /// From `TOURNAMENTS_TABLE` and the token keys (`JWT_SECRET_ARN` or `JWT_SECRET`).
-    pub async fn from_env() -> Result<Self, config::ConfigError> {
+    /// From `TOURNAMENTS_TABLE` and the secrets the function `needs`.
+    pub async fn from_env(needs: Needs) -> Result<Self, config::ConfigError> {
         let table = config::required("TOURNAMENTS_TABLE")?;
-        let keys = gymit_shared::jwt::KeySet::from_env().await?;
+        let keys = Keys::from_env(needs).await?;
         let db = gymit_shared::aws::dynamodb().await;
-        Ok(Self::new(TournamentsStore::new(db, table), &keys))
+        Ok(Self::new(TournamentsStore::new(db, table), keys))
     }
 }
 

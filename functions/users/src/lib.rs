@@ -5,26 +5,28 @@ pub mod domain;
 pub mod handlers;
 pub mod store;
 
-use gymit_shared::{config, jwt::Tokens};
+use gymit_shared::{
+    config,
+    keys::{Keys, Needs},
+};
 
 use crate::store::UsersStore;
 
 /// What the user functions need, built once per process.
 pub struct Users {
     pub store: UsersStore,
-    pub tokens: Tokens,
-    /// Signs pagination cursors (derived key, see shared::cursor).
-    pub cursor_secret: String,
+    /// The token keys for a protected route, and the cursor key for the listing; nothing
+    /// for `users-create`, which another service invokes (each binary says what it [`Needs`]).
+    pub keys: Keys,
 }
 
 impl Users {
-    pub async fn from_env() -> Result<Self, config::ConfigError> {
+    /// From `USERS_TABLE` and the secrets the function `needs`.
+    pub async fn from_env(needs: Needs) -> Result<Self, config::ConfigError> {
         let table = config::required("USERS_TABLE")?;
-        let keys = gymit_shared::jwt::KeySet::from_env().await?;
         Ok(Self {
             store: UsersStore::new(gymit_shared::aws::dynamodb().await, table),
-            tokens: Tokens::from_keys(&keys),
-            cursor_secret: keys.current.secret,
+            keys: Keys::from_env(needs).await?,
         })
     }
 }

@@ -8,7 +8,10 @@
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use gymit_shared::{dynamo::Item, identity::Role, jwt::Tokens, user::User, Request, Response};
+use gymit_shared::{
+    cursor::CursorKey, dynamo::Item, identity::Role, jwt::Tokens, keys::Keys, user::User, Request,
+    Response,
+};
 use gymit_users::{
     domain::{Change, Profile},
     handlers::{admin, approve, ban, create, delete, set_role, unban},
@@ -28,8 +31,7 @@ async fn users() -> Arc<Users> {
             gymit_shared::aws::dynamodb().await,
             tables["UsersTable"].clone(),
         ),
-        tokens: Tokens::new(SECRET),
-        cursor_secret: SECRET.into(),
+        keys: Keys::given(Some(Tokens::new(SECRET)), Some(CursorKey::derive(SECRET))),
     })
 }
 
@@ -74,7 +76,9 @@ async fn stored(state: &Users, id: &str) -> Profile {
 
 fn token(state: &Users, caller: &User) -> String {
     state
-        .tokens
+        .keys
+        .tokens()
+        .expect("the test state holds the token keys")
         .issue(&caller.id, &caller.email, caller.role, caller.is_approved)
         .expect("token")
         .0

@@ -7,7 +7,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use gymit_local::testing::{Budget, RoundTrips};
-use gymit_shared::{identity::Role, jwt::Tokens, user::User, Request};
+use gymit_shared::{
+    cursor::CursorKey, identity::Role, jwt::Tokens, keys::Keys, user::User, Request,
+};
 use gymit_users::{
     handlers::{approve, ban, create, delete, get, list, me_get, me_update, set_role, unban},
     store::UsersStore,
@@ -49,7 +51,9 @@ fn user(name: &str, role: Role) -> User {
 
 fn token(state: &Users, caller: &User) -> String {
     state
-        .tokens
+        .keys
+        .tokens()
+        .expect("the test state holds the token keys")
         .issue(&caller.id, &caller.email, caller.role, caller.is_approved)
         .expect("token")
         .0
@@ -105,8 +109,7 @@ async fn every_route_takes_at_most_two_round_trips() {
             trips.patient_client(&gymit_shared::aws::sdk_config().await),
             tables["UsersTable"].clone(),
         ),
-        tokens: Tokens::new(SECRET),
-        cursor_secret: SECRET.into(),
+        keys: Keys::given(Some(Tokens::new(SECRET)), Some(CursorKey::derive(SECRET))),
     });
     let admin = user("admin", Role::Admin);
     let member = user("member", Role::Member);

@@ -1,9 +1,9 @@
-use gymit_shared::http;
+use gymit_shared::{http, keys::Needs};
 use gymit_tournaments::{handlers::waitlist_list, Tournaments};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     gymit_shared::telemetry::init();
-    let state = Tournaments::from_env().await?;
+    let state = Tournaments::from_env(Needs::Nothing).await?;
     http::run("tournaments-waitlist-list", state, waitlist_list::handle).await
 }

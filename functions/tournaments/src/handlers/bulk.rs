@@ -29,7 +29,7 @@ pub async fn handle(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let body: BulkBody = http::json_body(&req)?;
     // Who may add comes before what they add: a member gets 403, not 422.

@@ -29,7 +29,7 @@ pub async fn myself(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let answer = mutate(&state, &id, |loaded| {
         match loaded.of_user(&caller.user_id) {
@@ -85,7 +85,7 @@ pub async fn participant(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let participant_id = http::path_param(&req, "participant_id")?;
     let answer = mutate(&state, &id, |loaded| {

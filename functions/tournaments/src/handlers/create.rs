@@ -22,7 +22,7 @@ pub async fn handle(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     caller.require_role(&[Role::Trainer, Role::Admin])?;
     let fields: TournamentFields = http::json_body(&req)?;
     let now = time::now_rfc3339();

@@ -19,7 +19,7 @@ pub async fn handle(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let participant_id = http::path_param(&req, "participant_id")?;
     let (participant, t, bracket) = mutate(&state, &id, |loaded| {

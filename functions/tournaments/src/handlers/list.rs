@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use gymit_shared::{cursor::CursorKey, http, ApiError, Ctx, Request, Response};
+use gymit_shared::{http, ApiError, Ctx, Request, Response};
 use serde_json::json;
 
 use crate::{domain::Status, store::ListFilter, Tournaments};
@@ -24,7 +24,7 @@ pub async fn handle(
         })?),
     };
     let filter = ListFilter { status };
-    let cursors = CursorKey::derive(&state.cursor_secret);
+    let cursors = state.keys.cursors()?;
     let start = http::page_cursor(&req)
         .map(|c| cursors.decode(&filter.scope(), &c))
         .transpose()?;

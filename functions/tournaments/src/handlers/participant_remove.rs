@@ -18,7 +18,7 @@ pub async fn handle(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let participant_id = http::path_param(&req, "participant_id")?;
     mutate(&state, &id, |loaded| {

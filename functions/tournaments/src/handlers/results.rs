@@ -40,7 +40,7 @@ async fn record(
     req: &Request,
     correcting: bool,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(req, &state.tokens)?;
+    let caller = identity::caller(req, state.keys.tokens()?)?;
     let id = http::path_param(req, "id")?;
     let match_id = http::path_param(req, "match_id")?;
     let body: ResultBody = http::json_body(req)?;

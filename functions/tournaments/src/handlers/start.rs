@@ -41,7 +41,7 @@ pub async fn handle(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let body: Body = http::optional_json_body(&req)?;
     let random = match body.seeding.as_deref() {

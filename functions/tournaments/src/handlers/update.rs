@@ -18,7 +18,7 @@ pub async fn handle(
     req: Request,
     _ctx: Ctx,
 ) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let fields: TournamentFields = http::json_body(&req)?;
     if fields.is_empty() {

@@ -15,10 +15,12 @@ use std::{
 use aws_sdk_dynamodb::Client;
 use gymit_local::testing::RoundTrips;
 use gymit_shared::{
+    cursor::CursorKey,
     dynamo::Item,
     events::{Event, SnsEvent},
     identity::Role,
-    jwt::KeySet,
+    jwt::Tokens,
+    keys::Keys,
     user::User,
     Request, Response,
 };
@@ -298,7 +300,7 @@ impl Env {
         let counted = trips.patient_client(&sdk);
         let state = Tournaments::new(
             TournamentsStore::new(counted, table),
-            &KeySet::single(SECRET),
+            Keys::given(Some(Tokens::new(SECRET)), Some(CursorKey::derive(SECRET))),
         );
         Self {
             db: Client::from_conf(gymit_local::testing::patient(&sdk).build()),
@@ -363,7 +365,9 @@ impl Env {
 
     pub fn token(&self, p: &Person) -> String {
         self.state
-            .tokens
+            .keys
+            .tokens()
+            .expect("the test state holds the token keys")
             .issue(&p.id, &p.email, p.role, p.approved)
             .expect("token")
             .0

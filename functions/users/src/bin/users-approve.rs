@@ -1,9 +1,9 @@
-use gymit_shared::http;
+use gymit_shared::{http, keys::Needs};
 use gymit_users::{handlers::approve, Users};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     gymit_shared::telemetry::init();
-    let state = Users::from_env().await?;
+    let state = Users::from_env(Needs::Tokens).await?;
     http::run("users-approve", state, approve::handle).await
 }

@@ -22,7 +22,7 @@ pub const STALE_SAVES: Policy = Policy::attempts(4, Duration::from_millis(10));
 
 /// Applies `change` to the user named by the `{id}` path parameter; returns the new profile.
 pub async fn change(state: &Users, req: &Request, change: Change) -> Result<Profile, ApiError> {
-    let caller = identity::caller(req, &state.tokens)?;
+    let caller = identity::caller(req, state.keys.tokens()?)?;
     caller.require_role(&[Role::Admin])?;
     let id = http::path_param(req, "id")?;
     retry(&STALE_SAVES, |_| async {

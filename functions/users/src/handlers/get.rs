@@ -8,7 +8,7 @@ use gymit_shared::{http, identity, user::PublicUser, ApiError, Ctx, Request, Res
 use crate::Users;
 
 pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let id = http::path_param(&req, "id")?;
     let profile = state
         .store

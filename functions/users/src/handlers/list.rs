@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use gymit_shared::{
-    cursor::CursorKey,
     http,
     identity::{self, Role},
     validate::Validator,
@@ -26,7 +25,7 @@ fn flag(v: &mut Validator, req: &Request, name: &str) -> Option<bool> {
 }
 
 pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     caller.require_role(&[Role::Admin])?;
     let limit = http::page_limit(&req)?;
     let mut v = Validator::new();
@@ -45,7 +44,7 @@ pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Respon
         is_banned: flag(&mut v, &req, "is_banned"),
     };
     v.finish()?;
-    let cursors = CursorKey::derive(&state.cursor_secret);
+    let cursors = state.keys.cursors()?;
     let start = http::page_cursor(&req)
         .map(|c| cursors.decode(&filter.scope(), &c))
         .transpose()?;

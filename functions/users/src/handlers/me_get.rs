@@ -7,7 +7,7 @@ use gymit_shared::{http, identity, ApiError, Ctx, Request, Response};
 use crate::Users;
 
 pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let profile = state
         .store
         .get(&caller.user_id)

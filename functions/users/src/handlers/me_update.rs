@@ -21,7 +21,7 @@ struct Body {
 }
 
 pub async fn handle(state: Arc<Users>, req: Request, _ctx: Ctx) -> Result<Response, ApiError> {
-    let caller = identity::caller(&req, &state.tokens)?;
+    let caller = identity::caller(&req, state.keys.tokens()?)?;
     let body: Body = http::json_body(&req)?;
     let Some(raw) = body.full_name else {
         return Err(ApiError::bad_request("nothing to change: send full_name"));
