@@ -125,7 +125,7 @@ impl KeySet {
         Ok(set)
     }
 
-    /// The keys that sign and verify access tokens (and derive the cursor key), read once at
+    /// The keys that sign and verify access tokens, read once at
     /// cold start, only by the functions that need them:
     /// - `JWT_SECRET_ARN`: a Secrets Manager secret (name or ARN) holding the key set's JSON
     ///   ([`KeySet::parse`]); on AWS and under `gymit-local` alike (the emulator's
