@@ -36,7 +36,10 @@ use std::{
 };
 
 use aws_sdk_dynamodb::{
-    types::{AttributeValue, Delete, DeleteRequest, Put, TransactWriteItem, Update, WriteRequest},
+    types::{
+        AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, TransactWriteItem, Update,
+        WriteRequest,
+    },
     Client,
 };
 use gymit_shared::{
@@ -125,6 +128,8 @@ pub enum Subscribed {
     Full,
     /// The connection is gone (disconnected or expired).
     Gone,
+    /// The service has not heard of the tournament (yet): nothing was written.
+    UnknownTournament,
 }
 
 pub struct ConnectionsStore {
@@ -413,7 +418,7 @@ impl ConnectionsStore {
 
     /// Subscribes a connection to a tournament: both sides of the subscription and the
     /// connection's count in one transaction, which holds only while the connection exists
-    /// and has room.
+    /// and has room, and (but for the lobby) while the tournament is known: one round trip.
     pub async fn subscribe(
         &self,
         connection_id: &str,
@@ -451,12 +456,24 @@ impl ConnectionsStore {
             .set_item(Some(theirs))
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut items = vec![
+            TransactWriteItem::builder().update(count).build(),
+            TransactWriteItem::builder().put(mine).build(),
+            TransactWriteItem::builder().put(theirs).build(),
+        ];
+        if tournament_id != LOBBY {
+            let known = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(known_key(tournament_id)))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            items.push(TransactWriteItem::builder().condition_check(known).build());
+        }
         let result = self
             .db
             .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(count).build())
-            .transact_items(TransactWriteItem::builder().put(mine).build())
-            .transact_items(TransactWriteItem::builder().put(theirs).build())
+            .set_transact_items(Some(items))
             .send()
             .await;
         match result.map_err(transaction_error) {
@@ -464,7 +481,9 @@ impl ConnectionsStore {
             Err(StoreError::TransactionCancelled(reasons)) => {
                 let failed =
                     |i: usize| reasons.get(i).map(String::as_str) == Some("ConditionalCheckFailed");
-                if failed(1) {
+                if failed(3) {
+                    Ok(Subscribed::UnknownTournament)
+                } else if failed(1) {
                     Ok(Subscribed::Already)
                 } else if failed(0) {
                     match self.connection(connection_id).await? {

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::{
     handlers::connection_id,
-    messages::{self, Action, Refusal, LOBBY},
+    messages::{self, Action, Refusal},
     store::{ConnectionsStore, Subscribed, MAX_SUBSCRIPTIONS},
 };
 
@@ -43,14 +43,7 @@ async fn act(
     match action {
         Action::Ping => Ok(json!({ "type": "pong" })),
         Action::Subscribe(tournament_id) => {
-            if tournament_id != LOBBY {
-                require_known(store, &tournament_id).await?;
-            }
-            match store
-                .subscribe(connection_id, &tournament_id)
-                .await
-                .map_err(unavailable)?
-            {
+            match subscribe(store, connection_id, &tournament_id).await? {
                 Subscribed::New | Subscribed::Already => {
                     tracing::info!(%connection_id, %tournament_id, "subscribed");
                     Ok(json!({ "type": "subscribed", "tournament_id": tournament_id }))
@@ -60,6 +53,7 @@ async fn act(
                     format!("a connection may follow at most {MAX_SUBSCRIPTIONS} tournaments"),
                 )),
                 Subscribed::Gone => Err(Refusal::new("gone", "the connection is closed")),
+                Subscribed::UnknownTournament => Err(not_found()),
             }
         }
         Action::Unsubscribe(tournament_id) => {
@@ -77,24 +71,32 @@ async fn act(
 /// refused (a client subscribes right after creating a tournament).
 const TOURNAMENT_EVENT_LAG: Duration = Duration::from_secs(5);
 
-/// Refuses a tournament the service has not heard of; while the id is young enough for its
-/// creation event to be still on its way, re-reads (up to 100 ms apart) until the event
-/// arrives or the id is too old for it.
-async fn require_known(store: &ConnectionsStore, id: &str) -> Result<(), Refusal> {
-    let on_its_way = ids::young_for(id, TOURNAMENT_EVENT_LAG).unwrap_or_default();
+/// Subscribes in one transaction that also checks that the service has heard of the
+/// tournament; while the id is young enough for its creation event to be still on its way,
+/// tries again (up to 100 ms apart) until the event arrives or the id is too old for it.
+async fn subscribe(
+    store: &ConnectionsStore,
+    connection_id: &str,
+    tournament_id: &str,
+) -> Result<Subscribed, Refusal> {
+    let on_its_way = ids::young_for(tournament_id, TOURNAMENT_EVENT_LAG).unwrap_or_default();
     let policy =
         Policy::until(on_its_way, Duration::from_millis(25)).with_cap(Duration::from_millis(100));
     retry(&policy, |_| async {
-        if store.is_known_tournament(id).await.map_err(unavailable)? {
-            Ok(Attempt::Done(()))
-        } else {
-            Ok(Attempt::Retry(Refusal::new(
-                "not_found",
-                "no such tournament",
-            )))
+        match store
+            .subscribe(connection_id, tournament_id)
+            .await
+            .map_err(unavailable)?
+        {
+            Subscribed::UnknownTournament => Ok(Attempt::Retry(not_found())),
+            outcome => Ok(Attempt::Done(outcome)),
         }
     })
     .await
+}
+
+fn not_found() -> Refusal {
+    Refusal::new("not_found", "no such tournament")
 }
 
 fn unavailable(e: StoreError) -> Refusal {
