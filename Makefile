@@ -116,6 +116,9 @@ load: $(STAMP)
 	cargo build --workspace --bins --tests
 	$(TARGET_DIR)/debug/gymit-local test-env -- $(TARGET_DIR)/debug/load --spectators $${LOAD_SPECTATORS:-500} --events $${LOAD_EVENTS:-3}
 
+## The cost of tracing (issue 30) is measured on functions that make AWS calls of every
+## kind: a read, a transaction and its stream publish, an SNS-triggered fan-out.
+TRACED_BENCH = tournaments-get tournaments-result-report tournaments-publish-events notifications-fanout auth-me
 bench: $(STAMP)
 	@cmp -s bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt || \
 	  ( $(PY_PEER) -m venv $(TARGET_DIR)/bench/py && \
@@ -123,6 +126,7 @@ bench: $(STAMP)
 	    cp bench/peers/python/requirements.txt $(TARGET_DIR)/bench/py/requirements.txt )
 	cargo build --release --workspace --bins
 	$(TARGET_DIR)/release/coldstart
+	COLDSTART_TRACES=compare $(TARGET_DIR)/release/coldstart $(TRACED_BENCH)
 	$(TARGET_DIR)/release/swiss-pairing
 	cargo build --workspace --bins
 	$(TARGET_DIR)/debug/gymit-local test-env -- cargo run -q -p gymit-e2e --bin bench

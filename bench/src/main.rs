@@ -18,6 +18,16 @@
 //!
 //! Usage: `coldstart [NAME_PART…]` (only the binaries whose name contains one of them);
 //! `COLDSTART_RUNS` (default 11) starts per binary. Writes `<target>/bench/coldstart.json`.
+//!
+//! `COLDSTART_TRACES=compare` is the cost of tracing (issue 30) in the same run: every
+//! start is made twice, once as today (no X-Ray daemon, an unsampled trace) and once
+//! traced (`AWS_XRAY_DAEMON_ADDRESS` at a UDP socket here that counts the segment
+//! documents, a sampled trace on every invocation), and each start then answers
+//! `COLDSTART_WARM` (default 100) more invocations, timed one by one: the cold start and a
+//! warm request's time with and without traces, side by side. The EMF metric lines are
+//! written in both (they are how a function reports at all); what one costs per request is
+//! timed here too, formatting and writing `service_requests_total`'s line to /dev/null.
+//! Writes `<target>/bench/tracing_cost.json`.
 
 use std::{
     collections::BTreeMap,
@@ -77,6 +87,13 @@ struct Slot {
 
 type Stub = Arc<Mutex<Slot>>;
 
+/// Wakes a runtime's pending `next` poll when the stub has an event for it.
+static EVENT_READY: tokio::sync::Notify = tokio::sync::Notify::const_new();
+/// The trace header every invocation carries: sampled while tracing is compared.
+static TRACE_HEADER: Mutex<&str> = Mutex::new(UNSAMPLED);
+const UNSAMPLED: &str = "Root=1-00000000-000000000000000000000000";
+const SAMPLED: &str = "Root=1-00000000-000000000000000000000000;Parent=53995c3f42cd8ad8;Sampled=1";
+
 fn answer(stub: &Stub, outcome: Outcome) {
     let at = Instant::now();
     let tx = stub.lock().ok().and_then(|mut s| s.answered.take());
@@ -86,7 +103,20 @@ fn answer(stub: &Stub, outcome: Outcome) {
 }
 
 async fn next(State(stub): State<Stub>) -> impl IntoResponse {
-    let event = stub.lock().ok().and_then(|mut s| s.event.take());
+    // The event, as soon as there is one (a warm invocation is handed out while the
+    // process waits here); a process is killed before its last poll answers.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let event = loop {
+        if let Some(event) = stub.lock().ok().and_then(|mut s| s.event.take()) {
+            break Some(event);
+        }
+        if tokio::time::timeout_at(deadline.into(), EVENT_READY.notified())
+            .await
+            .is_err()
+        {
+            break None;
+        }
+    };
     match event {
         Some((id, body)) => {
             let deadline = chrono::Utc::now().timestamp_millis() + 10_000;
@@ -102,22 +132,16 @@ async fn next(State(stub): State<Stub>) -> impl IntoResponse {
                 "lambda-runtime-invoked-function-arn",
                 "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
             );
-            set(
-                "lambda-runtime-trace-id",
-                "Root=1-00000000-000000000000000000000000".into(),
-            );
+            let trace = TRACE_HEADER.lock().map(|t| *t).unwrap_or(UNSAMPLED);
+            set("lambda-runtime-trace-id", trace.into());
             set("content-type", "application/json".into());
             (StatusCode::OK, headers, body)
         }
-        // The second poll of a process: it is killed before this answers.
-        None => {
-            tokio::time::sleep(Duration::from_secs(600)).await;
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                HeaderMap::new(),
-                Bytes::new(),
-            )
-        }
+        None => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            HeaderMap::new(),
+            Bytes::new(),
+        ),
     }
 }
 
@@ -173,6 +197,8 @@ struct Start {
     ms: f64,
     hwm_kb: Option<u64>,
     outcome: Outcome,
+    /// The warm invocations' times (`COLDSTART_TRACES=compare`).
+    warm_ms: Vec<f64>,
 }
 
 fn free_port() -> Result<u16, Error> {
@@ -192,6 +218,7 @@ async fn start_once(
     subject: &Subject,
     env: &BTreeMap<String, String>,
     n: usize,
+    warm: usize,
 ) -> Result<Start, Error> {
     let (tx, rx) = oneshot::channel();
     {
@@ -227,17 +254,35 @@ async fn start_once(
         }
     };
     let hwm_kb = vm_hwm_kb(pid);
-    let _ = child.kill().await;
     let (at, outcome) = match answered {
         Some(Ok(Ok(v))) => v,
         Some(Ok(Err(_))) => return Err(format!("{}: the stub went away", subject.name).into()),
         Some(Err(_)) => return Err(format!("{}: no answer within 15 s", subject.name).into()),
         None => return Err(format!("{}: no answer (exited)", subject.name).into()),
     };
+    // Warm invocations of the same process, each timed from the moment its event is
+    // there to its answer.
+    let mut warm_ms = Vec::with_capacity(warm);
+    for i in 0..warm {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut slot = stub.lock().map_err(|_| "stub lock poisoned")?;
+            slot.event = Some((format!("bench-{n}-{i}"), subject.event.clone()));
+            slot.answered = Some(tx);
+        }
+        let handed = Instant::now();
+        EVENT_READY.notify_one();
+        match tokio::time::timeout(Duration::from_secs(15), rx).await {
+            Ok(Ok((at, _))) => warm_ms.push(at.duration_since(handed).as_secs_f64() * 1e3),
+            _ => return Err(format!("{}: warm invocation {i} not answered", subject.name).into()),
+        }
+    }
+    let _ = child.kill().await;
     Ok(Start {
         ms: at.duration_since(started).as_secs_f64() * 1e3,
         hwm_kb,
         outcome,
+        warm_ms,
     })
 }
 
@@ -468,6 +513,11 @@ async fn main() -> Result<(), Error> {
         there
     });
 
+    if std::env::var("COLDSTART_TRACES").as_deref() == Ok("compare") {
+        subjects.retain(|s| s.name != PY_PEER);
+        return tracing_cost(&stub, &subjects, &env, runs, &out_dir).await;
+    }
+
     // Rounds: one warm-up (page cache, .pyc files), then `runs` counted.
     println!(
         "cold starts: {} binaries x {runs} starts (+1 warm-up) under a Runtime API stub, moto at {endpoint}",
@@ -478,7 +528,7 @@ async fn main() -> Result<(), Error> {
     for round in 0..=runs {
         for (i, s) in subjects.iter().enumerate() {
             n += 1;
-            match start_once(&stub, s, &env, n).await {
+            match start_once(&stub, s, &env, n, 0).await {
                 Ok(start) if round > 0 => starts[i].push(start),
                 Ok(_) => {}
                 Err(e) => eprintln!("{e}"),
@@ -631,4 +681,154 @@ async fn main() -> Result<(), Error> {
     std::fs::write(&file, serde_json::to_string_pretty(&report)?)?;
     println!("written: {}", file.display());
     Ok(())
+}
+
+/// `COLDSTART_TRACES=compare`: each subject started untraced and traced in turn, `runs`
+/// times each after a warm-up round, with `COLDSTART_WARM` warm invocations per start.
+async fn tracing_cost(
+    stub: &Stub,
+    subjects: &[Subject],
+    env: &BTreeMap<String, String>,
+    runs: usize,
+    out_dir: &Path,
+) -> Result<(), Error> {
+    let warm: usize = std::env::var("COLDSTART_WARM")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    // The daemon: counts the segment documents the traced starts send.
+    let daemon = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
+    let mut traced_env = env.clone();
+    traced_env.insert(
+        "AWS_XRAY_DAEMON_ADDRESS".into(),
+        daemon.local_addr()?.to_string(),
+    );
+    let documents = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = documents.clone();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 65_536];
+        while daemon.recv(&mut buf).await.is_ok() {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    println!(
+        "tracing cost: {} binaries x {runs} starts (+1 warm-up) x {warm} warm invocations, untraced and traced in turn",
+        subjects.len()
+    );
+    // [subject][traced] → (cold ms, warm ms, segment documents)
+    let mut samples: Vec<[(Vec<f64>, Vec<f64>, usize); 2]> =
+        subjects.iter().map(|_| Default::default()).collect();
+    let mut n = 0;
+    for round in 0..=runs {
+        for (i, s) in subjects.iter().enumerate() {
+            for traced in [false, true] {
+                n += 1;
+                *TRACE_HEADER.lock().map_err(|_| "lock")? =
+                    if traced { SAMPLED } else { UNSAMPLED };
+                let before = documents.load(std::sync::atomic::Ordering::Relaxed);
+                let env = if traced { &traced_env } else { env };
+                match start_once(stub, s, env, n, warm).await {
+                    Ok(start) if round > 0 => {
+                        // The last datagrams may still be in flight: a moment for them.
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        let sent = documents.load(std::sync::atomic::Ordering::Relaxed) - before;
+                        let cell = &mut samples[i][usize::from(traced)];
+                        cell.0.push(start.ms);
+                        cell.1.extend(start.warm_ms);
+                        cell.2 += sent;
+                    }
+                    Ok(_) => {}
+                    Err(e) => eprintln!("{e}"),
+                }
+            }
+        }
+    }
+    let emf_us = emf_line_cost_us();
+    println!();
+    println!("| binary | cold p50 ms, untraced | traced | cold + % | warm p50 ms, untraced | traced | warm + ms | segment documents per invocation |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut rows = Vec::new();
+    for (s, [off, on]) in subjects.iter().zip(&samples) {
+        if off.0.is_empty() || on.0.is_empty() {
+            continue;
+        }
+        let p50 = |v: &[f64]| {
+            let mut v = v.to_vec();
+            v.sort_by(f64::total_cmp);
+            percentile(&v, 0.5)
+        };
+        let (cold_off, cold_on) = (p50(&off.0), p50(&on.0));
+        let (warm_off, warm_on) = (p50(&off.1), p50(&on.1));
+        let invocations = on.0.len() * (1 + warm);
+        let per_invocation = on.2 as f64 / invocations as f64;
+        println!(
+            "| {} | {cold_off:.1} | {cold_on:.1} | {:+.1} % | {warm_off:.2} | {warm_on:.2} | {:+.2} | {per_invocation:.1} |",
+            s.name,
+            (cold_on / cold_off - 1.0) * 100.0,
+            warm_on - warm_off
+        );
+        rows.push(json!({
+            "binary": s.name,
+            "cold_p50_ms": { "untraced": cold_off, "traced": cold_on },
+            "warm_p50_ms": { "untraced": warm_off, "traced": warm_on },
+            "warm_invocations": { "untraced": off.1.len(), "traced": on.1.len() },
+            "segment_documents_per_traced_invocation": per_invocation,
+        }));
+    }
+    println!();
+    println!(
+        "one request's EMF line (service_requests_total, …), formatted and written: {emf_us:.2} µs (in both columns)"
+    );
+    let report = json!({
+        "measured_at": chrono::Utc::now().to_rfc3339(),
+        "method": "each binary started untraced (no daemon, unsampled trace) and traced (daemon address, sampled trace) in turn; cold: process start to the first answer; warm: event handed out to answer, in the same process",
+        "starts_per_mode": runs,
+        "warm_invocations_per_start": warm,
+        "budget": { "cold_start_increase_max_percent": 10.0, "per_request_max_ms": 1.0 },
+        "emf_line_us": emf_us,
+        "rows": rows,
+    });
+    let file = out_dir.join("tracing_cost.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&report)?)?;
+    println!("written: {}", file.display());
+    Ok(())
+}
+
+/// What one request's EMF line costs: formatted as `metrics::request` formats it and
+/// written to /dev/null, the mean of 20,000.
+fn emf_line_cost_us() -> f64 {
+    use std::io::Write;
+    let Ok(mut sink) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return f64::NAN;
+    };
+    let n = 20_000;
+    let started = Instant::now();
+    for i in 0..n {
+        let line = gymit_shared::metrics::line(
+            "tournaments-get",
+            &[
+                ("route", "GET /api/tournaments/{id}"),
+                ("status_class", "2xx"),
+            ],
+            &[
+                (
+                    "service_requests_total",
+                    1.0,
+                    gymit_shared::metrics::Unit::Count,
+                ),
+                (
+                    "service_errors_total",
+                    0.0,
+                    gymit_shared::metrics::Unit::Count,
+                ),
+                (
+                    "service_request_duration_seconds",
+                    f64::from(i) * 1e-6,
+                    gymit_shared::metrics::Unit::Seconds,
+                ),
+            ],
+        );
+        let _ = writeln!(sink, "{line}");
+    }
+    started.elapsed().as_secs_f64() * 1e6 / f64::from(n)
 }
