@@ -683,6 +683,15 @@ async fn main() -> Result<(), Error> {
     Ok(())
 }
 
+/// One mode's samples of one subject.
+#[derive(Default)]
+struct Mode {
+    cold_ms: Vec<f64>,
+    warm_ms: Vec<f64>,
+    /// Segment documents the daemon received during its starts.
+    documents: usize,
+}
+
 /// `COLDSTART_TRACES=compare`: each subject started untraced and traced in turn, `runs`
 /// times each after a warm-up round, with `COLDSTART_WARM` warm invocations per start.
 async fn tracing_cost(
@@ -715,9 +724,8 @@ async fn tracing_cost(
         "tracing cost: {} binaries x {runs} starts (+1 warm-up) x {warm} warm invocations, untraced and traced in turn",
         subjects.len()
     );
-    // [subject][traced] → (cold ms, warm ms, segment documents)
-    let mut samples: Vec<[(Vec<f64>, Vec<f64>, usize); 2]> =
-        subjects.iter().map(|_| Default::default()).collect();
+    // [subject][traced]
+    let mut samples: Vec<[Mode; 2]> = subjects.iter().map(|_| Default::default()).collect();
     let mut n = 0;
     for round in 0..=runs {
         for (i, s) in subjects.iter().enumerate() {
@@ -732,10 +740,10 @@ async fn tracing_cost(
                         // The last datagrams may still be in flight: a moment for them.
                         tokio::time::sleep(Duration::from_millis(20)).await;
                         let sent = documents.load(std::sync::atomic::Ordering::Relaxed) - before;
-                        let cell = &mut samples[i][usize::from(traced)];
-                        cell.0.push(start.ms);
-                        cell.1.extend(start.warm_ms);
-                        cell.2 += sent;
+                        let mode = &mut samples[i][usize::from(traced)];
+                        mode.cold_ms.push(start.ms);
+                        mode.warm_ms.extend(start.warm_ms);
+                        mode.documents += sent;
                     }
                     Ok(_) => {}
                     Err(e) => eprintln!("{e}"),
@@ -749,7 +757,7 @@ async fn tracing_cost(
     println!("|---|---|---|---|---|---|---|---|");
     let mut rows = Vec::new();
     for (s, [off, on]) in subjects.iter().zip(&samples) {
-        if off.0.is_empty() || on.0.is_empty() {
+        if off.cold_ms.is_empty() || on.cold_ms.is_empty() {
             continue;
         }
         let p50 = |v: &[f64]| {
@@ -757,10 +765,10 @@ async fn tracing_cost(
             v.sort_by(f64::total_cmp);
             percentile(&v, 0.5)
         };
-        let (cold_off, cold_on) = (p50(&off.0), p50(&on.0));
-        let (warm_off, warm_on) = (p50(&off.1), p50(&on.1));
-        let invocations = on.0.len() * (1 + warm);
-        let per_invocation = on.2 as f64 / invocations as f64;
+        let (cold_off, cold_on) = (p50(&off.cold_ms), p50(&on.cold_ms));
+        let (warm_off, warm_on) = (p50(&off.warm_ms), p50(&on.warm_ms));
+        let invocations = on.cold_ms.len() * (1 + warm);
+        let per_invocation = on.documents as f64 / invocations as f64;
         println!(
             "| {} | {cold_off:.1} | {cold_on:.1} | {:+.1} % | {warm_off:.2} | {warm_on:.2} | {:+.2} | {per_invocation:.1} |",
             s.name,
@@ -771,7 +779,7 @@ async fn tracing_cost(
             "binary": s.name,
             "cold_p50_ms": { "untraced": cold_off, "traced": cold_on },
             "warm_p50_ms": { "untraced": warm_off, "traced": warm_on },
-            "warm_invocations": { "untraced": off.1.len(), "traced": on.1.len() },
+            "warm_invocations": { "untraced": off.warm_ms.len(), "traced": on.warm_ms.len() },
             "segment_documents_per_traced_invocation": per_invocation,
         }));
     }
