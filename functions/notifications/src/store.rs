@@ -59,6 +59,12 @@ const KNOWN: &str = "#KNOWN";
 /// Claims of an anonymous slot before `$connect` gives up as busy: each failed claim after
 /// the first means another connection of the address took a slot just seen free.
 const SLOT_CLAIMS: usize = 5;
+/// A holder with at least this many slots (an address's 1,000, not an account's 5) is
+/// rarely full: after a taken slot, `$connect` tries other random ones, up to
+/// `BLIND_CLAIMS` in all, before it lists the holder's slots (a Query as long as the slots
+/// held: with an address's 500 spectators, that list made every arrival slower than the last).
+const BLIND_MIN_CAP: i64 = 64;
+const BLIND_CLAIMS: usize = 3;
 
 /// Who opened a connection: nobody (a spectator) or a verified user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,11 +265,12 @@ impl ConnectionsStore {
     }
 
     /// Records the connection in one of the `cap` slots of `holder`: the slot and the
-    /// connection in one transaction, on a random slot first (one request when it is free).
-    /// When that slot is taken, one Query lists the holder's live slots and the claim is
-    /// tried again on a random free one, at most `SLOT_CLAIMS` times in all; every slot
-    /// held is the holder's `Full`. Concurrent connects never hold more than `cap` slots:
-    /// each slot is a conditional put.
+    /// connection in one transaction, on a random slot first (one request when it is free),
+    /// and for a big holder on up to `BLIND_CLAIMS` random slots in all. When those are
+    /// taken, one Query lists the holder's live slots and the claim is tried again on a
+    /// random free one, at most `SLOT_CLAIMS` listed claims; every slot held is the
+    /// holder's `Full`. Concurrent connects never hold more than `cap` slots: each slot is
+    /// a conditional put.
     async fn claim_one_of(
         &self,
         c: &Connection,
@@ -274,24 +281,30 @@ impl ConnectionsStore {
             return Ok(holder.full());
         }
         let random_slot = || random_below(cap as u64) as i64;
-        let mut slot = random_slot();
-        for claim in 1..=SLOT_CLAIMS {
-            if self.claim_slot(c, holder, slot).await? {
+        let blind = if cap >= BLIND_MIN_CAP {
+            BLIND_CLAIMS
+        } else {
+            1
+        };
+        for _ in 0..blind {
+            if self.claim_slot(c, holder, random_slot()).await? {
                 return Ok(Admission::Admitted);
             }
+        }
+        for _ in 0..SLOT_CLAIMS {
             let taken = self.taken_slots(holder).await?;
             // Slots beyond a lowered cap do not count (they expire with their connections).
             let held = taken.iter().filter(|k| (0..cap).contains(*k)).count();
             if held as i64 >= cap {
                 return Ok(holder.full());
             }
-            if claim == SLOT_CLAIMS {
-                break;
-            }
             // A random free one: `cap / (cap - held)` draws on average, no list of `cap`.
-            slot = std::iter::repeat_with(random_slot)
+            let slot = std::iter::repeat_with(random_slot)
                 .find(|k| !taken.contains(k))
                 .unwrap_or_default();
+            if self.claim_slot(c, holder, slot).await? {
+                return Ok(Admission::Admitted);
+            }
         }
         Err(StoreError::Unavailable(format!(
             "no slot of {holder:?} claimed in {SLOT_CLAIMS} tries, though some are free"
