@@ -23,6 +23,8 @@ CANDIDATES=(
   "s-off-16 s off 16"
   "s-fat-16 s fat 16"
   "3-thin-16 3 thin 16"
+  "s-thin-1 s thin 1"
+  "s-off-1 s off 1"
 )
 wanted=("$@")
 OUT=$ROOT/target/profiles
