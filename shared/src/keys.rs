@@ -32,24 +32,24 @@ pub struct Keys {
 }
 
 impl Keys {
-    /// Reads what `needs` names, at cold start.
+    /// Reads what `needs` names, at cold start (both secrets at once when it needs both).
     pub async fn from_env(needs: Needs) -> Result<Self, ConfigError> {
-        let mut keys = Self::default();
-        if matches!(needs, Needs::Tokens | Needs::TokensAndCursors) {
-            keys.tokens = Some(Tokens::from_keys(&KeySet::from_env().await?));
-        }
-        if matches!(needs, Needs::Cursors | Needs::TokensAndCursors) {
-            let secret =
-                config::secret_field("CURSOR_SECRET_ARN", "secret", "CURSOR_SECRET").await?;
-            if secret.len() < 32 {
-                return Err(ConfigError {
-                    name: "CURSOR_SECRET_ARN".into(),
-                    problem: "the cursor key must be at least 32 bytes".into(),
-                });
+        let tokens = async {
+            match needs {
+                Needs::Tokens | Needs::TokensAndCursors => {
+                    Ok(Some(Tokens::from_keys(&KeySet::from_env().await?)))
+                }
+                Needs::Nothing | Needs::Cursors => Ok(None),
             }
-            keys.cursors = Some(CursorKey::derive(&secret));
-        }
-        Ok(keys)
+        };
+        let cursors = async {
+            match needs {
+                Needs::Cursors | Needs::TokensAndCursors => cursor_key().await.map(Some),
+                Needs::Nothing | Needs::Tokens => Ok(None),
+            }
+        };
+        let (tokens, cursors) = tokio::try_join!(tokens, cursors)?;
+        Ok(Self { tokens, cursors })
     }
 
     /// Keys given directly (in-process tests).
@@ -67,6 +67,18 @@ impl Keys {
     pub fn cursors(&self) -> Result<&CursorKey, ApiError> {
         self.cursors.as_ref().ok_or_else(|| missing("cursor"))
     }
+}
+
+/// The cursor key from `CURSOR_SECRET_ARN` (or, against an emulator, `CURSOR_SECRET`).
+async fn cursor_key() -> Result<CursorKey, ConfigError> {
+    let secret = config::secret_field("CURSOR_SECRET_ARN", "secret", "CURSOR_SECRET").await?;
+    if secret.len() < 32 {
+        return Err(ConfigError {
+            name: "CURSOR_SECRET_ARN".into(),
+            problem: "the cursor key must be at least 32 bytes".into(),
+        });
+    }
+    Ok(CursorKey::derive(&secret))
 }
 
 fn missing(which: &str) -> ApiError {
