@@ -775,7 +775,11 @@ try {
     await shot(page, 'tournaments-upcoming');
     await page.goto('/tournaments/0190a0b0-0000-7000-8000-000000000000');
     await page.getByText('That tournament no longer exists').waitFor();
-    check((await page.title()) === 'Not found · GymIT', `a dead link's title is ${await page.title()}`);
+    // The title follows the page's render (an effect): wait for it, then say what it was.
+    const titled = await page
+      .waitForFunction(() => document.title === 'Not found · GymIT', null, { timeout: 5000 })
+      .then(() => true, () => false);
+    check(titled, `a dead link's title is ${await page.title()}`);
     await page.getByRole('link', { name: 'Back to the tournaments' }).click();
     await page.getByRole('heading', { level: 1, name: 'Tournaments' }).waitFor();
   });
