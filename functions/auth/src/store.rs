@@ -213,15 +213,29 @@ impl AuthStore {
     /// The items of one BatchGetItem on this table, asking again for the keys DynamoDB left
     /// unprocessed (under throttling it may answer only part): a missing lockout, email or
     /// revocation item must mean "does not exist", never "was not read".
-    async fn batch_get(&self, keys: KeysAndAttributes) -> Result<Vec<Item>, StoreError> {
-        batch_get_all(&self.db, &self.table, keys, &UNPROCESSED_KEYS)
+    /// The items of `keys` that exist, read in one strongly consistent BatchGetItem, by
+    /// their sort key (each key names an item of another kind).
+    async fn items_by_kind(
+        &self,
+        keys: impl IntoIterator<Item = Item>,
+    ) -> Result<std::collections::HashMap<String, Item>, StoreError> {
+        let keys = KeysAndAttributes::builder()
+            .set_keys(Some(keys.into_iter().collect()))
+            .consistent_read(true)
+            .build()
+            .map_err(build_error)?;
+        let items = batch_get_all(&self.db, &self.table, keys, &UNPROCESSED_KEYS)
             .await
             .map_err(|e| match e {
                 BatchError::Store(e) => e,
                 BatchError::Unprocessed(_) => {
                     StoreError::Other("BatchGetItem left keys unprocessed after 5 attempts".into())
                 }
-            })
+            })?;
+        Ok(items
+            .into_iter()
+            .filter_map(|item| Some((item.get("sk")?.as_s().ok()?.clone(), item)))
+            .collect())
     }
 
     /// The account of a login item. A login item written before it carried the account
@@ -631,28 +645,12 @@ impl AuthStore {
         user_id: &str,
         family: &str,
     ) -> Result<(Option<RefreshToken>, Option<Account>, bool), StoreError> {
-        let keys = KeysAndAttributes::builder()
-            .keys(refresh_key(hash))
-            .keys(account_key(user_id))
-            .keys(family_key(family))
-            .consistent_read(true)
-            .build()
-            .map_err(build_error)?;
-        let items = self.batch_get(keys).await?;
-        let (mut token, mut account, mut revoked) = (None, None, false);
-        for item in items {
-            match item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .map(String::as_str)
-            {
-                Some(ACCOUNT) => account = Some(from_item(item)?),
-                Some("REFRESH") => token = Some(from_item(item)?),
-                Some("REVOKED") => revoked = true,
-                _ => {}
-            }
-        }
-        Ok((token, account, revoked))
+        let mut items = self
+            .items_by_kind([refresh_key(hash), account_key(user_id), family_key(family)])
+            .await?;
+        let token = items.remove("REFRESH").map(from_item).transpose()?;
+        let account = items.remove(ACCOUNT).map(from_item).transpose()?;
+        Ok((token, account, items.contains_key("REVOKED")))
     }
 
     /// What the authorizer needs, in one BatchGetItem: the account `user_id` and whether
@@ -662,25 +660,11 @@ impl AuthStore {
         user_id: &str,
         sid: &str,
     ) -> Result<(Option<Account>, bool), StoreError> {
-        let keys = KeysAndAttributes::builder()
-            .keys(account_key(user_id))
-            .keys(family_key(sid))
-            .consistent_read(true)
-            .build()
-            .map_err(build_error)?;
-        let (mut account, mut ended) = (None, false);
-        for item in self.batch_get(keys).await? {
-            match item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .map(String::as_str)
-            {
-                Some(ACCOUNT) => account = Some(from_item(item)?),
-                Some("REVOKED") => ended = true,
-                _ => {}
-            }
-        }
-        Ok((account, ended))
+        let mut items = self
+            .items_by_kind([account_key(user_id), family_key(sid)])
+            .await?;
+        let account = items.remove(ACCOUNT).map(from_item).transpose()?;
+        Ok((account, items.contains_key("REVOKED")))
     }
 
     /// Exchanges a refresh token for a new one of the same family, atomically: the old one
@@ -890,25 +874,11 @@ impl AuthStore {
         hash: &str,
         email: &str,
     ) -> Result<(Option<ResetCode>, Option<Account>, LoginFailures), StoreError> {
-        let keys = KeysAndAttributes::builder()
-            .keys(reset_key(hash))
-            .keys(email_key(email))
-            .consistent_read(true)
-            .build()
-            .map_err(build_error)?;
-        let (mut code, mut login) = (None, None);
-        for item in self.batch_get(keys).await? {
-            match item
-                .get("sk")
-                .and_then(|v| v.as_s().ok())
-                .map(String::as_str)
-            {
-                Some("RESET") => code = Some(from_item(item)?),
-                Some("EMAIL") => login = Some(item),
-                _ => {}
-            }
-        }
-        let Some(login) = login else {
+        let mut items = self
+            .items_by_kind([reset_key(hash), email_key(email)])
+            .await?;
+        let code = items.remove("RESET").map(from_item).transpose()?;
+        let Some(login) = items.remove("EMAIL") else {
             return Ok((code, None, LoginFailures::default()));
         };
         let failures = failures_of(&login).0;
