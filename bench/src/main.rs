@@ -81,7 +81,8 @@ enum Outcome {
 /// What the stub hands out next and whom it tells about the answer.
 #[derive(Default)]
 struct Slot {
-    event: Option<(String, Bytes)>,
+    /// The next invocation: its request id, event and `Lambda-Runtime-Trace-Id`.
+    event: Option<(String, Bytes, &'static str)>,
     answered: Option<oneshot::Sender<(Instant, Outcome)>>,
 }
 
@@ -89,8 +90,7 @@ type Stub = Arc<Mutex<Slot>>;
 
 /// Wakes a runtime's pending `next` poll when the stub has an event for it.
 static EVENT_READY: tokio::sync::Notify = tokio::sync::Notify::const_new();
-/// The trace header every invocation carries: sampled while tracing is compared.
-static TRACE_HEADER: Mutex<&str> = Mutex::new(UNSAMPLED);
+/// The trace header of an invocation: unsampled, or sampled while tracing is compared.
 const UNSAMPLED: &str = "Root=1-00000000-000000000000000000000000";
 const SAMPLED: &str = "Root=1-00000000-000000000000000000000000;Parent=53995c3f42cd8ad8;Sampled=1";
 
@@ -118,7 +118,7 @@ async fn next(State(stub): State<Stub>) -> impl IntoResponse {
         }
     };
     match event {
-        Some((id, body)) => {
+        Some((id, body, trace)) => {
             let deadline = chrono::Utc::now().timestamp_millis() + 10_000;
             let mut headers = HeaderMap::new();
             let mut set = |k: &'static str, v: String| {
@@ -132,7 +132,6 @@ async fn next(State(stub): State<Stub>) -> impl IntoResponse {
                 "lambda-runtime-invoked-function-arn",
                 "arn:aws:lambda:us-east-1:123456789012:function:bench".into(),
             );
-            let trace = TRACE_HEADER.lock().map(|t| *t).unwrap_or(UNSAMPLED);
             set("lambda-runtime-trace-id", trace.into());
             set("content-type", "application/json".into());
             (StatusCode::OK, headers, body)
@@ -213,19 +212,35 @@ fn vm_hwm_kb(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// Hands out the next invocation (a waiting `next` poll is woken) and returns where its
+/// answer will arrive.
+fn hand_out(
+    stub: &Stub,
+    id: String,
+    event: &Bytes,
+    trace: &'static str,
+) -> Result<oneshot::Receiver<(Instant, Outcome)>, Error> {
+    let (tx, rx) = oneshot::channel();
+    {
+        let mut slot = stub.lock().map_err(|_| "stub lock poisoned")?;
+        slot.event = Some((id, event.clone(), trace));
+        slot.answered = Some(tx);
+    }
+    EVENT_READY.notify_one();
+    Ok(rx)
+}
+
+/// Starts `subject`, times its first invocation, then `warm` more of the same process;
+/// every invocation carries `trace` as its trace header.
 async fn start_once(
     stub: &Stub,
     subject: &Subject,
     env: &BTreeMap<String, String>,
     n: usize,
     warm: usize,
+    trace: &'static str,
 ) -> Result<Start, Error> {
-    let (tx, rx) = oneshot::channel();
-    {
-        let mut slot = stub.lock().map_err(|_| "stub lock poisoned")?;
-        slot.event = Some((format!("bench-{n}"), subject.event.clone()));
-        slot.answered = Some(tx);
-    }
+    let rx = hand_out(stub, format!("bench-{n}"), &subject.event, trace)?;
     let mut cmd = Command::new(&subject.command);
     cmd.args(&subject.args)
         .env_clear()
@@ -264,14 +279,8 @@ async fn start_once(
     // there to its answer.
     let mut warm_ms = Vec::with_capacity(warm);
     for i in 0..warm {
-        let (tx, rx) = oneshot::channel();
-        {
-            let mut slot = stub.lock().map_err(|_| "stub lock poisoned")?;
-            slot.event = Some((format!("bench-{n}-{i}"), subject.event.clone()));
-            slot.answered = Some(tx);
-        }
         let handed = Instant::now();
-        EVENT_READY.notify_one();
+        let rx = hand_out(stub, format!("bench-{n}-{i}"), &subject.event, trace)?;
         match tokio::time::timeout(Duration::from_secs(15), rx).await {
             Ok(Ok((at, _))) => warm_ms.push(at.duration_since(handed).as_secs_f64() * 1e3),
             _ => return Err(format!("{}: warm invocation {i} not answered", subject.name).into()),
@@ -528,7 +537,7 @@ async fn main() -> Result<(), Error> {
     for round in 0..=runs {
         for (i, s) in subjects.iter().enumerate() {
             n += 1;
-            match start_once(&stub, s, &env, n, 0).await {
+            match start_once(&stub, s, &env, n, 0, UNSAMPLED).await {
                 Ok(start) if round > 0 => starts[i].push(start),
                 Ok(_) => {}
                 Err(e) => eprintln!("{e}"),
@@ -731,11 +740,10 @@ async fn tracing_cost(
         for (i, s) in subjects.iter().enumerate() {
             for traced in [false, true] {
                 n += 1;
-                *TRACE_HEADER.lock().map_err(|_| "lock")? =
-                    if traced { SAMPLED } else { UNSAMPLED };
+                let trace = if traced { SAMPLED } else { UNSAMPLED };
                 let before = documents.load(std::sync::atomic::Ordering::Relaxed);
                 let env = if traced { &traced_env } else { env };
-                match start_once(stub, s, env, n, warm).await {
+                match start_once(stub, s, env, n, warm, trace).await {
                     Ok(start) if round > 0 => {
                         // The last datagrams may still be in flight: a moment for them.
                         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -802,39 +810,21 @@ async fn tracing_cost(
     Ok(())
 }
 
-/// What one request's EMF line costs: formatted as `metrics::request` formats it and
-/// written to /dev/null, the mean of 20,000.
+/// What one request's EMF line costs: `metrics::request`'s line, formatted and written to
+/// /dev/null, the mean of 20,000.
 fn emf_line_cost_us() -> f64 {
     use std::io::Write;
     let Ok(mut sink) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
         return f64::NAN;
     };
-    let n = 20_000;
+    let n: u32 = 20_000;
     let started = Instant::now();
     for i in 0..n {
-        let line = gymit_shared::metrics::line(
+        let line = gymit_shared::metrics::request_line(
             "tournaments-get",
-            &[
-                ("route", "GET /api/tournaments/{id}"),
-                ("status_class", "2xx"),
-            ],
-            &[
-                (
-                    "service_requests_total",
-                    1.0,
-                    gymit_shared::metrics::Unit::Count,
-                ),
-                (
-                    "service_errors_total",
-                    0.0,
-                    gymit_shared::metrics::Unit::Count,
-                ),
-                (
-                    "service_request_duration_seconds",
-                    f64::from(i) * 1e-6,
-                    gymit_shared::metrics::Unit::Seconds,
-                ),
-            ],
+            "GET /api/tournaments/{id}",
+            200,
+            Duration::from_micros(u64::from(i)),
         );
         let _ = writeln!(sink, "{line}");
     }

@@ -252,7 +252,6 @@ pub fn local_environment(
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ("LOG_FORMAT", "text".to_string()),
         ("JWT_SECRET", var("JWT_SECRET", DEV_JWT_SECRET)),
-        ("CURSOR_SECRET", var("CURSOR_SECRET", DEV_CURSOR_SECRET)),
         (
             "ROOT_ADMIN_EMAIL",
             var("ROOT_ADMIN_EMAIL", DEV_ROOT_ADMIN_EMAIL),

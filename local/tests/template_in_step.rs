@@ -487,11 +487,10 @@ fn paginated_routes() -> BTreeSet<(String, String)> {
                 .into_iter()
                 .flatten()
                 .any(|p| {
-                    let p = match ref_of(&p["$ref"].clone()).or(p["$ref"].as_str()) {
-                        Some(r) => {
-                            api["components"]["parameters"][r.rsplit('/').next().unwrap()].clone()
-                        }
-                        None => p.clone(),
+                    // A parameter, or a `$ref` to one of components/parameters.
+                    let p = match p["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+                        Some(name) => &api["components"]["parameters"][name],
+                        None => p,
                     };
                     p["name"].as_str() == Some("cursor")
                 });

@@ -114,10 +114,6 @@ fn write(labels: &[(&str, &str)], values: &[(&str, f64, Unit)]) {
     println!("{}", line(function(), labels, values));
 }
 
-fn write_for(function: &str, labels: &[(&str, &str)], values: &[(&str, f64, Unit)]) {
-    println!("{}", line(function, labels, values));
-}
-
 /// Adds `value` to a counter (or an up-down gauge, see the module doc).
 pub fn count(name: &str, value: f64, labels: &[(&str, &str)]) {
     write(labels, &[(name, value, Unit::Count)]);
@@ -136,8 +132,13 @@ pub fn gauge(name: &str, value: f64, labels: &[(&str, &str)]) {
 /// One answered invocation of `function` by `route` (the API's route key, `$connect`, or
 /// `event`).
 pub fn request(function: &str, route: &str, status: u16, elapsed: Duration) {
+    println!("{}", request_line(function, route, status, elapsed));
+}
+
+/// The EMF line [`request`] writes (`make bench` times it).
+pub fn request_line(function: &str, route: &str, status: u16, elapsed: Duration) -> String {
     let class = status_class(status);
-    write_for(
+    line(
         function,
         &[("route", route), ("status_class", &class)],
         &[
@@ -153,7 +154,7 @@ pub fn request(function: &str, route: &str, status: u16, elapsed: Duration) {
                 Unit::Seconds,
             ),
         ],
-    );
+    )
 }
 
 /// An invocation of a function that is not HTTP (`lambda::run_event`): counted like a
